@@ -86,6 +86,9 @@ def nearest_neighbour_distance(
 ) -> float:
     """d_NN: centre of the most populated bin of the r²-weighted nearest-neighbour histogram.
 
+    The ``bins`` bins span the smallest to the largest nearest-neighbour distance,
+    so the answer is within half a bin of the most common distance; when all
+    distances agree (a pristine crystal) it is that distance exactly.
     Raises ``ValueError`` when no centre atom has a neighbour (e.g. a lone atom).
     """
     distances = nearest_neighbour_distances(atoms, centres, neighbours)

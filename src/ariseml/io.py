@@ -1,0 +1,58 @@
+"""Reading and writing structures through ASE, with no half-written output."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import ase.io
+from ase import Atoms
+from ase.io.formats import filetype, ioformats
+
+
+def output_format(path: str | Path, format: str | None = None) -> str:
+    """The ASE format for writing ``path``: the given one, or guessed from the file name."""
+    if format is not None:
+        if format not in ioformats or not ioformats[format].can_write:
+            raise ValueError(f"ASE cannot write format {format!r}; pick one listed by 'ase info --formats'")
+        return format
+    try:
+        guessed = filetype(str(path), read=False, guess=False)
+    except Exception:  # ASE raises several types for unknown names
+        guessed = None
+    if guessed is None or guessed not in ioformats or not ioformats[guessed].can_write:
+        raise ValueError(f"cannot tell the file format of {str(path)!r} from its name; "
+                         "use a known extension (.xyz, .cif, .vasp, ...) or pass --format")
+    return guessed
+
+
+def check_writable(path: str | Path) -> Path:
+    """Fail early, before any work, when ``path`` cannot be written."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise ValueError(f"cannot write {str(target)!r}: folder {str(folder)!r} does not exist; create it first")
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise ValueError(f"cannot write {str(target)!r}: permission denied; choose another path")
+    return target
+
+
+def validate_output(path: str | Path, format: str | None = None) -> str:
+    """Check, before any work, that ``path`` can be written; return its ASE format."""
+    check_writable(path)
+    return output_format(path, format)
+
+
+def write_structure(path: str | Path, atoms: Atoms | list[Atoms], format: str | None = None) -> None:
+    """Write via a temporary file and rename it into place, so a failure leaves nothing behind."""
+    fmt = validate_output(path, format)
+    target = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    os.close(handle)
+    try:
+        ase.io.write(temporary, atoms, format=fmt)
+        os.replace(temporary, target)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)

@@ -1,0 +1,64 @@
+import json
+
+import ase.io
+import pytest
+from click.testing import CliRunner
+
+from ariseml import __version__
+from ariseml.cli import main
+
+
+@pytest.fixture
+def run():
+    runner = CliRunner()
+    return lambda *args: runner.invoke(main, list(args), catch_exceptions=False)
+
+
+def test_version_and_help(run):
+    assert run("--version").output.strip() == f"arise, version {__version__}"
+    for command in ("prototypes", "build", "polycrystal", "superalloy"):
+        result = run(command, "--help")
+        assert result.exit_code == 0 and "Usage: main" in result.output or "Usage:" in result.output
+
+
+def test_prototypes_json_lists_108_records(run):
+    records = json.loads(run("prototypes", "--json").output)
+    assert len(records) == 108
+    assert set(records[0]) == {"id", "name", "group", "formula", "space_group", "arise_label", "source"}
+    two_d = json.loads(run("prototypes", "--group", "2d", "--json").output)
+    assert len(two_d) == 46 and {r["group"] for r in two_d} == {"2d"}
+    table = run("prototypes").output
+    assert "elemental 27, binary 11, ternary 6, quaternary 6, 2d 46, nanotube 12" in table
+
+
+def test_build_writes_a_defective_supercell(run, tmp_path):
+    target = tmp_path / "cu.xyz"
+    result = run("build", "fcc_Cu", "--supercell", "0", "--remove", "0.1", "--displace", "0.02",
+                 "--seed", "5", "-o", str(target))
+    assert result.exit_code == 0, result.output
+    atoms = ase.io.read(target)
+    assert len(atoms) == 125 - round(0.1 * 125) and not atoms.pbc.any()
+    periodic = tmp_path / "mos2.cif"
+    assert run("build", "MoS2", "-o", str(periodic)).exit_code == 0
+    assert ase.io.read(periodic).get_chemical_formula() == "MoS2"
+
+
+@pytest.mark.parametrize("args, message", [
+    (("build", "fcc_Cuu"), "closest: fcc_Cu"),
+    (("build", "fcc_Cu", "--remove", "1"), "--remove must be a fraction"),
+    (("build", "fcc_Cu", "--displace", "-0.1"), "--displace must be a fraction"),
+    (("build", "cnt_4_4", "--supercell", "2"), "single finite structure"),
+    (("build", "fcc_Cu", "--format", "nonsense"), "cannot write format"),
+])
+def test_bad_input_is_one_line_with_exit_code_2_and_no_file(run, tmp_path, args, message):
+    target = tmp_path / "out.xyz"
+    result = run(*args, "-o", str(target))
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("arise: error:") and message in lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_path(run, tmp_path):
+    result = run("build", "fcc_Cu", "-o", str(tmp_path / "missing" / "cu.xyz"))
+    assert result.exit_code == 2 and "does not exist" in result.output
