@@ -152,8 +152,11 @@ def _voronoi_cell_bounds(centres: np.ndarray, lengths: np.ndarray, planar: int,
     cell_high = np.full((n_grains, planar), -np.inf)
     np.minimum.at(cell_low, grain, offset)
     np.maximum.at(cell_high, grain, offset)
-    low[:, :planar] = np.maximum(cell_low - delta, -half[:planar])
-    high[:, :planar] = np.minimum(cell_high + delta, half[:planar])
+    cell_low, cell_high = cell_low - delta, cell_high + delta
+    # a bound crossing ±L/2 wraps round to the other side: keep the full range there
+    wraps = (cell_low < -half[:planar]) | (cell_high > half[:planar])
+    low[:, :planar] = np.where(wraps, -half[:planar], cell_low)
+    high[:, :planar] = np.where(wraps, half[:planar], cell_high)
     return low, high
 
 

@@ -117,14 +117,23 @@ def scale_to_unit_nn(atoms: Atoms, d_nn: float | None = None, extrinsic_factor: 
     return scaled
 
 
+def _check_delta(delta: float) -> None:
+    if delta < 0:
+        raise ValueError(f"displacement fraction must be >= 0, got {delta}")
+
+
+def _check_eta(eta: float) -> None:
+    if not 0 <= eta < 1:
+        raise ValueError(f"fraction of removed atoms must be in [0, 1), got {eta}")
+
+
 def displace_atoms(atoms: Atoms, delta: float, seed: int | None = None,
                    d_nn: float | None = None) -> Atoms:
     """Random displacements, uniform in [-δ·d_NN, +δ·d_NN] on each Cartesian component.
 
     ``delta`` is a fraction of d_NN (0.01 means 1 %).
     """
-    if delta < 0:
-        raise ValueError(f"displacement fraction must be >= 0, got {delta}")
+    _check_delta(delta)
     if d_nn is None:
         d_nn = nearest_neighbour_distance(atoms)
     rng = np.random.default_rng(seed)
@@ -135,8 +144,7 @@ def displace_atoms(atoms: Atoms, delta: float, seed: int | None = None,
 
 def remove_atoms(atoms: Atoms, eta: float, seed: int | None = None) -> Atoms:
     """Remove a random fraction η of the atoms (rounded to the nearest whole atom)."""
-    if not 0 <= eta < 1:
-        raise ValueError(f"fraction of removed atoms must be in [0, 1), got {eta}")
+    _check_eta(eta)
     rng = np.random.default_rng(seed)
     n_remove = int(round(eta * len(atoms)))
     removed = rng.choice(len(atoms), size=n_remove, replace=False)
@@ -149,17 +157,12 @@ def apply_defects(atoms: Atoms, delta: float = 0.0, eta: float = 0.0, seed: int 
 
     d_NN for the displacement amplitude is taken from the pristine structure.
     """
-    if delta < 0:
-        raise ValueError(f"displacement fraction must be >= 0, got {delta}")
-    if not 0 <= eta < 1:
-        raise ValueError(f"fraction of removed atoms must be in [0, 1), got {eta}")
+    _check_delta(delta)
+    _check_eta(eta)
     rng = np.random.default_rng(seed)
-    removal_seed, displacement_seed = rng.integers(0, 2**63 - 1, size=2)
-    defective = atoms
+    removal_seed, displacement_seed = (int(x) for x in rng.integers(0, 2**63 - 1, size=2))
+    d_nn = nearest_neighbour_distance(atoms) if delta > 0 else 0.0
+    defective = remove_atoms(atoms, eta, removal_seed)  # always a new Atoms object
     if delta > 0:
-        d_nn = nearest_neighbour_distance(atoms)
-    if eta > 0:
-        defective = remove_atoms(defective, eta, int(removal_seed))
-    if delta > 0:
-        defective = displace_atoms(defective, delta, int(displacement_seed), d_nn=d_nn)
-    return defective.copy() if defective is atoms else defective
+        defective = displace_atoms(defective, delta, displacement_seed, d_nn=d_nn)
+    return defective
