@@ -62,3 +62,20 @@ def test_bad_input_is_one_line_with_exit_code_2_and_no_file(run, tmp_path, args,
 def test_unwritable_path(run, tmp_path):
     result = run("build", "fcc_Cu", "-o", str(tmp_path / "missing" / "cu.xyz"))
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_polycrystal_and_superalloy_write_extended_xyz(run, tmp_path):
+    grains = tmp_path / "poly.xyz"
+    result = run("polycrystal", "--grains", "fcc_Cu,bcc_W", "--size", "30", "--slab", "10", "--seed", "3",
+                 "-o", str(grains))
+    assert result.exit_code == 0, result.output
+    atoms = ase.io.read(grains)
+    assert set(atoms.arrays["grain_id"]) == {0, 1} and atoms.info["grains"] == ["fcc_Cu", "bcc_W"]
+    assert list(atoms.pbc) == [True, True, False]
+    alloy = tmp_path / "alloy.xyz"
+    assert run("superalloy", "--size", "30", "--seed", "1", "-o", str(alloy)).exit_code == 0
+    atoms = ase.io.read(alloy)
+    assert set(atoms.get_chemical_symbols()) == {"Ni", "Al"} and set(atoms.arrays["region"]) == {0, 1}
+    result = run("polycrystal", "--grains", "MoS2", "--size", "30", "-o", str(tmp_path / "bad.xyz"))
+    assert result.exit_code == 2 and "2D material" in result.output
+    assert not (tmp_path / "bad.xyz").exists()

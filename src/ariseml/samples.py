@@ -26,6 +26,15 @@ __all__ = ["voronoi_polycrystal", "superalloy", "SUPERALLOY_LATTICE_CONSTANT", "
 _EPS = 1e-9
 
 
+def _resolve_seed(seed: int | None) -> int:
+    """The seed itself, or a fresh random one, so that every sample records a seed that rebuilds it."""
+    if seed is None:
+        return int(np.random.default_rng().integers(2**63 - 1))
+    if isinstance(seed, bool) or int(seed) != seed or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
+    return int(seed)
+
+
 # --------------------------------------------------------------------------- #
 # Voronoi polycrystal
 # --------------------------------------------------------------------------- #
@@ -38,7 +47,7 @@ def _resolve_grain(grain: str | Prototype | Atoms) -> tuple[Atoms, str]:
             raise ValueError("an Atoms grain must be a non-empty cell periodic in all three "
                              f"directions (got pbc={tuple(bool(p) for p in grain.pbc)}, "
                              f"cell rank {grain.cell.rank}, {len(grain)} atoms)")
-        return grain.copy(), grain.get_chemical_formula()
+        return grain.copy(), grain.get_chemical_formula(empirical=True)
     prototype = grain if isinstance(grain, Prototype) else get_prototype(grain)
     if prototype.is_nanotube or prototype.is_2d:
         kind = "a nanotube" if prototype.is_nanotube else "a 2D material"
@@ -130,7 +139,9 @@ def _voronoi_cell_bounds(centres: np.ndarray, lengths: np.ndarray, planar: int,
     low, high = np.tile(-half, (n_grains, 1)), np.tile(half, (n_grains, 1))
     if n_grains == 1:
         return low, high
-    spacing = (np.prod(lengths[:planar]) / n_grains) ** (1 / planar) / 10
+    volume = float(np.prod(lengths[:planar]))
+    # ~10 probes across a grain, at most ~10⁵ probes in all
+    spacing = max((volume / n_grains) ** (1 / planar) / 10, (volume / 1e5) ** (1 / planar))
     counts = np.maximum(np.ceil(lengths[:planar] / spacing).astype(int), 1)
     steps = lengths[:planar] / counts
     delta = 0.5 * float(np.linalg.norm(steps))
@@ -230,16 +241,21 @@ def voronoi_polycrystal(
         the slab centre, Voronoi tessellation in-plane and grains rotated only
         about z, so atomic columns along z stay aligned (paper's Fig. 2a).
     seed
-        Seed of ``numpy.random.default_rng``: seed points, rotations, pruning.
+        Seed of ``numpy.random.default_rng``: seed points, rotations, pruning
+        (``None``: a fresh random seed, recorded in ``info["seed"]``).
     min_distance_fraction
         Atoms of different grains closer than this fraction of the smaller
-        d_NN of the two grains are thinned out (one of each pair is removed).
+        d_NN of the two grains are thinned out (one of each pair is removed;
+        0 switches pruning off). A grain whose Voronoi cell touches its own
+        periodic image meets itself across a seam, where its lattice does not
+        fit the box: such a seam is a grain boundary too and is pruned alike.
 
     Returns
     -------
     ase.Atoms
         Orthorhombic cell; ``arrays["grain_id"]`` (int), ``info["grains"]``
-        (label of each grain id: prototype id or chemical formula),
+        (label of each grain id: prototype id, or the empirical formula of an
+        ``Atoms`` grain),
         ``info["seed"]``, ``info["grain_centres"]`` (n_grains × 3, Å) and
         ``info["grain_rotations"]`` (n_grains × 4 quaternions, scalar last).
     """
@@ -266,6 +282,7 @@ def voronoi_polycrystal(
     labels = [kinds[k][1] for k in kind_of]
     d_nn = np.array([kinds[k][2] for k in kind_of])
 
+    seed = _resolve_seed(seed)
     rng = np.random.default_rng(seed)
     centres = rng.random((n_grains, 3)) * lengths
     if slab:
@@ -288,7 +305,10 @@ def voronoi_polycrystal(
         vectors = cell.cell[:] @ matrix.T
         basis = cell.positions @ matrix.T
         relative, which = _lattice_points_in_box(vectors, basis, low[g], high[g])
-        positions = _wrap(centres[g] + relative, lengths)
+        positions = centres[g] + relative
+        positions[:, :planar] = _wrap(positions[:, :planar], lengths[:planar])
+        if slab:  # z stays in [0, Lz] by construction; clip rounding-level excursions
+            positions[:, 2] = np.clip(positions[:, 2], 0.0, lengths[2])
         _, nearest = seed_tree.query(positions[:, :planar], k=1)
         mine = nearest == g
         all_positions.append(positions[mine])
@@ -353,7 +373,8 @@ def superalloy(
     volume) are rounded to whole conventional cells of edge
     ``lattice_constant``. ``atoms.arrays["region"]`` is 0 in the matrix and 1
     in the precipitate; the matrix Al count is exactly
-    ``round(al_fraction * matrix sites)``.
+    ``round(al_fraction * matrix sites)``. ``info["seed"]`` records the seed
+    (a fresh random one for ``seed=None``).
     """
     if not np.isfinite(lattice_constant) or lattice_constant <= 0:
         raise ValueError(f"lattice_constant must be > 0, got {lattice_constant}")
@@ -379,6 +400,7 @@ def superalloy(
     cell_inside = np.all((index >= start) & (index < start + n_precipitate), axis=1)
     region = np.repeat(cell_inside, 4).astype(np.int64)
 
+    seed = _resolve_seed(seed)
     rng = np.random.default_rng(seed)
     numbers = np.full(len(positions), 28, dtype=np.int64)  # Ni
     numbers[(region == 1) & (site == 0)] = 13  # Al on the L1₂ corner sublattice
