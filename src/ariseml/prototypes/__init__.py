@@ -114,5 +114,5 @@ def build(prototype: Prototype | str, supercell: int | None = None, periodic: bo
             raise ValueError("a non-periodic structure needs a supercell (0, 1 or 2)")
         return cell
     structure = cell.repeat(supercell_repeats(cell, prototype.is_2d, supercell))
-    structure.pbc = bool(periodic)
+    structure.pbc = cell.pbc if periodic else False
     return structure

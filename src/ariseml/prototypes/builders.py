@@ -147,7 +147,7 @@ def isolate_layer(atoms: Atoms, vacuum: float = LAYER_VACUUM) -> Atoms:
         numbers=atoms.numbers,
         positions=cartesian,
         cell=[new_a, new_b, [0.0, 0.0, thickness + vacuum]],
-        pbc=True,
+        pbc=(True, True, False),  # a monolayer: periodic in-plane only, the vacuum keeps images apart
     )
     layer.wrap()
     return layer
