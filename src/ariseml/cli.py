@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any
 
@@ -147,3 +148,27 @@ def superalloy(size: float, precipitate_size: float | None, seed: int | None, ou
     atoms = build_superalloy(size=size, precipitate_size=precipitate_size, seed=seed)
     write_structure(output, atoms, file_format)
     click.echo(f"wrote {output}: {_atoms_summary(atoms)}")
+
+
+def default_cache() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "ariseml", "training-set")
+
+
+@main.command()
+@click.option("--out", "cache", type=click.Path(file_okay=False), default=default_cache, show_default=True,
+              help="Cache folder: one .npz per structure; an interrupted run resumes from it.")
+@click.option("--jobs", type=click.IntRange(1), default=None, help="Worker processes (default: all cores).")
+@click.option("--classes", default=None, help="Comma-separated prototype ids (default: all 108).")
+def dataset(cache: str, jobs: int | None, classes: str | None) -> None:
+    """Compute the pristine training set (396 structures × 99 SOAP settings) into a cache."""
+    from pathlib import Path
+
+    from ariseml.prototypes import get_prototype
+    from ariseml.training.dataset import generate, pristine_structures
+
+    selected = [get_prototype(c.strip()) for c in classes.split(",") if c.strip()] if classes else None
+    structures = pristine_structures(selected)
+    computed = generate(Path(cache), structures, jobs=jobs)
+    click.echo(f"{cache}: {len(structures)} structures ready ({computed} computed now, "
+               f"{len(structures) - computed} from the cache)")

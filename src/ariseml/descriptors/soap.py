@@ -72,14 +72,13 @@ def _dscribe_soap(settings: SoapSettings, periodic: bool):
     )
 
 
-def pair_vector(atoms: Atoms, centre_species: str, neighbour_species: str,
+def pair_vector(atoms: Atoms, centre_species: str, neighbour_species: str, d_nn: float,
                 settings: SoapSettings = SoapSettings()) -> np.ndarray | None:
-    """The unit-length averaged SOAP of the (α, β) substructure, or None where d_NN is undefined."""
+    """The unit-length averaged SOAP of the (α, β) substructure scaled by its ``d_nn``.
+
+    None when no neighbour lies within the cutoff of any centre.
+    """
     symbols = np.array(atoms.get_chemical_symbols())
-    try:
-        d_nn = nearest_neighbour_distance(atoms, centre_species, neighbour_species)
-    except ValueError:  # e.g. a lone α atom and no other β atom in a finite structure
-        return None
     scale = 1.0 / (settings.extrinsic_factor * d_nn)
     # centres and neighbours come from the same scaled array, so an α = β centre sits
     # exactly on its own atom and ``central_weight`` applies to it
@@ -97,11 +96,29 @@ def pair_vector(atoms: Atoms, centre_species: str, neighbour_species: str,
     return vector / norm if norm > 0 else None
 
 
-def arise_soap(atoms: Atoms, settings: SoapSettings = SoapSettings()) -> np.ndarray:
-    """The averaged species-pair SOAP vector of a structure (periodic, finite or 2D)."""
+def pair_distances(atoms: Atoms) -> dict[tuple[str, str], float]:
+    """d_NN of every ordered species pair that has one (pairs without a neighbour are left out)."""
     species = sorted(set(atoms.get_chemical_symbols()))
-    vectors = [v for alpha, beta in product(species, repeat=2)
-               if (v := pair_vector(atoms, alpha, beta, settings)) is not None]
+    distances = {}
+    for alpha, beta in product(species, repeat=2):
+        try:
+            distances[alpha, beta] = nearest_neighbour_distance(atoms, alpha, beta)
+        except ValueError:  # e.g. a lone α atom and no other β atom in a finite structure
+            continue
+    return distances
+
+
+def arise_soap(atoms: Atoms, settings: SoapSettings = SoapSettings(),
+               distances: dict[tuple[str, str], float] | None = None) -> np.ndarray:
+    """The averaged species-pair SOAP vector of a structure (periodic, finite or 2D).
+
+    ``distances`` (from :func:`pair_distances`) saves recomputing d_NN when one
+    structure is described with several settings.
+    """
+    if distances is None:
+        distances = pair_distances(atoms)
+    vectors = [v for (alpha, beta), d_nn in distances.items()
+               if (v := pair_vector(atoms, alpha, beta, d_nn, settings)) is not None]
     if not vectors:
         raise ValueError("no atom has a neighbour: the descriptor is undefined for this structure")
     return np.mean(vectors, axis=0)

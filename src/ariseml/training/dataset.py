@@ -1,0 +1,130 @@
+"""The pristine training set of ARISE (Methods, "Dataset creation").
+
+All 108 classes; for each the periodic cell and the three non-periodic
+supercells (nanotubes: the finite tube only), each described with R_C from 3.0
+to 5.0·d_NN in steps of 0.2, σ ∈ {0.08, 0.10, 0.12}·d_NN and extrinsic scaling
+factors {0.95, 1.00, 1.05}: 396 structures × 99 settings = 39,204 vectors.
+
+Each structure's 99 vectors are cached in one ``.npz`` file, written
+atomically, so an interrupted run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import product
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from ariseml.descriptors.soap import SoapSettings, arise_soap, pair_distances
+from ariseml.prototypes import Prototype, all_prototypes, build
+
+R_CUTS = tuple(round(3.0 + 0.2 * i, 1) for i in range(11))
+SIGMAS = (0.08, 0.10, 0.12)
+EXTRINSIC_FACTORS = (0.95, 1.00, 1.05)
+CENTRAL_SETTINGS = SoapSettings(r_cut=4.0, sigma=0.1, extrinsic_factor=1.0)
+
+
+def training_settings() -> list[SoapSettings]:
+    """The 99 descriptor settings of the paper's data augmentation."""
+    return [SoapSettings(r_cut=r_cut, sigma=sigma, extrinsic_factor=factor)
+            for r_cut, sigma, factor in product(R_CUTS, SIGMAS, EXTRINSIC_FACTORS)]
+
+
+@dataclass(frozen=True)
+class PristineStructure:
+    """One structure of the training set: a class and which of its structures."""
+
+    prototype: Prototype
+    supercell: int | None  # None: the periodic cell (nanotubes: their finite tube)
+
+    @property
+    def name(self) -> str:
+        kind = "periodic" if self.supercell is None else f"supercell{self.supercell}"
+        return f"{self.prototype.id}__{kind}"
+
+    def atoms(self):
+        return build(self.prototype, supercell=self.supercell)
+
+
+def pristine_structures(prototypes: Sequence[Prototype] | None = None) -> list[PristineStructure]:
+    """Periodic cell and supercells 0-2 of each class; nanotubes only their tube (396 in all)."""
+    structures = []
+    for prototype in prototypes or all_prototypes():
+        supercells = (None,) if prototype.is_nanotube else (None, 0, 1, 2)
+        structures += [PristineStructure(prototype, supercell) for supercell in supercells]
+    return structures
+
+
+def describe(structure: PristineStructure, settings: Sequence[SoapSettings]) -> np.ndarray:
+    """The structure's descriptor for each setting (rows), d_NN computed once."""
+    atoms = structure.atoms()
+    distances = pair_distances(atoms)
+    return np.stack([arise_soap(atoms, s, distances) for s in settings])
+
+
+def _expected_cost(structure: PristineStructure) -> int:
+    atoms = structure.atoms()
+    return len(atoms) * len(set(atoms.get_chemical_symbols())) ** 2
+
+
+def _cache_file(cache: Path, structure: PristineStructure) -> Path:
+    return cache / f"{structure.name}.npz"
+
+
+def _describe_into_cache(job: tuple[PristineStructure, tuple[SoapSettings, ...], Path]) -> str:
+    structure, settings, cache = job
+    vectors = describe(structure, settings)
+    target = _cache_file(cache, structure)
+    handle, temporary = tempfile.mkstemp(dir=cache, prefix=f".{target.stem}.", suffix=".npz")
+    os.close(handle)
+    np.savez(temporary, vectors=vectors.astype(np.float32),
+             settings=np.array([[s.r_cut, s.sigma, s.extrinsic_factor] for s in settings]))
+    os.replace(temporary, target)
+    return structure.name
+
+
+def generate(cache: Path, structures: Sequence[PristineStructure] | None = None,
+             settings: Sequence[SoapSettings] | None = None, jobs: int | None = None,
+             progress: bool = True) -> int:
+    """Describe every structure not yet in ``cache``; returns how many were computed."""
+    cache.mkdir(parents=True, exist_ok=True)
+    structures = list(structures or pristine_structures())
+    settings = tuple(settings or training_settings())
+    todo = [s for s in structures if not _cache_file(cache, s).exists()]
+    todo.sort(key=_expected_cost, reverse=True)  # no worker is left with a big structure at the end
+    work = [(s, settings, cache) for s in todo]
+    jobs = jobs or os.cpu_count() or 1
+    bar = tqdm(total=len(structures), initial=len(structures) - len(todo), unit="structure",
+               desc="describing", disable=not progress)
+    with bar:
+        if jobs == 1:
+            for job in work:
+                _describe_into_cache(job)
+                bar.update()
+        else:
+            with get_context("fork").Pool(jobs, maxtasksperchild=20) as pool:
+                for _ in pool.imap_unordered(_describe_into_cache, work):
+                    bar.update()
+    return len(todo)
+
+
+def load(cache: Path, structures: Sequence[PristineStructure] | None = None
+         ) -> tuple[np.ndarray, list[str], list[str]]:
+    """Descriptor rows, their class ids and structure names, from a complete cache."""
+    rows, labels, names = [], [], []
+    for structure in structures or pristine_structures():
+        path = _cache_file(cache, structure)
+        if not path.exists():
+            raise FileNotFoundError(f"{path} is missing: run 'arise dataset --out {cache}' to complete the cache")
+        vectors = np.load(path)["vectors"]
+        rows.append(vectors)
+        labels += [structure.prototype.id] * len(vectors)
+        names += [structure.name] * len(vectors)
+    return np.concatenate(rows), labels, names
