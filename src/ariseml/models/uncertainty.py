@@ -1,0 +1,23 @@
+"""Bayesian summaries of Monte-Carlo dropout samples (ARISE supplement, Eq. 4-5)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def predictive_entropy(mean_probabilities: np.ndarray) -> np.ndarray:
+    """H[p̄] = -Σ_c p̄_c log p̄_c for each row of mean class probabilities (nats)."""
+    p = np.clip(mean_probabilities, 1e-300, 1.0)
+    return -np.sum(mean_probabilities * np.log(p), axis=-1)
+
+
+def expected_entropy(sample_probabilities: np.ndarray) -> np.ndarray:
+    """(1/T) Σ_t H[p_t] for samples shaped (T, n, classes)."""
+    p = np.clip(sample_probabilities, 1e-300, 1.0)
+    return -np.mean(np.sum(sample_probabilities * np.log(p), axis=-1), axis=0)
+
+
+def mutual_information(sample_probabilities: np.ndarray) -> np.ndarray:
+    """Eq. (5): H[p̄] - (1/T) Σ_t H[p_t], the model (epistemic) uncertainty, for (T, n, classes)."""
+    mean = sample_probabilities.mean(axis=0)
+    return np.maximum(predictive_entropy(mean) - expected_entropy(sample_probabilities), 0.0)

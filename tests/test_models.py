@@ -1,0 +1,46 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from ariseml.models.bayesian_mlp import BayesianMLP, monte_carlo_predict
+from ariseml.models.uncertainty import mutual_information, predictive_entropy
+
+
+def test_entropy_and_mutual_information_follow_equations_4_and_5():
+    confident_disagreement = np.array([[[1.0, 0.0]], [[0.0, 1.0]]])  # T=2 passes, 1 input, 2 classes
+    assert mutual_information(confident_disagreement)[0] == pytest.approx(math.log(2))
+    agreeing_but_unsure = np.array([[[0.5, 0.5]], [[0.5, 0.5]]])
+    assert mutual_information(agreeing_but_unsure)[0] == pytest.approx(0.0)
+    assert predictive_entropy(agreeing_but_unsure.mean(axis=0))[0] == pytest.approx(math.log(2))
+    rng = np.random.default_rng(0)
+    samples = rng.dirichlet(np.ones(108), size=(50, 7))
+    information = mutual_information(samples)
+    assert np.all(information >= 0) and np.all(information <= predictive_entropy(samples.mean(axis=0)))
+
+
+def test_parameter_count_of_table_1():
+    count = lambda model: sum(p.numel() for p in model.parameters())  # noqa: E731
+    assert count(BayesianMLP(316, 108)) == 371_820  # the paper's quippy input length
+    assert count(BayesianMLP(315, 108)) == 371_564  # DScribe's power spectrum
+
+
+def test_monte_carlo_prediction_shapes_reproducibility_and_hidden_layers():
+    torch.manual_seed(0)
+    model = BayesianMLP(315, 108)
+    inputs = np.random.default_rng(1).random((5, 315))
+    first = monte_carlo_predict(model, inputs, samples=200, keep_hidden=True, seed=3)
+    again = monte_carlo_predict(model, inputs, samples=200, keep_hidden=True, seed=3)
+    chunked = monte_carlo_predict(model, inputs, samples=200, seed=3, max_rows=300)
+    assert first.probabilities.shape == (5, 108)
+    assert np.allclose(first.probabilities.sum(axis=1), 1.0, atol=1e-5)
+    assert np.array_equal(first.probabilities, again.probabilities)  # a seed reproduces the draws
+    assert np.allclose(first.probabilities, chunked.probabilities, atol=1e-3)  # other draws, same mean
+    assert [h.shape for h in first.hidden] == [(5, 256), (5, 512), (5, 256)]
+    assert np.all(first.mutual_information > 0)
+    single = monte_carlo_predict(model, inputs, samples=1)
+    assert np.allclose(single.mutual_information, 0.0, atol=1e-6)
+    assert not model.training
+    with pytest.raises(ValueError, match=">= 1"):
+        monte_carlo_predict(model, inputs, samples=0)
