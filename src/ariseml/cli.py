@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
 from typing import Any
 
 import click
+import numpy as np
 
 from ariseml import __version__
 from ariseml.prototypes import GROUPS, UnknownPrototypeError
@@ -172,3 +174,104 @@ def dataset(cache: str, jobs: int | None, classes: str | None) -> None:
     computed = generate(Path(cache), structures, jobs=jobs)
     click.echo(f"{cache}: {len(structures)} structures ready ({computed} computed now, "
                f"{len(structures) - computed} from the cache)")
+
+
+@main.command()
+@click.option("--data", "cache", type=click.Path(file_okay=False), default=default_cache, show_default=True,
+              help="The cache written by 'arise dataset'.")
+@click.option("--epochs", type=click.IntRange(1), default=300, show_default=True)
+@click.option("--checkpoint", type=click.Path(dir_okay=False), default=None,
+              help="Checkpoint file written every epoch; rerunning resumes from it.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Model path stem: writes STEM.pt and STEM.json.")
+def train(cache: str, epochs: int, checkpoint: str | None, output: str) -> None:
+    """Train the Bayesian MLP on the cached training set (the paper's hyper-parameters)."""
+    from pathlib import Path
+
+    from ariseml.classifier import Classifier
+    from ariseml.prototypes import all_prototypes
+    from ariseml.training import dataset
+    from ariseml.training.train import TrainingConfig, train as train_model
+
+    features, labels, _ = dataset.load(Path(cache))
+    classes = [p.id for p in all_prototypes()]
+    index = {c: i for i, c in enumerate(classes)}
+    config = TrainingConfig(epochs=epochs)
+    result = train_model(features, np.array([index[label] for label in labels]), len(classes), config,
+                         checkpoint=Path(checkpoint) if checkpoint else None)
+    Classifier.from_model(result.model, classes, dataset.CENTRAL_SETTINGS).save(
+        output, training_points=len(features), training_size=result.training_size,
+        validation_size=result.validation_size, validation_accuracy=result.validation_accuracy,
+        best_epoch=result.best_epoch, training=dataclasses.asdict(config),
+        augmentation={"r_cut": list(dataset.R_CUTS), "sigma": list(dataset.SIGMAS),
+                      "extrinsic_factor": list(dataset.EXTRINSIC_FACTORS)})
+    click.echo(f"wrote {output}.pt: validation accuracy {100 * result.validation_accuracy:.2f} % "
+               f"(best epoch {result.best_epoch} of {epochs}, {len(features)} training points)")
+
+
+def _read_frames(path: str) -> list:
+    import ase.io
+
+    from ariseml.structure import check_structure
+
+    try:
+        frames = ase.io.read(path, index=":")
+    except Exception as error:  # ASE raises many types for unreadable files
+        detail = f": {error}" if str(error) else ""
+        raise ValueError(f"cannot read it with ASE ({type(error).__name__}{detail})") from error
+    frames = frames if isinstance(frames, list) else [frames]
+    if not frames:
+        raise ValueError("the file holds no structure")
+    for number, atoms in enumerate(frames):
+        try:
+            check_structure(atoms)
+        except ValueError as error:
+            raise ValueError(f"frame {number}: {error}") from error
+    return frames
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--top", type=click.IntRange(1, 108), default=3, show_default=True,
+              help="How many of the most similar prototypes to print.")
+@click.option("--samples", type=click.IntRange(1), default=1000, show_default=True,
+              help="T, the Monte-Carlo dropout passes averaged.")
+@click.option("--seed", type=int, default=None, help="Seed of the dropout masks (reproducible numbers).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+@click.option("--model", "model_path", type=click.Path(dir_okay=False), default=None,
+              help="A model written by 'arise train' (default: the one shipped in the package).")
+def classify(files: tuple[str, ...], top: int, samples: int, seed: int | None, as_json: bool,
+             model_path: str | None) -> None:
+    """Classify every structure (every frame) of FILES among the trained prototypes.
+
+    Exit code 1 when any file could not be classified; the others are still reported.
+    """
+    from ariseml.classifier import Classifier
+
+    classifier = Classifier.load(model_path, samples=samples, seed=seed)
+    entries, descriptors, failed = [], [], 0
+    for path in files:
+        try:
+            frames = _read_frames(path)
+            descriptors.append(classifier.describe(frames))
+        except ValueError as error:
+            click.echo(f"arise: error: {path}: {error}", err=True)
+            failed += 1
+            continue
+        entries += [(path, number, atoms) for number, atoms in enumerate(frames)]
+    results = classifier.predict_descriptors(np.concatenate(descriptors), top=top) if entries else []
+    records = [{"file": path, "frame": number, "n_atoms": len(atoms), "predictions": result.predictions(),
+                "mutual_information": result.mutual_information,
+                "predictive_entropy": result.predictive_entropy}
+               for (path, number, atoms), result in zip(entries, results)]
+    if as_json:
+        click.echo(json.dumps(records, indent=1))
+    else:
+        for record in records:
+            click.echo(f"{record['file']} [frame {record['frame']}, {record['n_atoms']} atoms]  "
+                       f"mutual information {record['mutual_information']:.4f} nats, "
+                       f"predictive entropy {record['predictive_entropy']:.4f} nats")
+            for rank, prediction in enumerate(record["predictions"], start=1):
+                click.echo(f"  {rank}. {prediction['id']:33s} {100 * prediction['probability']:6.2f} %")
+    if failed:
+        sys.exit(1)

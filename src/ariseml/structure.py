@@ -63,7 +63,7 @@ def _periodic_nearest_distances(atoms: Atoms, centre_mask: np.ndarray,
     cutoff = 1.5 * volume_per_atom ** (1 / 3)
     for _ in range(12):
         i, j, d = neighbor_list("ijd", atoms, cutoff)
-        keep = centre_mask[i] & neighbour_mask[j] & (d > 1e-8)
+        keep = centre_mask[i] & neighbour_mask[j]  # i == j only as a periodic image
         nearest = np.full(len(atoms), np.inf)
         np.minimum.at(nearest, i[keep], d[keep])
         nearest = nearest[centre_mask]
@@ -125,6 +125,25 @@ def _check_delta(delta: float) -> None:
 def _check_eta(eta: float) -> None:
     if not 0 <= eta < 1:
         raise ValueError(f"fraction of removed atoms must be in [0, 1), got {eta}")
+
+
+def check_structure(atoms: Atoms, overlap_fraction: float = 1e-3) -> None:
+    """Raise ``ValueError`` for what no descriptor can describe.
+
+    No atoms, non-finite coordinates, a single atom in a finite structure, or
+    atoms on top of each other (closer than ``overlap_fraction`` times the
+    median nearest-neighbour distance, in whatever unit the file uses).
+    """
+    if len(atoms) == 0:
+        raise ValueError("the structure contains no atoms")
+    if not np.isfinite(atoms.positions).all():
+        raise ValueError("the structure has NaN or infinite coordinates")
+    if len(atoms) == 1 and not atoms.pbc.any():
+        raise ValueError("the structure has a single atom and no periodicity: nothing to compare it with")
+    distances = nearest_neighbour_distances(atoms)
+    if len(distances) and distances.min() <= overlap_fraction * np.median(distances):
+        raise ValueError(f"atoms on top of each other (closest pair {distances.min():.3g} apart, typical "
+                         f"neighbour distance {np.median(distances):.3g}): remove the duplicates")
 
 
 def displace_atoms(atoms: Atoms, delta: float, seed: int | None = None,
