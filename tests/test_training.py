@@ -52,3 +52,19 @@ def test_an_interrupted_run_resumes_to_the_same_model(tmp_path, monkeypatch):
         assert torch.equal(value, resumed.model.state_dict()[key])
     with pytest.raises(ValueError, match="other settings"):
         train(features, labels, 4, TrainingConfig(epochs=7), checkpoint=tmp_path / "b.pt", progress=False)
+
+
+def test_tpe_search_explores_the_papers_space_and_resumes(tmp_path):
+    from ariseml.training.tune import search
+
+    features, labels = separable_data(per_class=20)
+    storage = f"sqlite:///{tmp_path / 'tune.db'}"
+    ranking = search(features, labels, 4, trials=3, epochs=2, storage=storage)
+    assert len(ranking) == 3
+    assert [r["validation_accuracy"] for r in ranking] == sorted((r["validation_accuracy"] for r in ranking),
+                                                                 reverse=True)
+    for trial in ranking:
+        assert trial["n_layers"] in (2, 3, 4, 5) and trial["batch_size"] in (64, 128)
+        assert 1e-4 <= trial["learning_rate"] <= 1e-2 and 0.01 <= trial["dropout"] <= 0.05
+        assert all(trial[f"neurons_{i}"] in (256, 512) for i in range(trial["n_layers"]))
+    assert len(search(features, labels, 4, trials=4, epochs=2, storage=storage)) == 4  # one more, not four

@@ -188,16 +188,16 @@ def train(cache: str, epochs: int, checkpoint: str | None, output: str) -> None:
     """Train the Bayesian MLP on the cached training set (the paper's hyper-parameters)."""
     from pathlib import Path
 
+    from ariseml.io import validate_output
+
     from ariseml.classifier import Classifier
-    from ariseml.prototypes import all_prototypes
     from ariseml.training import dataset
     from ariseml.training.train import TrainingConfig, train as train_model
 
-    features, labels, _ = dataset.load(Path(cache))
-    classes = [p.id for p in all_prototypes()]
-    index = {c: i for i, c in enumerate(classes)}
+    validate_output(output + ".json")
+    features, labels, classes = dataset.load_for_training(Path(cache))
     config = TrainingConfig(epochs=epochs)
-    result = train_model(features, np.array([index[label] for label in labels]), len(classes), config,
+    result = train_model(features, labels, len(classes), config,
                          checkpoint=Path(checkpoint) if checkpoint else None)
     Classifier.from_model(result.model, classes, dataset.CENTRAL_SETTINGS).save(
         output, training_points=len(features), training_size=result.training_size,
@@ -275,3 +275,30 @@ def classify(files: tuple[str, ...], top: int, samples: int, seed: int | None, a
                 click.echo(f"  {rank}. {prediction['id']:33s} {100 * prediction['probability']:6.2f} %")
     if failed:
         sys.exit(1)
+
+
+@main.command()
+@click.option("--data", "cache", type=click.Path(file_okay=False), default=default_cache, show_default=True,
+              help="The cache written by 'arise dataset'.")
+@click.option("--trials", type=click.IntRange(1), default=20, show_default=True)
+@click.option("--epochs", type=click.IntRange(1), default=50, show_default=True,
+              help="Epochs per trial (the final model is then trained for 300).")
+@click.option("--storage", default=None,
+              help="Optuna storage URL (e.g. sqlite:///tune.db): an interrupted search resumes from it.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="JSON file with the trials, best first.")
+def tune(cache: str, trials: int, epochs: int, storage: str | None, output: str) -> None:
+    """Hyper-parameter search with TPE over the supplement's search space."""
+    from pathlib import Path
+
+    from ariseml.io import check_writable
+    from ariseml.training import dataset
+    from ariseml.training.tune import search
+
+    check_writable(output)
+    features, labels, classes = dataset.load_for_training(Path(cache))
+    ranking = search(features, labels, len(classes), trials, epochs, storage=storage)
+    Path(output).write_text(json.dumps(ranking, indent=1))
+    best = ranking[0]
+    click.echo(f"wrote {output}: best validation accuracy {100 * best['validation_accuracy']:.2f} % with "
+               + ", ".join(f"{k}={v}" for k, v in best.items() if k != "validation_accuracy"))

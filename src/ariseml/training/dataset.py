@@ -128,3 +128,11 @@ def load(cache: Path, structures: Sequence[PristineStructure] | None = None
         labels += [structure.prototype.id] * len(vectors)
         names += [structure.name] * len(vectors)
     return np.concatenate(rows), labels, names
+
+
+def load_for_training(cache: Path) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Features, class indices and the class ids (output order: the 108 classes' order)."""
+    features, labels, _ = load(cache)
+    classes = [p.id for p in all_prototypes()]
+    index = {c: i for i, c in enumerate(classes)}
+    return features, np.array([index[label] for label in labels]), classes

@@ -1,0 +1,66 @@
+"""Descriptor and classification speed on this machine.
+
+    python benchmarks/speed.py [--repeats 5]
+
+Prints structures/s and atoms/s of the ARISE descriptor for finite fcc clusters
+of about 100, 400 and 1,000 atoms (one process), and the time to classify a
+400-atom cluster with T = 1000 Monte-Carlo passes, descriptor included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+import torch
+from ase.build import bulk
+
+from ariseml.descriptors.soap import SoapSettings, arise_soap
+from ariseml.models.bayesian_mlp import BayesianMLP, monte_carlo_predict
+
+
+def fcc_cluster(n_atoms: int):
+    """The n_atoms atoms of an fcc Cu crystal closest to a lattice site (a roughly spherical cluster)."""
+    crystal = bulk("Cu", "fcc", a=3.615, cubic=True).repeat(12)
+    centre = crystal.positions[np.argmin(np.linalg.norm(crystal.positions - crystal.cell.sum(0) / 2, axis=1))]
+    order = np.argsort(np.linalg.norm(crystal.positions - centre, axis=1))
+    cluster = crystal[order[:n_atoms]]
+    cluster.pbc = False
+    return cluster
+
+
+def median_seconds(function, repeats: int) -> float:
+    function()  # warm-up: DScribe basis set, PyTorch kernels
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    print(f"command: python benchmarks/speed.py --repeats {args.repeats}   (1 process, torch threads 1)")
+    print(f"{'structure':28s} {'s/structure':>12s} {'structures/s':>13s} {'atoms/s':>9s}")
+    for n_atoms in (100, 400, 1000):
+        cluster = fcc_cluster(n_atoms)
+        seconds = median_seconds(lambda: arise_soap(cluster), args.repeats)
+        print(f"descriptor, {n_atoms:5d}-atom fcc cluster {seconds:12.4f} {1 / seconds:13.1f} {n_atoms / seconds:9.0f}")
+
+    model = BayesianMLP(SoapSettings().n_features, 108)
+    cluster = fcc_cluster(400)
+    total = median_seconds(lambda: monte_carlo_predict(model, arise_soap(cluster)[None], 1000), args.repeats)
+    descriptor = arise_soap(cluster)[None]
+    passes = median_seconds(lambda: monte_carlo_predict(model, descriptor, 1000), args.repeats)
+    print(f"classify one 400-atom cluster, T = 1000: {total:.3f} s "
+          f"(of which the 1000 passes: {passes:.3f} s)")
+
+
+if __name__ == "__main__":
+    main()
