@@ -79,3 +79,13 @@ def test_polycrystal_and_superalloy_write_extended_xyz(run, tmp_path):
     result = run("polycrystal", "--grains", "MoS2", "--size", "30", "-o", str(tmp_path / "bad.xyz"))
     assert result.exit_code == 2 and "2D material" in result.output
     assert not (tmp_path / "bad.xyz").exists()
+
+
+def test_written_files_get_the_usual_permissions(run, tmp_path):
+    import os
+
+    target = tmp_path / "cu.xyz"
+    assert run("build", "fcc_Cu", "-o", str(target)).exit_code == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask

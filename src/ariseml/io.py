@@ -38,6 +38,12 @@ def check_writable(path: str | Path) -> Path:
     return target
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def validate_output(path: str | Path, format: str | None = None) -> str:
     """Check, before any work, that ``path`` can be written; return its ASE format."""
     check_writable(path)
@@ -52,6 +58,7 @@ def write_structure(path: str | Path, atoms: Atoms | list[Atoms], format: str | 
     os.close(handle)
     try:
         ase.io.write(temporary, atoms, format=fmt)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; give it a normal file's mode
         os.replace(temporary, target)
     finally:
         if os.path.exists(temporary):
