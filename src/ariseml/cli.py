@@ -15,6 +15,8 @@ from ariseml import __version__
 from ariseml.prototypes import GROUPS, UnknownPrototypeError
 
 EXIT_BAD_INPUT = 2
+PROGRESS_MIN_FRAMES = 20
+"""A trajectory with at least this many frames shows a progress bar (on stderr)."""
 
 
 class AriseGroup(click.Group):
@@ -253,7 +255,7 @@ def classify(files: tuple[str, ...], top: int, samples: int, seed: int | None, a
     for path in files:
         try:
             frames = _read_frames(path)
-            descriptors.append(classifier.describe(frames))
+            descriptors.append(classifier.describe(frames, progress=len(frames) >= PROGRESS_MIN_FRAMES))
         except ValueError as error:
             click.echo(f"arise: error: {path}: {error}", err=True)
             failed += 1
