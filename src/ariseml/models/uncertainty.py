@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import xlogy
 
 
 def predictive_entropy(mean_probabilities: np.ndarray) -> np.ndarray:
     """H[p̄] = -Σ_c p̄_c log p̄_c for each row of mean class probabilities (nats)."""
-    p = np.clip(mean_probabilities, 1e-300, 1.0)
-    return -np.sum(mean_probabilities * np.log(p), axis=-1)
+    return -np.sum(xlogy(mean_probabilities, mean_probabilities), axis=-1)  # 0 log 0 = 0
 
 
 def expected_entropy(sample_probabilities: np.ndarray) -> np.ndarray:
     """(1/T) Σ_t H[p_t] for samples shaped (T, n, classes)."""
-    p = np.clip(sample_probabilities, 1e-300, 1.0)
-    return -np.mean(np.sum(sample_probabilities * np.log(p), axis=-1), axis=0)
+    return -np.mean(np.sum(xlogy(sample_probabilities, sample_probabilities), axis=-1), axis=0)
 
 
 def mutual_information(sample_probabilities: np.ndarray) -> np.ndarray:
