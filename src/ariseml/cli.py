@@ -192,13 +192,12 @@ def train(cache: str, epochs: int, standardise: bool, checkpoint: str | None, ou
     """Train the Bayesian MLP on the cached training set (the paper's hyper-parameters)."""
     from pathlib import Path
 
-    from ariseml.io import validate_output
-
     from ariseml.classifier import Classifier
+    from ariseml.io import check_writable
     from ariseml.training import dataset
     from ariseml.training.train import TrainingConfig, train as train_model
 
-    validate_output(output + ".json")
+    check_writable(output + ".pt")
     features, labels, classes = dataset.load_for_training(Path(cache))
     config = TrainingConfig(epochs=epochs, standardise=standardise)
     result = train_model(features, labels, len(classes), config,
