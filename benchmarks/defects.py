@@ -24,13 +24,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--samples", type=int, default=1000, help="Monte-Carlo passes T")
-    parser.add_argument("--model", default=None, help="model stem (default: the shipped model)")
+    parser.add_argument("--model", default="paper", help="a shipped model's name or a model path stem")
     parser.add_argument("--out", type=Path, default=Path("benchmark-results"))
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     classifier = Classifier.load(args.model, samples=args.samples, seed=0)
 
-    command = f"python benchmarks/defects.py --seeds {args.seeds} --samples {args.samples}"
+    command = f"python benchmarks/defects.py --seeds {args.seeds} --samples {args.samples} --model {args.model}"
     print(f"command: {command}")
     rows = []
     for level in table2_levels():

@@ -25,8 +25,12 @@ from ariseml.descriptors.soap import SoapSettings, describe_many
 from ariseml.models.bayesian_mlp import BayesianMLP, monte_carlo_predict
 from ariseml.prototypes import get_prototype
 
-SHIPPED_MODEL = "arise_mlp"
-"""File stem of the model inside ``ariseml/models/shipped`` (``.pt`` weights, ``.json`` metadata)."""
+SHIPPED_MODELS = {"paper": "arise_mlp"}
+"""Name -> file stem of the models inside ``ariseml/models/shipped`` (``.pt`` weights, ``.json`` metadata).
+
+``paper``: trained exactly as published (Table 1, Methods), the reference mode.
+"""
+DEFAULT_MODEL = "paper"
 
 
 class ModelFileError(ValueError):
@@ -68,16 +72,17 @@ class Classifier:
 
     # -- persistence -------------------------------------------------------------------------
     @classmethod
-    def load(cls, path: str | Path | None = None, settings: SoapSettings | None = None,
+    def load(cls, model: str | Path = DEFAULT_MODEL, settings: SoapSettings | None = None,
              **options: Any) -> Classifier:
-        """The shipped model, or the one at ``path`` (``.pt`` beside its ``.json``).
+        """A shipped model by name (see ``SHIPPED_MODELS``), or the one at a path (``.pt`` beside its ``.json``).
 
         Its checksum is verified; ``settings`` other than the model's raise.
         """
-        if path is None:
-            weights = Path(str(resources.files("ariseml.models").joinpath("shipped", f"{SHIPPED_MODEL}.pt")))
+        if str(model) in SHIPPED_MODELS:
+            shipped = resources.files("ariseml.models").joinpath("shipped", f"{SHIPPED_MODELS[str(model)]}.pt")
+            weights = Path(str(shipped))
         else:
-            weights = Path(path).with_suffix(".pt")
+            weights = Path(model).with_suffix(".pt")
         meta_path = weights.with_suffix(".json")
         if not weights.exists() or not meta_path.exists():
             raise ModelFileError(f"model files {weights} and {meta_path.name} not found")

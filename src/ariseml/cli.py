@@ -241,10 +241,11 @@ def _read_frames(path: str) -> list:
               help="T, the Monte-Carlo dropout passes averaged.")
 @click.option("--seed", type=int, default=None, help="Seed of the dropout masks (reproducible numbers).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
-@click.option("--model", "model_path", type=click.Path(dir_okay=False), default=None,
-              help="A model written by 'arise train' (default: the one shipped in the package).")
+@click.option("--model", "model_path", default="paper", show_default=True,
+              help="A model shipped in the package (paper: trained as published) or the path of one "
+                   "written by 'arise train'.")
 def classify(files: tuple[str, ...], top: int, samples: int, seed: int | None, as_json: bool,
-             model_path: str | None) -> None:
+             model_path: str) -> None:
     """Classify every structure (every frame) of FILES among the trained prototypes.
 
     Exit code 1 when any file could not be classified; the others are still reported.
