@@ -182,13 +182,11 @@ def dataset(cache: str, jobs: int | None, classes: str | None) -> None:
 @click.option("--data", "cache", type=click.Path(file_okay=False), default=default_cache, show_default=True,
               help="The cache written by 'arise dataset'.")
 @click.option("--epochs", type=click.IntRange(1), default=300, show_default=True)
-@click.option("--standardise", is_flag=True,
-              help="Not in the paper: z-score the inputs (separates classes whose descriptors nearly coincide).")
 @click.option("--checkpoint", type=click.Path(dir_okay=False), default=None,
               help="Checkpoint file written every epoch; rerunning resumes from it.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Model path stem: writes STEM.pt and STEM.json.")
-def train(cache: str, epochs: int, standardise: bool, checkpoint: str | None, output: str) -> None:
+def train(cache: str, epochs: int, checkpoint: str | None, output: str) -> None:
     """Train the Bayesian MLP on the cached training set (the paper's hyper-parameters)."""
     from pathlib import Path
 
@@ -199,7 +197,7 @@ def train(cache: str, epochs: int, standardise: bool, checkpoint: str | None, ou
 
     check_writable(output + ".pt")
     features, labels, classes = dataset.load_for_training(Path(cache))
-    config = TrainingConfig(epochs=epochs, standardise=standardise)
+    config = TrainingConfig(epochs=epochs)
     result = train_model(features, labels, len(classes), config,
                          checkpoint=Path(checkpoint) if checkpoint else None)
     Classifier.from_model(result.model, classes, dataset.CENTRAL_SETTINGS).save(

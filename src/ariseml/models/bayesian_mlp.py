@@ -19,15 +19,11 @@ class BayesianMLP(nn.Module):
 
     With the paper's 316 inputs this has 371,820 parameters; DScribe's power
     spectrum has 315 components (quippy appended a constant zero), so 371,564.
-    The buffers ``feature_mean`` and ``feature_scale`` standardise the inputs;
-    they are 0 and 1 (no change) in the paper's model.
     """
 
     def __init__(self, n_inputs: int, n_classes: int, hidden: tuple[int, ...] = PAPER_HIDDEN,
                  dropout: float = PAPER_DROPOUT) -> None:
         super().__init__()
-        self.register_buffer("feature_mean", torch.zeros(n_inputs))
-        self.register_buffer("feature_scale", torch.ones(n_inputs))
         self.input_dropout = nn.Dropout(dropout)
         sizes = (n_inputs, *hidden)
         self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
@@ -37,7 +33,7 @@ class BayesianMLP(nn.Module):
     def forward(self, x: torch.Tensor, keep_hidden: bool = False
                 ) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
         """Logits (and, with ``keep_hidden``, each hidden layer after its ReLU)."""
-        x = self.input_dropout((x - self.feature_mean) / self.feature_scale)
+        x = self.input_dropout(x)
         activations = []
         for layer in self.hidden:
             x = torch.relu(self.dropout(layer(x)))
@@ -45,11 +41,6 @@ class BayesianMLP(nn.Module):
         logits = self.output(x)
         return (logits, activations) if keep_hidden else logits
 
-
-    def standardise_inputs(self, features: np.ndarray) -> None:
-        """Set the input standardisation to the mean and standard deviation of ``features``."""
-        self.feature_mean.copy_(torch.as_tensor(features.mean(axis=0), dtype=torch.float32))
-        self.feature_scale.copy_(torch.as_tensor(features.std(axis=0) + 1e-8, dtype=torch.float32))
 
 
 @dataclass

@@ -33,8 +33,6 @@ class TrainingConfig:
     hidden: tuple[int, ...] = PAPER_HIDDEN
     validation_fraction: float = 0.2
     seed: int = 42
-    standardise: bool = False
-    """Not in the paper: z-score each input component (mean and spread of the whole training set)."""
 
 
 @dataclass
@@ -73,8 +71,6 @@ def train(features: np.ndarray, labels: np.ndarray, n_classes: int,
 
     torch.manual_seed(config.seed)
     model = BayesianMLP(features.shape[1], n_classes, config.hidden, config.dropout)
-    if config.standardise:
-        model.standardise_inputs(features)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     loss_function = nn.CrossEntropyLoss()
     state = {"epoch": 0, "best_accuracy": -1.0, "best_epoch": 0, "best_weights": None, "history": []}
