@@ -69,3 +69,22 @@ def test_tpe_search_explores_the_papers_space_and_resumes(tmp_path):
         assert all(trial[f"neurons_{i}"] in (256, 512) for i in range(trial["n_layers"]))
     assert len(search(features, labels, 4, trials=4, epochs=2, storage=storage)) == 4  # one more, not four
 
+
+
+def test_dataset_cache_resumes_and_knows_its_settings(tmp_path):
+    import dataclasses
+
+    from ariseml.prototypes import get_prototype
+    from ariseml.training.dataset import generate, load
+
+    structures = pristine_structures([get_prototype("hcp_Mg")])
+    settings = training_settings()[:2]
+    assert generate(tmp_path, structures, settings, jobs=1, progress=False) == 4
+    assert generate(tmp_path, structures, settings, jobs=1, progress=False) == 0  # all from the cache
+    features, labels, names = load(tmp_path, structures, settings)
+    assert features.shape == (8, 315) and set(labels) == {"hcp_Mg"} and names[0] == "hcp_Mg__periodic"
+    with pytest.raises(ValueError, match="other settings"):
+        load(tmp_path, structures, [dataclasses.replace(s, average="outer") for s in settings])
+    (tmp_path / "hcp_Mg__supercell2.npz").unlink()
+    with pytest.raises(FileNotFoundError, match="arise dataset"):
+        load(tmp_path, structures, settings)

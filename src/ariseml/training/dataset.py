@@ -11,6 +11,7 @@ atomically, so an interrupted run resumes where it stopped.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Sequence
@@ -74,6 +75,11 @@ def _expected_cost(structure: PristineStructure) -> int:
     return len(atoms) * len(set(atoms.get_chemical_symbols())) ** 2
 
 
+def _identity(settings: Sequence[SoapSettings]) -> str:
+    """The descriptor settings of a cache file's rows, as stored in it."""
+    return json.dumps([s.to_dict() for s in settings])
+
+
 def _cache_file(cache: Path, structure: PristineStructure) -> Path:
     return cache / f"{structure.name}.npz"
 
@@ -84,8 +90,7 @@ def _describe_into_cache(job: tuple[PristineStructure, tuple[SoapSettings, ...],
     target = _cache_file(cache, structure)
     handle, temporary = tempfile.mkstemp(dir=cache, prefix=f".{target.stem}.", suffix=".npz")
     os.close(handle)
-    np.savez(temporary, vectors=vectors.astype(np.float32),
-             settings=np.array([[s.r_cut, s.sigma, s.extrinsic_factor] for s in settings]))
+    np.savez(temporary, vectors=vectors.astype(np.float32), settings=_identity(settings))
     os.replace(temporary, target)
     return structure.name
 
@@ -97,7 +102,7 @@ def generate(cache: Path, structures: Sequence[PristineStructure] | None = None,
     cache.mkdir(parents=True, exist_ok=True)
     structures = list(structures or pristine_structures())
     settings = tuple(settings or training_settings())
-    todo = [s for s in structures if not _cache_file(cache, s).exists()]
+    todo = [s for s in structures if not _cache_file(cache, s).exists()]  # load() checks the settings
     todo.sort(key=_expected_cost, reverse=True)  # no worker is left with a big structure at the end
     work = [(s, settings, cache) for s in todo]
     jobs = jobs or os.cpu_count() or 1
@@ -115,15 +120,19 @@ def generate(cache: Path, structures: Sequence[PristineStructure] | None = None,
     return len(todo)
 
 
-def load(cache: Path, structures: Sequence[PristineStructure] | None = None
-         ) -> tuple[np.ndarray, list[str], list[str]]:
-    """Descriptor rows, their class ids and structure names, from a complete cache."""
+def load(cache: Path, structures: Sequence[PristineStructure] | None = None,
+         settings: Sequence[SoapSettings] | None = None) -> tuple[np.ndarray, list[str], list[str]]:
+    """Descriptor rows, their class ids and structure names, from a complete cache made with ``settings``."""
+    expected = _identity(settings or training_settings())
     rows, labels, names = [], [], []
     for structure in structures or pristine_structures():
         path = _cache_file(cache, structure)
         if not path.exists():
             raise FileNotFoundError(f"{path} is missing: run 'arise dataset --out {cache}' to complete the cache")
-        vectors = np.load(path)["vectors"]
+        with np.load(path) as stored:
+            if str(stored["settings"]) != expected:
+                raise ValueError(f"{path} holds descriptors made with other settings; use another cache folder")
+            vectors = stored["vectors"]
         rows.append(vectors)
         labels += [structure.prototype.id] * len(vectors)
         names += [structure.name] * len(vectors)
