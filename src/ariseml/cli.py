@@ -154,39 +154,50 @@ def superalloy(size: float, precipitate_size: float | None, seed: int | None, ou
     click.echo(f"wrote {output}: {_atoms_summary(atoms)}")
 
 
-def default_cache() -> str:
+def default_cache(average: str = "inner") -> str:
+    """~/.cache/ariseml/training-set (-outer for outer-averaged descriptors)."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "ariseml", "training-set")
+    return os.path.join(base, "ariseml", "training-set" + ("" if average == "inner" else f"-{average}"))
+
+
+average_option = click.option(
+    "--average", type=click.Choice(["inner", "outer"]), default="inner", show_default=True,
+    help="How SOAP is averaged over centres: inner = coefficients first (the original code), "
+         "outer = the mean of per-atom power spectra.")
 
 
 @main.command()
-@click.option("--out", "cache", type=click.Path(file_okay=False), default=default_cache, show_default=True,
-              help="Cache folder: one .npz per structure; an interrupted run resumes from it.")
+@click.option("--out", "cache", type=click.Path(file_okay=False), default=None,
+              help="Cache folder: one .npz per structure; an interrupted run resumes from it "
+                   "[default: ~/.cache/ariseml/training-set, -outer with --average outer].")
 @click.option("--jobs", type=click.IntRange(1), default=None, help="Worker processes (default: all cores).")
 @click.option("--classes", default=None, help="Comma-separated prototype ids (default: all 108).")
-def dataset(cache: str, jobs: int | None, classes: str | None) -> None:
+@average_option
+def dataset(cache: str | None, jobs: int | None, classes: str | None, average: str) -> None:
     """Compute the pristine training set (396 structures × 99 SOAP settings) into a cache."""
     from pathlib import Path
 
     from ariseml.prototypes import get_prototype
-    from ariseml.training.dataset import generate, pristine_structures
+    from ariseml.training.dataset import generate, pristine_structures, training_settings
 
+    cache = cache or default_cache(average)
     selected = [get_prototype(c.strip()) for c in classes.split(",") if c.strip()] if classes else None
     structures = pristine_structures(selected)
-    computed = generate(Path(cache), structures, jobs=jobs)
+    computed = generate(Path(cache), structures, training_settings(average), jobs=jobs)
     click.echo(f"{cache}: {len(structures)} structures ready ({computed} computed now, "
                f"{len(structures) - computed} from the cache)")
 
 
 @main.command()
-@click.option("--data", "cache", type=click.Path(file_okay=False), default=default_cache, show_default=True,
-              help="The cache written by 'arise dataset'.")
+@click.option("--data", "cache", type=click.Path(file_okay=False), default=None,
+              help="The cache written by 'arise dataset' [default: its default for --average].")
 @click.option("--epochs", type=click.IntRange(1), default=300, show_default=True)
+@average_option
 @click.option("--checkpoint", type=click.Path(dir_okay=False), default=None,
               help="Checkpoint file written every epoch; rerunning resumes from it.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Model path stem: writes STEM.pt and STEM.json.")
-def train(cache: str, epochs: int, checkpoint: str | None, output: str) -> None:
+def train(cache: str | None, epochs: int, average: str, checkpoint: str | None, output: str) -> None:
     """Train the Bayesian MLP on the cached training set (the paper's hyper-parameters)."""
     from pathlib import Path
 
@@ -196,11 +207,13 @@ def train(cache: str, epochs: int, checkpoint: str | None, output: str) -> None:
     from ariseml.training.train import TrainingConfig, train as train_model
 
     check_writable(output + ".pt")
-    features, labels, classes = dataset.load_for_training(Path(cache))
+    features, labels, classes = dataset.load_for_training(Path(cache or default_cache(average)),
+                                                          dataset.training_settings(average))
     config = TrainingConfig(epochs=epochs)
     result = train_model(features, labels, len(classes), config,
                          checkpoint=Path(checkpoint) if checkpoint else None)
-    Classifier.from_model(result.model, classes, dataset.CENTRAL_SETTINGS).save(
+    central = dataclasses.replace(dataset.CENTRAL_SETTINGS, average=average)
+    Classifier.from_model(result.model, classes, central).save(
         output, training_points=len(features), training_size=result.training_size,
         validation_size=result.validation_size, validation_accuracy=result.validation_accuracy,
         best_epoch=result.best_epoch, training=dataclasses.asdict(config),

@@ -32,9 +32,9 @@ EXTRINSIC_FACTORS = (0.95, 1.00, 1.05)
 CENTRAL_SETTINGS = SoapSettings(r_cut=4.0, sigma=0.1, extrinsic_factor=1.0)
 
 
-def training_settings() -> list[SoapSettings]:
-    """The 99 descriptor settings of the paper's data augmentation."""
-    return [SoapSettings(r_cut=r_cut, sigma=sigma, extrinsic_factor=factor)
+def training_settings(average: str = "inner") -> list[SoapSettings]:
+    """The 99 descriptor settings of the paper's data augmentation (``average`` of SoapSettings)."""
+    return [SoapSettings(r_cut=r_cut, sigma=sigma, extrinsic_factor=factor, average=average)
             for r_cut, sigma, factor in product(R_CUTS, SIGMAS, EXTRINSIC_FACTORS)]
 
 
@@ -139,9 +139,10 @@ def load(cache: Path, structures: Sequence[PristineStructure] | None = None,
     return np.concatenate(rows), labels, names
 
 
-def load_for_training(cache: Path) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def load_for_training(cache: Path, settings: Sequence[SoapSettings] | None = None
+                      ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Features, class indices and the class ids (output order: the 108 classes' order)."""
-    features, labels, _ = load(cache)
+    features, labels, _ = load(cache, settings=settings)
     classes = [p.id for p in all_prototypes()]
     index = {c: i for i, c in enumerate(classes)}
     return features, np.array([index[label] for label in labels]), classes
