@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import ase.io
@@ -27,7 +29,7 @@ def output_format(path: str | Path, format: str | None = None) -> str:
     return guessed
 
 
-def check_writable(path: str | Path) -> Path:
+def check_writable(path: str | Path) -> None:
     """Fail early, before any work, when ``path`` cannot be written."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
@@ -35,7 +37,6 @@ def check_writable(path: str | Path) -> Path:
         raise ValueError(f"cannot write {str(target)!r}: folder {str(folder)!r} does not exist; create it first")
     if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
         raise ValueError(f"cannot write {str(target)!r}: permission denied; choose another path")
-    return target
 
 
 def _umask() -> int:
@@ -50,16 +51,23 @@ def validate_output(path: str | Path, format: str | None = None) -> str:
     return output_format(path, format)
 
 
-def write_structure(path: str | Path, atoms: Atoms | list[Atoms], format: str | None = None) -> None:
-    """Write via a temporary file and rename it into place, so a failure leaves nothing behind."""
-    fmt = validate_output(path, format)
+@contextmanager
+def atomic_path(path: str | Path, suffix: str = ".part") -> Iterator[str]:
+    """A temporary path beside ``path``, renamed onto it when the block succeeds and removed otherwise."""
     target = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
     os.close(handle)
     try:
-        ase.io.write(temporary, atoms, format=fmt)
+        yield temporary
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; give it a normal file's mode
         os.replace(temporary, target)
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
+
+
+def write_structure(path: str | Path, atoms: Atoms | list[Atoms], format: str | None = None) -> None:
+    """Write via a temporary file and rename it into place, so a failure leaves nothing behind."""
+    fmt = validate_output(path, format)
+    with atomic_path(path) as temporary:
+        ase.io.write(temporary, atoms, format=fmt)

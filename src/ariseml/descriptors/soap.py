@@ -16,18 +16,16 @@ numerically identical to the paper's.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from itertools import product
-from multiprocessing import get_context
 from typing import Any, Literal
 
 import numpy as np
 from ase import Atoms
-from tqdm import tqdm
 
+from ariseml.parallel import progress_map
 from ariseml.structure import nearest_neighbour_distance
 
 DUMMY_SPECIES = "H"
@@ -135,18 +133,6 @@ def _describe_one(job: tuple[Atoms, SoapSettings]) -> np.ndarray:
 def describe_many(structures: Sequence[Atoms], settings: SoapSettings = SoapSettings(),
                   jobs: int | None = None, progress: bool = False) -> np.ndarray:
     """Descriptors of many structures, one row each, on ``jobs`` processes (default: all cores)."""
-    jobs = min(jobs or os.cpu_count() or 1, len(structures))
     work = [(atoms, settings) for atoms in structures]
-    with tqdm(total=len(work), unit="structure", desc="descriptors", disable=not progress) as bar:
-        if jobs <= 1:
-            rows = []
-            for job in work:
-                rows.append(_describe_one(job))
-                bar.update()
-        else:
-            with get_context("fork").Pool(jobs) as pool:
-                rows = []
-                for row in pool.imap(_describe_one, work, chunksize=max(1, len(work) // (8 * jobs))):
-                    rows.append(row)
-                    bar.update()
+    rows = list(progress_map(_describe_one, work, jobs, progress, desc="descriptors"))
     return np.stack(rows) if rows else np.zeros((0, settings.n_features))

@@ -12,18 +12,16 @@ atomically, so an interrupted run resumes where it stopped.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import product
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from ariseml.descriptors.soap import SoapSettings, arise_soap, pair_distances
+from ariseml.io import atomic_path
+from ariseml.parallel import progress_map
 from ariseml.prototypes import Prototype, all_prototypes, build
 
 R_CUTS = tuple(round(3.0 + 0.2 * i, 1) for i in range(11))
@@ -87,11 +85,8 @@ def _cache_file(cache: Path, structure: PristineStructure) -> Path:
 def _describe_into_cache(job: tuple[PristineStructure, tuple[SoapSettings, ...], Path]) -> str:
     structure, settings, cache = job
     vectors = describe(structure, settings)
-    target = _cache_file(cache, structure)
-    handle, temporary = tempfile.mkstemp(dir=cache, prefix=f".{target.stem}.", suffix=".npz")
-    os.close(handle)
-    np.savez(temporary, vectors=vectors.astype(np.float32), settings=_identity(settings))
-    os.replace(temporary, target)
+    with atomic_path(_cache_file(cache, structure), suffix=".npz") as temporary:
+        np.savez(temporary, vectors=vectors.astype(np.float32), settings=_identity(settings))
     return structure.name
 
 
@@ -105,18 +100,9 @@ def generate(cache: Path, structures: Sequence[PristineStructure] | None = None,
     todo = [s for s in structures if not _cache_file(cache, s).exists()]  # load() checks the settings
     todo.sort(key=_expected_cost, reverse=True)  # no worker is left with a big structure at the end
     work = [(s, settings, cache) for s in todo]
-    jobs = jobs or os.cpu_count() or 1
-    bar = tqdm(total=len(structures), initial=len(structures) - len(todo), unit="structure",
-               desc="describing", disable=not progress)
-    with bar:
-        if jobs == 1:
-            for job in work:
-                _describe_into_cache(job)
-                bar.update()
-        else:
-            with get_context("fork").Pool(jobs, maxtasksperchild=20) as pool:
-                for _ in pool.imap_unordered(_describe_into_cache, work):
-                    bar.update()
+    for _ in progress_map(_describe_into_cache, work, jobs, progress, desc="describing",
+                          total=len(structures), done=len(structures) - len(todo), ordered=False):
+        pass
     return len(todo)
 
 

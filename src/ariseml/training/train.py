@@ -8,8 +8,6 @@ interrupted run resumes.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from sklearn.model_selection import train_test_split
 from torch import nn
 from tqdm import tqdm
 
+from ariseml.io import atomic_path
 from ariseml.models.bayesian_mlp import PAPER_DROPOUT, PAPER_HIDDEN, BayesianMLP
 
 
@@ -53,10 +52,8 @@ def _accuracy(model: BayesianMLP, x: torch.Tensor, y: torch.Tensor) -> float:
 
 
 def _save_atomically(payload: dict, path: Path) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    os.close(handle)
-    torch.save(payload, temporary)
-    os.replace(temporary, path)
+    with atomic_path(path) as temporary:
+        torch.save(payload, temporary)
 
 
 def train(features: np.ndarray, labels: np.ndarray, n_classes: int,

@@ -1,0 +1,39 @@
+"""Running a function over many items on several processes, with a progress bar."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from multiprocessing import get_context
+from typing import TypeVar
+
+from tqdm import tqdm
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+def progress_map(function: Callable[[Item], Result], items: Sequence[Item], jobs: int | None = None,
+                 progress: bool = False, desc: str = "", total: int | None = None, done: int = 0,
+                 ordered: bool = True) -> Iterator[Result]:
+    """Yield ``function(item)`` for each item, on ``jobs`` forked processes (default: all cores).
+
+    ``total`` and ``done`` let the bar count work finished earlier (a resumed run);
+    ``ordered=False`` yields results as they finish, one item per task (for long, uneven items).
+    """
+    jobs = min(jobs or os.cpu_count() or 1, max(len(items), 1))
+    with tqdm(total=total if total is not None else len(items), initial=done, unit="structure", desc=desc,
+              disable=not progress) as bar:
+        if jobs == 1:
+            for item in items:
+                yield function(item)
+                bar.update()
+            return
+        with get_context("fork").Pool(jobs, maxtasksperchild=20) as pool:
+            if ordered:
+                results = pool.imap(function, items, chunksize=max(1, len(items) // (8 * jobs)))
+            else:
+                results = pool.imap_unordered(function, items)
+            for result in results:
+                yield result
+                bar.update()
