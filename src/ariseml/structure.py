@@ -171,16 +171,18 @@ def remove_atoms(atoms: Atoms, eta: float, seed: int | None = None) -> Atoms:
     return atoms[kept]
 
 
-def apply_defects(atoms: Atoms, delta: float = 0.0, eta: float = 0.0, seed: int | None = None) -> Atoms:
+def apply_defects(atoms: Atoms, delta: float = 0.0, eta: float = 0.0, seed: int | None = None,
+                  d_nn: float | None = None) -> Atoms:
     """Missing atoms and displacements together (atoms removed first, then displaced).
 
-    d_NN for the displacement amplitude is taken from the pristine structure.
+    d_NN for the displacement amplitude is the pristine structure's (pass ``d_nn`` if known).
     """
     _check_delta(delta)
     _check_eta(eta)
     rng = np.random.default_rng(seed)
     removal_seed, displacement_seed = (int(x) for x in rng.integers(0, 2**63 - 1, size=2))
-    d_nn = nearest_neighbour_distance(atoms) if delta > 0 else 0.0
+    if delta > 0 and d_nn is None:
+        d_nn = nearest_neighbour_distance(atoms)
     defective = remove_atoms(atoms, eta, removal_seed)  # always a new Atoms object
     if delta > 0:
         defective = displace_atoms(defective, delta, displacement_seed, d_nn=d_nn)

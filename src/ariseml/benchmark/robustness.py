@@ -1,0 +1,356 @@
+"""ariseml and its peers on the same defective structures: ARISE Table 2 and Supplementary Tables S1-S3.
+
+Test structures (Methods, "Dataset creation"; Supplementary S2.1): for every class
+its three supercells, periodic and non-periodic (nanotubes: the finite tube),
+``realisations`` random draws per defect level with seeds that training never uses,
+described at the central SOAP setting.
+
+Methods, each scored on the structures it can treat:
+
+- ``ariseml``: a shipped model (all structures, all classes);
+- ``gnb``, ``bnb``: Gaussian and Bernoulli naive Bayes on the same descriptor;
+- ``spglib-loose`` (0.1 Å, 5°) and ``spglib-tight`` (1e-4 Å, 1°): periodic structures,
+  correct when the space group is the class's (Tables S4-S6); designed for the
+  elemental and binary classes from AFLOW, as the paper's main-text rows;
+- ``ptm``, ``cna``, ``acna``, ``baa``: OVITO's per-atom methods on periodic structures,
+  an atom correct when labelled with its class's structure type.
+
+Accuracy over the designed classes pools the items (structures, or atoms for the
+per-atom methods) of those classes. Accuracy over all classes (the paper's starred
+rows) pools the items of every class, those a method cannot treat counted wrong:
+classes it is not designed for, and the nanotubes for the methods that need a periodic cell.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import spglib
+from ase import Atoms
+
+from ariseml.benchmark.defects import TEST_SEED_OFFSET, DefectLevel, table2_levels
+from ariseml.classifier import Classifier
+from ariseml.descriptors.soap import SoapSettings, arise_soap
+from ariseml.io import atomic_path
+from ariseml.parallel import progress_map
+from ariseml.prototypes import all_prototypes, build, get_prototype
+from ariseml.structure import apply_defects, nearest_neighbour_distance
+
+TABLE_S2_LEVELS = [DefectLevel(delta=0.07), DefectLevel(delta=0.10), DefectLevel(eta=0.25), DefectLevel(eta=0.30)]
+TABLE_S3_LEVELS = [DefectLevel(eta=eta, delta=delta) for eta, delta in
+                   ((0.01, 0.001), (0.05, 0.006), (0.10, 0.01), (0.15, 0.02), (0.20, 0.04), (0.25, 0.07),
+                    (0.30, 0.10))]
+TABLES = {"Table 2": table2_levels(), "Table S2": TABLE_S2_LEVELS, "Table S3": TABLE_S3_LEVELS}
+
+SPGLIB_TOLERANCES = {"spglib-loose": (0.1, 5.0), "spglib-tight": (1e-4, 1.0)}
+"""Method -> (symprec in Å, angle tolerance in degrees), as in ARISE Table 2."""
+OVITO_METHODS = ("ptm", "cna", "acna", "baa")
+NAIVE_BAYES = ("gnb", "bnb")
+METHODS = ("ariseml", *NAIVE_BAYES, *SPGLIB_TOLERANCES, *OVITO_METHODS)
+PER_ATOM = set(OVITO_METHODS)
+NEEDS_PERIODIC_CELL = set(SPGLIB_TOLERANCES) | PER_ATOM
+
+METHOD_NAMES = {"ariseml": "ariseml", "gnb": "GNB", "bnb": "BNB", "spglib-loose": "Spglib, loose",
+                "spglib-tight": "Spglib, tight", "ptm": "PTM", "cna": "CNA", "acna": "a-CNA", "baa": "BAA"}
+
+QUICK_CLASSES = ("fcc_Cu", "bcc_W", "hcp_Mg", "diamond_C", "rocksalt_NaCl", "L12_Cu3Au", "graphene",
+                 "hex_graphite_C", "cnt_4_4")
+"""The classes of ``--quick``: one of each kind a peer method is designed for, a 2D material, a nanotube."""
+
+CACHE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class BenchmarkCase:
+    """One test structure before defects: a class, which supercell, periodic or not, which draw."""
+
+    prototype_id: str
+    supercell: int | None  # None: a nanotube's finite tube
+    periodic: bool
+    realisation: int
+
+    @property
+    def name(self) -> str:
+        kind = "tube" if self.supercell is None else f"supercell{self.supercell}-{'pbc' if self.periodic else 'finite'}"
+        return f"{self.prototype_id}/{kind}/{self.realisation}"
+
+    @property
+    def seed(self) -> int:
+        number = [p.id for p in all_prototypes()].index(self.prototype_id)
+        return TEST_SEED_OFFSET + 100_000 * number + 1000 * (2 * (self.supercell or 0) + self.periodic) + self.realisation
+
+
+@dataclass(frozen=True)
+class BenchmarkConfig:
+    """What the test set is made of; a cached result is reused only for the same configuration."""
+
+    classes: tuple[str, ...] = tuple(p.id for p in all_prototypes())
+    supercells: tuple[int, ...] = (0, 1, 2)
+    realisations: int = 10
+    samples: int = 1000
+
+    @classmethod
+    def quick(cls) -> BenchmarkConfig:
+        return cls(classes=QUICK_CLASSES, supercells=(0,), realisations=2)
+
+
+def draws(config: BenchmarkConfig, level: DefectLevel) -> int:
+    """Random realisations at this level: one for pristine structures."""
+    return config.realisations if (level.delta or level.eta) else 1
+
+
+def benchmark_cases(config: BenchmarkConfig, draw: int) -> list[BenchmarkCase]:
+    """The structures of one draw of the test set: every class, supercell, periodic and finite."""
+    cases = []
+    for prototype_id in config.classes:
+        if get_prototype(prototype_id).is_nanotube:
+            cases.append(BenchmarkCase(prototype_id, None, False, draw))
+            continue
+        cases += [BenchmarkCase(prototype_id, s, periodic, draw) for s in config.supercells for periodic in (True, False)]
+    return cases
+
+
+@cache
+def _pristine(prototype_id: str, supercell: int | None, periodic: bool) -> tuple[Atoms, float]:
+    atoms = build(prototype_id, supercell=supercell, periodic=periodic if supercell is not None else None)
+    return atoms, nearest_neighbour_distance(atoms)
+
+
+def defective_structure(case: BenchmarkCase, level: DefectLevel) -> Atoms:
+    atoms, d_nn = _pristine(case.prototype_id, case.supercell, case.periodic)
+    return apply_defects(atoms, level.delta, level.eta, case.seed, d_nn=d_nn)
+
+
+def designed_classes(method: str, classes: Sequence[str]) -> list[str]:
+    """The classes among ``classes`` that a method is designed to recognise."""
+    from ariseml.benchmark.peers_ovito import DESIGNED_CLASSES
+
+    if method in PER_ATOM:
+        return [c for c in classes if c in DESIGNED_CLASSES[method]]
+    if method in SPGLIB_TOLERANCES:
+        return [c for c in classes if get_prototype(c).group in ("elemental", "binary")]
+    return list(classes)
+
+
+def space_group(atoms: Atoms, symprec: float, angle_tolerance: float) -> int:
+    """spglib's space-group number of a periodic structure; 0 when spglib finds none."""
+    os.environ.setdefault("SPGLIB_WARNING", "OFF")  # spglib's C warnings would drown the progress bar
+    cell = (atoms.cell[:], atoms.get_scaled_positions(), atoms.numbers)
+    dataset = spglib.get_symmetry_dataset(cell, symprec=symprec, angle_tolerance=angle_tolerance)
+    return 0 if dataset is None else int(dataset.number)
+
+
+def _evaluate_structure(job: tuple[BenchmarkCase, DefectLevel, tuple[str, ...], SoapSettings | None]
+                        ) -> dict[str, Any]:
+    """The per-structure work: the descriptor and every non-network method's answer."""
+    from ariseml.benchmark.peers_ovito import atom_accuracy
+
+    case, level, methods, settings = job
+    atoms = defective_structure(case, level)
+    answers: dict[str, Any] = {"atoms": len(atoms)}
+    if settings is not None:
+        answers["descriptor"] = arise_soap(atoms, settings)
+    if not case.periodic:
+        return answers
+    for method in methods:
+        if method in SPGLIB_TOLERANCES:
+            answers[method] = space_group(atoms, *SPGLIB_TOLERANCES[method])
+        elif method in PER_ATOM:
+            answers[method] = atom_accuracy(atoms, case.prototype_id, method)
+    return answers
+
+
+@dataclass
+class MethodScores:
+    """Per test structure: items scored (1, or atoms), items correct, the answer given (or None)."""
+
+    items: list[int]
+    correct: list[float]
+    answers: list[Any]
+    treated: list[bool]  # False: the method cannot treat this structure (no periodic cell)
+
+    def extend(self, other: MethodScores) -> None:
+        self.items += other.items
+        self.correct += other.correct
+        self.answers += other.answers
+        self.treated += other.treated
+
+
+@dataclass
+class LevelResult:
+    level: DefectLevel
+    cases: list[BenchmarkCase]
+    scores: dict[str, MethodScores] = field(default_factory=dict)
+
+
+def _key(config: BenchmarkConfig, level: DefectLevel, draw: int, method: str, model_checksum: str) -> str:
+    test_set = {k: v for k, v in asdict(config).items() if k != "realisations"}
+    identity = json.dumps([CACHE_VERSION, test_set, asdict(level), draw, method, model_checksum])
+    return hashlib.sha256(identity.encode()).hexdigest()[:16]
+
+
+def _cache_file(cache_dir: Path, level: DefectLevel, draw: int, method: str, key: str) -> Path:
+    slug = f"delta{100 * level.delta:g}_eta{100 * level.eta:g}"
+    return cache_dir / slug / f"draw{draw}__{method}__{key}.json"
+
+
+def _read_cached(path: Path) -> MethodScores | None:
+    if not path.exists():
+        return None
+    return MethodScores(**json.loads(path.read_text()))
+
+
+def _write_cached(path: Path, scores: MethodScores) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as temporary:
+        Path(temporary).write_text(json.dumps(asdict(scores)))
+
+
+def _structure_method_scores(cases: Sequence[BenchmarkCase], answers: Sequence[Any], truth: Sequence[Any],
+                             periodic_only: bool) -> MethodScores:
+    treated = [case.periodic or not periodic_only for case in cases]
+    correct = [float(ok and answer == true) for ok, answer, true in zip(treated, answers, truth)]
+    return MethodScores([1] * len(cases), correct, list(answers), treated)
+
+
+def evaluate_level(config: BenchmarkConfig, level: DefectLevel, methods: Sequence[str],
+                   models: dict[str, Classifier], cache_dir: Path, jobs: int | None = None,
+                   progress: bool = False) -> LevelResult:
+    """Score every method (and every model, named ``ariseml`` or ``ariseml[name]``) at one level.
+
+    Each draw's scores are cached per method, so an interrupted run resumes, and a run
+    with more realisations reuses the draws made before.
+    """
+    wanted = [m for m in methods if m != "ariseml"] + [model_method(name) for name in models]
+    result = LevelResult(level, [], {m: MethodScores([], [], [], []) for m in wanted})
+    total = draws(config, level)
+    for draw in range(total):
+        cases = benchmark_cases(config, draw)
+        scores = _evaluate_draw(config, level, cases, wanted, models, cache_dir, jobs,
+                                progress, f"{level.name}, draw {draw + 1}/{total}")
+        result.cases += cases
+        for method in wanted:
+            result.scores[method].extend(scores[method])
+    return result
+
+
+def _evaluate_draw(config: BenchmarkConfig, level: DefectLevel, cases: list[BenchmarkCase], wanted: list[str],
+                   models: dict[str, Classifier], cache_dir: Path, jobs: int | None, progress: bool,
+                   label: str) -> dict[str, MethodScores]:
+    files = {m: _cache_file(cache_dir, level, cases[0].realisation, m,
+                            _key(config, level, cases[0].realisation, m, _model_checksum(models, m)))
+             for m in wanted}
+    scores = {m: cached for m, path in files.items() if (cached := _read_cached(path)) is not None}
+    missing = [m for m in wanted if m not in scores]
+    if not missing:
+        return scores
+
+    needs_descriptor = any(m in NAIVE_BAYES or m.startswith("ariseml") for m in missing)
+    settings = next(iter(models.values())).settings_ if models else _central_settings()
+    peer_methods = tuple(m for m in missing if m in NEEDS_PERIODIC_CELL)
+    if PER_ATOM & set(peer_methods):
+        _import_ovito_before_forking()
+    for case in cases:  # built once here, inherited by the forked workers
+        _pristine(case.prototype_id, case.supercell, case.periodic)
+    jobs_list = [(case, level, peer_methods, settings if needs_descriptor else None) for case in cases]
+    answers = list(progress_map(_evaluate_structure, jobs_list, jobs, progress, desc=label))
+
+    truth = [c.prototype_id for c in cases]
+    if needs_descriptor:
+        features = np.stack([a["descriptor"] for a in answers])
+    for method in missing:
+        if method.startswith("ariseml"):
+            predicted = [r.top_ids[0] for r in models[_model_name(method)].predict_descriptors(features, top=1)]
+            scores[method] = _structure_method_scores(cases, predicted, truth, periodic_only=False)
+        elif method in NAIVE_BAYES:
+            from ariseml.benchmark import naive_bayes
+
+            estimator = dict(zip(NAIVE_BAYES, naive_bayes.load()))[method]
+            scores[method] = _structure_method_scores(cases, [str(p) for p in estimator.predict(features)],
+                                                      truth, periodic_only=False)
+        elif method in SPGLIB_TOLERANCES:
+            groups = [get_prototype(c.prototype_id).space_group for c in cases]
+            scores[method] = _structure_method_scores(cases, [a.get(method) for a in answers], groups,
+                                                      periodic_only=True)
+        else:
+            fractions = [a.get(method) for a in answers]
+            scores[method] = MethodScores(
+                items=[a["atoms"] for a in answers],
+                correct=[round(f * a["atoms"]) if case.periodic and f is not None else 0.0
+                         for case, a, f in zip(cases, answers, fractions)],
+                answers=[None] * len(cases), treated=[case.periodic for case in cases])
+        _write_cached(files[method], scores[method])
+    return scores
+
+
+def _import_ovito_before_forking() -> None:
+    """Import OVITO once in this process, so that forked workers do not each pay for it."""
+    from ariseml.benchmark.peers_ovito import _ptm_ordered_names, _type_names
+
+    for method in OVITO_METHODS:
+        _type_names(method)
+    _ptm_ordered_names()
+
+
+def _central_settings() -> SoapSettings:
+    from ariseml.training.dataset import CENTRAL_SETTINGS
+
+    return CENTRAL_SETTINGS
+
+
+def model_method(model_name: str) -> str:
+    return "ariseml" if model_name == "paper" else f"ariseml[{model_name}]"
+
+
+def _model_name(method: str) -> str:
+    return "paper" if method == "ariseml" else method[len("ariseml["):-1]
+
+
+def _model_checksum(models: dict[str, Classifier], method: str) -> str:
+    if not method.startswith("ariseml"):
+        return ""
+    return str(models[_model_name(method)].metadata_.get("sha256", _model_name(method)))
+
+
+def accuracies(result: LevelResult, method: str, classes: Sequence[str]) -> tuple[float, float]:
+    """(accuracy over the method's designed classes, accuracy over all ``classes``), in %."""
+    scores = result.scores[method]
+    designed = set(designed_classes(method, classes))
+    in_designed = [c.prototype_id in designed for c in result.cases]
+    items = np.array(scores.items, dtype=float)
+    correct = np.array(scores.correct, dtype=float)
+    designed_items = items[np.array(in_designed) & np.array(scores.treated)]
+    designed_correct = correct[np.array(in_designed) & np.array(scores.treated)]
+    over_designed = 100 * designed_correct.sum() / designed_items.sum() if designed_items.sum() else float("nan")
+    if method in PER_ATOM or method in SPGLIB_TOLERANCES:
+        # periodic structures of every class, plus the tubes the method cannot treat, counted wrong
+        counted = np.array([t or c.supercell is None for t, c in zip(scores.treated, result.cases)])
+    else:
+        counted = np.ones(len(result.cases), dtype=bool)
+    considered = correct if method in SPGLIB_TOLERANCES else correct * np.array(in_designed)
+    over_all = 100 * considered[counted].sum() / items[counted].sum()
+    return float(over_designed), float(over_all)
+
+
+def per_class_accuracy(result: LevelResult, method: str = "ariseml") -> dict[str, float]:
+    """Percentage of each class's test structures classified correctly."""
+    totals, right = Counter(), Counter()
+    for case, correct in zip(result.cases, result.scores[method].correct):
+        totals[case.prototype_id] += 1
+        right[case.prototype_id] += correct
+    return {c: 100 * right[c] / totals[c] for c in totals}
+
+
+def confusions(result: LevelResult, method: str = "ariseml") -> Counter:
+    """(true class, predicted class) -> number of test structures, wrong answers only."""
+    scores = result.scores[method]
+    return Counter((c.prototype_id, a) for c, a, ok in zip(result.cases, scores.answers, scores.correct) if not ok)
