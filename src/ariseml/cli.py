@@ -396,3 +396,99 @@ def _require_ovito() -> None:
     except ImportError as error:
         raise click.UsageError("the methods ptm, cna, acna and baa need OVITO's Python module: "
                                "pip install 'ariseml[benchmark]', or leave them out with --methods") from error
+
+
+def _strides(text: str) -> tuple[float, float, float]:
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError as error:
+        raise click.BadParameter(f"give one stride or three (x,y,z), e.g. 2 or 2,2,1; got {text!r}",
+                                 param_hint="--stride") from error
+    if len(values) not in (1, 3) or min(values) <= 0:
+        raise click.BadParameter(f"give one positive stride or three (x,y,z); got {text!r}", param_hint="--stride")
+    return (values[0],) * 3 if len(values) == 1 else tuple(values)
+
+
+def _slice(text: str) -> tuple[str, float]:
+    axis, _, value = text.partition("=")
+    try:
+        if axis.strip() not in ("x", "y", "z"):
+            raise ValueError
+        return axis.strip(), float(value)
+    except ValueError as error:
+        raise click.BadParameter(f"write a slice as AXIS=POSITION, e.g. z=12.5; got {text!r}",
+                                 param_hint="--slice") from error
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--box", type=float, default=16.0, show_default=True,
+              help="Edge of the box, in the file's unit (Å; pixels for images).")
+@click.option("--stride", default="2", show_default=True, help="Step of the grid: one value or x,y,z.")
+@click.option("--slab", is_flag=True, help="Stride in-plane only; the box spans the thickness along z.")
+@click.option("--rod", type=click.Choice(["x", "y", "z"]), default=None,
+              help="Stride along this axis only; the box spans the sample across it.")
+@click.option("--min-atoms", type=click.IntRange(2), default=10, show_default=True,
+              help="Boxes with fewer atoms are marked empty, never guessed.")
+@click.option("--samples", type=click.IntRange(1), default=1000, show_default=True,
+              help="T, the Monte-Carlo dropout passes per box.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the dropout masks.")
+@click.option("--model", "model_path", default="paper", show_default=True,
+              help="A shipped model name or the path of one written by 'arise train'.")
+@click.option("--top", type=click.IntRange(1, 108), default=3, show_default=True,
+              help="How many classes get a probability map.")
+@click.option("--slice", "slices", multiple=True, help="A plane to plot, e.g. z=12.5 (repeatable); "
+              "default: the middle plane (slabs and images: the only one).")
+@click.option("--jobs", type=click.IntRange(1), default=None, help="Worker processes (default: all cores).")
+@click.option("--out", type=click.Path(file_okay=False), default="spm-out", show_default=True,
+              help="Folder for spm.nc, the PNG maps, the per-atom XYZ and the resumable chunks.")
+def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_atoms: int, samples: int,
+        seed: int, model_path: str, top: int, slices: tuple[str, ...], jobs: int | None, out: str) -> None:
+    """Strided pattern matching: maps of the class probabilities and uncertainty across FILE.
+
+    Rerunning the same command after an interruption resumes where it stopped.
+    """
+    from pathlib import Path
+
+    import xarray as xr
+
+    from ariseml import spm as strided
+    from ariseml.classifier import Classifier
+    from ariseml.io import write_structure
+
+    if slab and rod:
+        raise click.UsageError("choose --slab or --rod, not both")
+    planes = [_slice(s) for s in slices]
+    frames = _read_frames(file)
+    if len(frames) > 1:
+        raise click.UsageError(f"{file} holds {len(frames)} frames; SPM maps one sample: write the frame you want "
+                               "to its own file (e.g. with 'ase convert -n INDEX')")
+    atoms = frames[0]
+    geometry = "slab" if slab else "rod" if rod else "cube"
+    settings = strided.SpmSettings(box=box, stride=_strides(stride), geometry=geometry,
+                                   axis="xyz".index(rod) if rod else 2, min_atoms=min_atoms)
+    classifier = Classifier.load(model_path, samples=samples, seed=seed)
+    target = Path(out)
+    target.mkdir(parents=True, exist_ok=True)
+    path = strided.scan(atoms, settings, classifier, target, jobs=jobs)
+    with xr.open_dataset(path, engine="scipy") as dataset:
+        dataset.load()
+    valid = int((dataset["argmax_class"] >= 0).sum())
+    click.echo(f"wrote {path}: {dataset.sizes['x']} x {dataset.sizes['y']} x {dataset.sizes['z']} boxes, "
+               f"{valid} classified, {int(dataset['argmax_class'].size) - valid} empty")
+    if not valid:
+        raise click.UsageError("every box is empty: lower --min-atoms or use a larger --box")
+    classes = strided.top_classes(dataset, top)
+    planes = planes or [("z", None)]
+    for axis, position in planes:
+        name = "maps.png" if position is None else f"maps_{axis}{position:g}.png"
+        strided.plot_maps(dataset, target / name, classes, axis, position)
+        click.echo(f"wrote {target / name} ({', '.join(classes)} and mutual information)")
+    labels, information = strided.atom_labels(atoms, dataset)
+    atoms.new_array("spm_class", labels.astype("U40"))
+    atoms.new_array("spm_mutual_information", information.astype(float))
+    write_structure(target / "atoms.xyz", atoms, format="extxyz")
+    click.echo(f"wrote {target / 'atoms.xyz'} (per atom: spm_class, spm_mutual_information of the nearest box)")
+    for rank, name in enumerate(classes, start=1):
+        share = float((dataset["argmax_class"] == list(dataset["class"].values).index(name)).sum()) / valid
+        click.echo(f"  {rank}. {name:33s} most probable in {100 * share:5.1f} % of the boxes")

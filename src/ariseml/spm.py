@@ -1,0 +1,320 @@
+"""Strided pattern matching (ARISE, "Polycrystal classification" and Methods).
+
+A box is slid over the sample on a regular grid; the atoms inside each box are
+classified by the Bayesian network, giving maps of the 108 class probabilities,
+mutual information and predictive entropy.
+
+Geometries: a cube (box ``box`` on every axis, strided on every axis), a slab
+(strided in-plane, the box spanning the whole thickness along ``axis``; what a
+2D input, z = 0, always is) and a rod (strided along ``axis`` only, the box
+spanning the sample across it).
+
+Mode ``exact`` is the paper's definition: each box's descriptor is computed
+from the box's own atoms, with d_NN measured in that box.
+
+The run is split into chunks of boxes, each written to ``OUT/chunks/`` when it
+finishes; a rerun of the same command skips the finished chunks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from ase import Atoms
+from scipy.spatial import cKDTree
+from tqdm import tqdm
+
+from ariseml import __version__
+from ariseml.classifier import Classifier
+from ariseml.descriptors.soap import arise_soap
+from ariseml.io import atomic_path
+from ariseml.parallel import progress_map
+
+AXES = "xyz"
+DEFAULT_MIN_ATOMS = 10
+"""Boxes with fewer atoms are marked empty: their descriptor would describe a surface, not a crystal."""
+FLAT_TOLERANCE = 1e-6
+"""A sample whose z coordinates all agree to this (in its unit) is 2D: a microscopy image."""
+
+
+@dataclass(frozen=True)
+class SpmSettings:
+    """How the sample is scanned. Lengths in the sample's unit (Å, or pixels for images)."""
+
+    box: float = 16.0
+    stride: tuple[float, float, float] = (2.0, 2.0, 2.0)
+    geometry: Literal["cube", "slab", "rod"] = "cube"
+    axis: int = 2  # slab normal or rod axis
+    min_atoms: int = DEFAULT_MIN_ATOMS
+    mode: Literal["exact"] = "exact"
+    chunk_boxes: int = 256
+
+    def __post_init__(self) -> None:
+        if self.box <= 0 or min(self.stride) <= 0:
+            raise ValueError(f"box and stride must be positive lengths, got box {self.box}, stride {self.stride}")
+        if self.geometry not in ("cube", "slab", "rod"):
+            raise ValueError(f"geometry must be cube, slab or rod, got {self.geometry!r}")
+        if self.axis not in (0, 1, 2):
+            raise ValueError(f"axis must be 0, 1 or 2 (x, y, z), got {self.axis}")
+        if self.min_atoms < 2:
+            raise ValueError(f"min_atoms must be at least 2, got {self.min_atoms}")
+
+    def strided_axes(self) -> list[int]:
+        if self.geometry == "cube":
+            return [0, 1, 2]
+        if self.geometry == "slab":
+            return [a for a in range(3) if a != self.axis]
+        return [self.axis]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Box centres (one coordinate array per axis) and each axis's box edge."""
+
+    centres: tuple[np.ndarray, np.ndarray, np.ndarray]  # x, y, z
+    box_edges: tuple[float, float, float]
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """(nz, ny, nx), the order of the maps."""
+        return len(self.centres[2]), len(self.centres[1]), len(self.centres[0])
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+    def box_centre(self, flat_index: int) -> np.ndarray:
+        z, y, x = np.unravel_index(flat_index, self.shape)
+        return np.array([self.centres[0][x], self.centres[1][y], self.centres[2][z]])
+
+
+def is_flat(atoms: Atoms) -> bool:
+    """All atoms in one plane z = constant (positions from an image)."""
+    return bool(np.ptp(atoms.positions[:, 2]) <= FLAT_TOLERANCE)
+
+
+def effective_settings(atoms: Atoms, settings: SpmSettings) -> SpmSettings:
+    """A 2D sample is always scanned as a slab with normal z."""
+    if is_flat(atoms) and (settings.geometry != "slab" or settings.axis != 2):
+        from dataclasses import replace
+
+        return replace(settings, geometry="slab", axis=2)
+    return settings
+
+
+def make_grid(atoms: Atoms, settings: SpmSettings) -> Grid:
+    """Box centres from the first position where a box fits in the sample to the last."""
+    low, high = atoms.positions.min(axis=0), atoms.positions.max(axis=0)
+    centres, edges = [], []
+    for axis in range(3):
+        extent = high[axis] - low[axis]
+        if axis in settings.strided_axes() and extent > settings.box:
+            count = int(np.floor((extent - settings.box) / settings.stride[axis] + 1e-9)) + 1
+            first = low[axis] + settings.box / 2
+            centres.append(first + settings.stride[axis] * np.arange(count))
+            edges.append(settings.box)
+        elif axis in settings.strided_axes():  # the sample is thinner than one box along this axis
+            centres.append(np.array([(low[axis] + high[axis]) / 2]))
+            edges.append(settings.box)
+        else:  # the box spans the sample along this axis
+            centres.append(np.array([(low[axis] + high[axis]) / 2]))
+            edges.append(max(extent, FLAT_TOLERANCE) * (1 + 1e-6) + 2 * FLAT_TOLERANCE)
+    return Grid(tuple(centres), tuple(edges))
+
+
+# The sample, its search tree and the grid, set in the parent before forking workers.
+_SCAN: dict[str, Any] = {}
+
+
+def box_atoms(atoms: Atoms, tree: cKDTree, grid: Grid, flat_index: int) -> np.ndarray:
+    """Indices of the atoms inside one box (the tree holds positions divided by the box edges)."""
+    centre = grid.box_centre(flat_index) / np.array(grid.box_edges)
+    return np.array(sorted(tree.query_ball_point(centre, r=0.5, p=np.inf)), dtype=int)
+
+
+def _describe_box(flat_index: int) -> tuple[int, np.ndarray | None]:
+    """(atom count, descriptor or None when the box is empty or undefined)."""
+    atoms, tree, grid, settings, soap = (_SCAN[k] for k in ("atoms", "tree", "grid", "settings", "soap"))
+    inside = box_atoms(atoms, tree, grid, flat_index)
+    if len(inside) < settings.min_atoms:
+        return len(inside), None
+    region = Atoms(numbers=atoms.numbers[inside], positions=atoms.positions[inside], pbc=False)
+    try:
+        return len(inside), arise_soap(region, soap)
+    except ValueError:  # no atom has a neighbour of some pair: nothing to describe
+        return len(inside), None
+
+
+def run_identity(atoms: Atoms, settings: SpmSettings, classifier: Classifier, samples: int,
+                 seed: int) -> dict[str, Any]:
+    """What a chunk on disk must have been made with to be reused."""
+    digest = hashlib.sha256()
+    digest.update(atoms.numbers.tobytes())
+    digest.update(np.ascontiguousarray(atoms.positions).tobytes())
+    return {"sample_sha256": digest.hexdigest(), "settings": asdict(settings),
+            "model_sha256": classifier.metadata_.get("sha256", ""), "samples": samples, "seed": seed}
+
+
+def _prepare_output(out: Path, identity: dict[str, Any]) -> Path:
+    chunks = out / "chunks"
+    chunks.mkdir(parents=True, exist_ok=True)
+    record = out / "run.json"
+    if record.exists():
+        stored = json.loads(record.read_text())
+        if stored != identity:
+            raise ValueError(f"{out} holds a scan made with another sample, settings or model; "
+                             "choose another --out folder or delete it")
+    else:
+        with atomic_path(record) as temporary:
+            Path(temporary).write_text(json.dumps(identity, indent=1))
+    return chunks
+
+
+def _scan_chunk(indices: np.ndarray, classifier: Classifier, jobs: int | None) -> dict[str, np.ndarray]:
+    described = list(progress_map(_describe_box, list(map(int, indices)), jobs))
+    counts = np.array([count for count, _ in described], dtype=np.int32)
+    valid = np.array([vector is not None for _, vector in described])
+    n_classes = len(classifier.classes_)
+    probabilities = np.full((len(indices), n_classes), np.nan, dtype=np.float32)
+    information = np.full(len(indices), np.nan, dtype=np.float32)
+    entropy = np.full(len(indices), np.nan, dtype=np.float32)
+    if valid.any():
+        from ariseml.models.bayesian_mlp import monte_carlo_predict
+
+        features = np.stack([vector for _, vector in described if vector is not None])
+        prediction = monte_carlo_predict(classifier.model_, features, classifier.samples, seed=classifier.seed)
+        probabilities[valid] = prediction.probabilities
+        information[valid] = prediction.mutual_information
+        entropy[valid] = prediction.predictive_entropy
+    return {"indices": indices, "counts": counts, "probabilities": probabilities,
+            "mutual_information": information, "predictive_entropy": entropy}
+
+
+def scan(atoms: Atoms, settings: SpmSettings, classifier: Classifier, out: Path,
+         jobs: int | None = None, progress: bool = True) -> Path:
+    """Classify every box; write ``OUT/spm.nc`` (and the chunks it is made of) and return its path."""
+    settings = effective_settings(atoms, settings)
+    grid = make_grid(atoms, settings)
+    identity = run_identity(atoms, settings, classifier, classifier.samples, classifier.seed)
+    chunk_dir = _prepare_output(out, identity)
+    tree = cKDTree(atoms.positions / np.array(grid.box_edges))
+    _SCAN.update(atoms=atoms, tree=tree, grid=grid, settings=settings, soap=classifier.settings_)
+    starts = range(0, grid.size, settings.chunk_boxes)
+    done = {int(p.stem.split("-")[1]) for p in chunk_dir.glob("chunk-*.npz")}
+    try:
+        with tqdm(total=grid.size, initial=sum(min(settings.chunk_boxes, grid.size - s) for s in done),
+                  unit="box", desc="boxes", disable=not progress) as bar:
+            for start in starts:
+                if start in done:
+                    continue
+                indices = np.arange(start, min(start + settings.chunk_boxes, grid.size))
+                result = _scan_chunk(indices, classifier, jobs)
+                with atomic_path(chunk_dir / f"chunk-{start:09d}.npz") as temporary, open(temporary, "wb") as handle:
+                    np.savez(handle, **result)
+                bar.update(len(indices))
+    finally:
+        _SCAN.clear()
+    return assemble(out, grid, settings, classifier, identity)
+
+
+def assemble(out: Path, grid: Grid, settings: SpmSettings, classifier: Classifier,
+             identity: dict[str, Any]) -> Path:
+    """Gather the chunks into one gridded data set, ``OUT/spm.nc`` (NetCDF, read with xarray)."""
+    import xarray as xr
+
+    n_classes = len(classifier.classes_)
+    probabilities = np.full((grid.size, n_classes), np.nan, dtype=np.float32)
+    information = np.full(grid.size, np.nan, dtype=np.float32)
+    entropy = np.full(grid.size, np.nan, dtype=np.float32)
+    counts = np.zeros(grid.size, dtype=np.int32)
+    for path in sorted((out / "chunks").glob("chunk-*.npz")):
+        with np.load(path) as chunk:
+            index = chunk["indices"]
+            probabilities[index] = chunk["probabilities"]
+            information[index] = chunk["mutual_information"]
+            entropy[index] = chunk["predictive_entropy"]
+            counts[index] = chunk["counts"]
+    valid = ~np.isnan(information)
+    argmax = np.where(valid, np.argmax(np.nan_to_num(probabilities, nan=-1.0), axis=1), -1).astype(np.int16)
+    shape = grid.shape
+    dataset = xr.Dataset(
+        {
+            "probabilities": (("class", "z", "y", "x"), probabilities.T.reshape(n_classes, *shape)),
+            "argmax_class": (("z", "y", "x"), argmax.reshape(shape),
+                             {"description": "index into 'class' of the most probable class; -1: empty box"}),
+            "mutual_information": (("z", "y", "x"), information.reshape(shape), {"units": "nats"}),
+            "predictive_entropy": (("z", "y", "x"), entropy.reshape(shape), {"units": "nats"}),
+            "atom_count": (("z", "y", "x"), counts.reshape(shape)),
+        },
+        coords={"x": grid.centres[0], "y": grid.centres[1], "z": grid.centres[2],
+                "class": np.array(classifier.classes_, dtype=str)},
+        attrs={"title": "ariseml strided pattern matching", "ariseml_version": __version__,
+               "box_edges": list(grid.box_edges), "run": json.dumps(identity),
+               "descriptor_settings": json.dumps(classifier.settings_.to_dict())},
+    )
+    target = out / "spm.nc"
+    with atomic_path(target) as temporary:
+        dataset.to_netcdf(temporary, engine="scipy")
+    return target
+
+
+def atom_labels(atoms: Atoms, dataset: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Per atom, the most probable class and the mutual information of the nearest non-empty box."""
+    centres = np.stack(np.meshgrid(dataset["z"].values, dataset["y"].values, dataset["x"].values,
+                                   indexing="ij"), axis=-1).reshape(-1, 3)[:, ::-1]
+    argmax = dataset["argmax_class"].values.reshape(-1)
+    information = dataset["mutual_information"].values.reshape(-1)
+    valid = argmax >= 0
+    if not valid.any():
+        raise ValueError("every box is empty: lower --min-atoms or use a larger --box")
+    edges = np.array(dataset.attrs["box_edges"])
+    _, nearest = cKDTree(centres[valid] / edges).query(atoms.positions / edges)
+    classes = dataset["class"].values
+    return classes[argmax[valid][nearest]].astype(str), information[valid][nearest]
+
+
+def top_classes(dataset: Any, count: int) -> list[str]:
+    """The classes with the highest mean probability over the non-empty boxes."""
+    mean = dataset["probabilities"].mean(dim=("z", "y", "x"), skipna=True).values
+    order = np.argsort(np.nan_to_num(mean, nan=-1.0))[::-1][:count]
+    return [str(dataset["class"].values[i]) for i in order]
+
+
+def plot_maps(dataset: Any, path: Path, classes: Sequence[str], plane_axis: str = "z",
+              position: float | None = None) -> None:
+    """Probability maps of ``classes`` and the mutual-information map in one plane (PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if position is None:
+        chosen = dataset.isel({plane_axis: dataset.sizes[plane_axis] // 2})
+    else:
+        chosen = dataset.sel({plane_axis: position}, method="nearest")
+    horizontal, vertical = [a for a in AXES if a != plane_axis][:2]
+    panels = [(f"P({c})", chosen["probabilities"].sel({"class": c}), "viridis", (0, 1)) for c in classes]
+    panels.append(("mutual information (nats)", chosen["mutual_information"], "hot", None))
+    figure, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.4), squeeze=False)
+    extent = [float(chosen[horizontal].min()), float(chosen[horizontal].max()),
+              float(chosen[vertical].min()), float(chosen[vertical].max())]
+    for axis, (title, values, colours, limits) in zip(axes[0], panels):
+        image = values.transpose(vertical, horizontal).values
+        shown = axis.imshow(image, origin="lower", extent=extent, cmap=colours,
+                            vmin=None if limits is None else limits[0], vmax=None if limits is None else limits[1])
+        axis.set_title(title, fontsize=9)
+        axis.set_xlabel(horizontal)
+        axis.set_ylabel(vertical)
+        figure.colorbar(shown, ax=axis, fraction=0.046)
+    where = float(chosen[plane_axis])
+    figure.suptitle(f"{plane_axis} = {where:.2f}", fontsize=10)
+    figure.tight_layout()
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, dpi=130, format="png")
+    plt.close(figure)
