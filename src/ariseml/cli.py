@@ -459,13 +459,14 @@ def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_ato
     if slab and rod:
         raise click.UsageError("choose --slab or --rod, not both")
     planes = [_slice(s) for s in slices]
+    strides = _strides(stride)
     frames = _read_frames(file)
     if len(frames) > 1:
         raise click.UsageError(f"{file} holds {len(frames)} frames; SPM maps one sample: write the frame you want "
                                "to its own file (e.g. with 'ase convert -n INDEX')")
     atoms = frames[0]
     geometry = "slab" if slab else "rod" if rod else "cube"
-    settings = strided.SpmSettings(box=box, stride=_strides(stride), geometry=geometry,
+    settings = strided.SpmSettings(box=box, stride=strides, geometry=geometry,
                                    axis="xyz".index(rod) if rod else 2, min_atoms=min_atoms)
     classifier = Classifier.load(model_path, samples=samples, seed=seed)
     target = Path(out)

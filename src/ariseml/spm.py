@@ -167,7 +167,7 @@ def _prepare_output(out: Path, identity: dict[str, Any]) -> Path:
     record = out / "run.json"
     if record.exists():
         stored = json.loads(record.read_text())
-        if stored != identity:
+        if stored != json.loads(json.dumps(identity)):
             raise ValueError(f"{out} holds a scan made with another sample, settings or model; "
                              "choose another --out folder or delete it")
     else:

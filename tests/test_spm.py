@@ -1,0 +1,133 @@
+"""Strided pattern matching: the grid, the boxes, maps of a bicrystal, resuming, `arise spm`."""
+
+import ase.io
+import numpy as np
+import pytest
+import xarray as xr
+from ase.build import bulk
+from click.testing import CliRunner
+from scipy.spatial import cKDTree
+
+from ariseml import spm
+from ariseml.classifier import Classifier
+from ariseml.cli import main
+
+
+def iron_bicrystal() -> "ase.Atoms":
+    """A 40 x 20 x 12 Å slab: fcc iron for x < 20 Å, bcc iron for x >= 20 Å (no rotation)."""
+    fcc = bulk("Fe", "fcc", a=3.6, cubic=True).repeat((6, 6, 4))
+    bcc = bulk("Fe", "bcc", a=2.87, cubic=True).repeat((8, 8, 5))
+    bcc.positions[:, 0] += 20.6
+    atoms = fcc[fcc.positions[:, 0] < 20.0] + bcc[bcc.positions[:, 0] < 41.0]
+    keep = (atoms.positions[:, 1] < 20.0) & (atoms.positions[:, 2] < 12.0)
+    atoms = atoms[keep]
+    atoms.pbc = False
+    return atoms
+
+
+@pytest.fixture(scope="module")
+def classifier():
+    return Classifier.load(samples=100, seed=0)
+
+
+def test_grid_of_each_geometry():
+    atoms = bulk("Cu", "fcc", a=3.6, cubic=True).repeat((10, 5, 3))  # positions span 34.2 x 16.2 x 9.0 Å
+    cube = spm.make_grid(atoms, spm.SpmSettings(box=8.0, stride=(2.0, 2.0, 2.0)))
+    assert cube.shape == (1, 5, 14)  # x: floor((34.2 - 8) / 2) + 1 = 14 centres; z: one
+    slab = spm.make_grid(atoms, spm.SpmSettings(box=8.0, stride=(2.0, 3.0, 2.0), geometry="slab"))
+    assert slab.shape == (1, 3, 14) and slab.box_edges[2] > 9.0
+    rod = spm.make_grid(atoms, spm.SpmSettings(box=8.0, stride=(4.0, 4.0, 4.0), geometry="rod", axis=0))
+    assert rod.shape == (1, 1, 7) and rod.box_edges[1] > 16.2
+    assert np.allclose(cube.centres[0][0], 4.0) and np.allclose(np.diff(cube.centres[0]), 2.0)
+
+
+def test_flat_sample_is_scanned_as_a_slab():
+    atoms = bulk("C", "fcc", a=3.6, cubic=True).repeat((4, 4, 1))
+    atoms.positions[:, 2] = 0.0
+    settings = spm.effective_settings(atoms, spm.SpmSettings(box=6.0))
+    assert settings.geometry == "slab" and settings.axis == 2
+
+
+def test_box_atoms_are_those_inside_the_box():
+    atoms = bulk("Cu", "fcc", a=3.6, cubic=True).repeat((6, 6, 6))
+    grid = spm.make_grid(atoms, spm.SpmSettings(box=7.0, stride=(3.0, 3.0, 3.0)))
+    tree = cKDTree(atoms.positions / np.array(grid.box_edges))
+    for flat_index in (0, grid.size // 2, grid.size - 1):
+        centre = grid.box_centre(flat_index)
+        expected = np.flatnonzero(np.all(np.abs(atoms.positions - centre) <= 3.5, axis=1))
+        assert list(spm.box_atoms(atoms, tree, grid, flat_index)) == list(expected)
+
+
+def test_bad_settings_are_refused():
+    with pytest.raises(ValueError, match="positive"):
+        spm.SpmSettings(box=-1.0)
+    with pytest.raises(ValueError, match="min_atoms"):
+        spm.SpmSettings(min_atoms=1)
+
+
+def test_bicrystal_map_finds_both_grains_and_resumes(tmp_path, classifier):
+    atoms = iron_bicrystal()
+    settings = spm.SpmSettings(box=10.0, stride=(5.0, 5.0, 5.0), geometry="slab", chunk_boxes=4)
+    path = spm.scan(atoms, settings, classifier, tmp_path, jobs=1, progress=False)
+    with xr.open_dataset(path, engine="scipy") as dataset:
+        first = dataset.load()
+    classes = list(first["class"].values)
+    argmax = first["argmax_class"].values[0]
+    assert first["probabilities"].dims == ("class", "z", "y", "x")
+    assert classes[argmax[0, 0]] == "fcc_Cu" and classes[argmax[0, -1]] == "bcc_W"
+    assert np.allclose(first["probabilities"].sum("class").values, 1.0, atol=1e-4)
+    assert (first["atom_count"].values > 100).all()
+
+    chunks = sorted((tmp_path / "chunks").glob("chunk-*.npz"))
+    assert len(chunks) == int(np.ceil(first["argmax_class"].size / 4))
+    chunks[1].unlink()  # as if interrupted
+    spm.scan(atoms, settings, classifier, tmp_path, jobs=1, progress=False)
+    with xr.open_dataset(path, engine="scipy") as dataset:
+        assert np.array_equal(dataset["probabilities"].values, first["probabilities"].values)
+
+    with pytest.raises(ValueError, match="another sample"):
+        spm.scan(atoms[:-5], settings, classifier, tmp_path, jobs=1, progress=False)
+
+
+def test_empty_boxes_are_marked_not_guessed(tmp_path, classifier):
+    atoms = iron_bicrystal()
+    settings = spm.SpmSettings(box=10.0, stride=(5.0, 5.0, 5.0), geometry="slab", min_atoms=100_000)
+    path = spm.scan(atoms, settings, classifier, tmp_path, jobs=1, progress=False)
+    with xr.open_dataset(path, engine="scipy") as dataset:
+        assert (dataset["argmax_class"].values == -1).all()
+        assert np.isnan(dataset["mutual_information"].values).all()
+
+
+def test_spm_command_writes_maps_and_per_atom_labels(tmp_path):
+    sample = tmp_path / "bicrystal.xyz"
+    ase.io.write(sample, iron_bicrystal())
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["spm", str(sample), "--box", "10", "--stride", "5", "--slab",
+                                       "--samples", "50", "--jobs", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "maps.png").stat().st_size > 10_000
+    labelled = ase.io.read(out / "atoms.xyz")
+    assert set(labelled.arrays["spm_class"]) >= {"fcc_Cu", "bcc_W"}
+    assert labelled.arrays["spm_class"][np.argmin(labelled.positions[:, 0])] == "fcc_Cu"
+    assert "most probable in" in result.output
+
+
+def test_spm_command_refuses_bad_options(tmp_path):
+    sample = tmp_path / "bicrystal.xyz"
+    ase.io.write(sample, [iron_bicrystal(), iron_bicrystal()])
+    runner = CliRunner()
+    both = runner.invoke(main, ["spm", str(sample), "--slab", "--rod", "x", "--out", str(tmp_path / "o")])
+    assert both.exit_code == 2 and "--slab or --rod" in both.output
+    frames = runner.invoke(main, ["spm", str(sample), "--out", str(tmp_path / "o")])
+    assert frames.exit_code == 2 and "2 frames" in frames.output
+    stride = runner.invoke(main, ["spm", str(sample), "--stride", "1,2", "--out", str(tmp_path / "o")])
+    assert stride.exit_code == 2 and "three" in stride.output
+
+
+def test_four_grain_polycrystal_of_the_paper(arise_data, tmp_path, classifier):
+    atoms = ase.io.read(arise_data / "Fig_2" / "Fig_2_four_grains_elemental_solid.xyz")
+    settings = spm.SpmSettings(box=16.0, stride=(12.0, 12.0, 12.0), geometry="slab")
+    path = spm.scan(atoms, settings, classifier, tmp_path, progress=False)
+    with xr.open_dataset(path, engine="scipy") as dataset:
+        top = spm.top_classes(dataset.load(), 4)
+    assert set(top) == {"fcc_Cu", "bcc_W", "hcp_Mg", "diamond_C"}
