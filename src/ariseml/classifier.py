@@ -25,10 +25,13 @@ from ariseml.descriptors.soap import SoapSettings, describe_many
 from ariseml.models.bayesian_mlp import BayesianMLP, monte_carlo_predict
 from ariseml.prototypes import get_prototype
 
-SHIPPED_MODELS = {"paper": "arise_mlp"}
+SHIPPED_MODELS = {"paper": "arise_mlp", "outer": "arise_mlp_outer"}
 """Name -> file stem of the models inside ``ariseml/models/shipped`` (``.pt`` weights, ``.json`` metadata).
 
 ``paper``: trained exactly as published (Table 1, Methods), the reference mode.
+``outer``: the same network and training on the mean of per-atom power spectra
+(``average="outer"``), the only averaging that can be pooled from per-atom vectors:
+the model of SPM's fast mode.
 """
 DEFAULT_MODEL = "paper"
 
