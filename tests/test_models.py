@@ -46,3 +46,18 @@ def test_monte_carlo_prediction_shapes_reproducibility_and_hidden_layers():
     assert not model.training
     with pytest.raises(ValueError, match=">= 1"):
         monte_carlo_predict(model, inputs, samples=0)
+
+
+def test_settled_inputs_stop_early_and_the_others_match_the_full_run():
+    torch.manual_seed(0)
+    model = BayesianMLP(315, 108)
+    inputs = np.random.default_rng(1).random((6, 315))
+    inputs[:3] *= 40.0  # large inputs: the network is confident whatever the mask
+    full = monte_carlo_predict(model, inputs, samples=300, seed=4)
+    early = monte_carlo_predict(model, inputs, samples=300, seed=4, settle=0.01, first_samples=20)
+    assert set(early.passes) <= {20, 300} and (early.passes == 20).any() and (full.passes == 300).all()
+    long = early.passes == 300
+    assert long.any()
+    assert np.allclose(early.probabilities[long], full.probabilities[long], atol=1e-6)
+    assert np.allclose(early.mutual_information[long], full.mutual_information[long], atol=1e-6)
+    assert np.abs(early.probabilities - full.probabilities).max() < 0.05

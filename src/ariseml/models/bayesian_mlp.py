@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ariseml.models.uncertainty import mutual_information, predictive_entropy
+from ariseml.models.uncertainty import predictive_entropy
 
 PAPER_DROPOUT = 0.0317
 PAPER_HIDDEN = (256, 512, 256)
@@ -51,6 +51,7 @@ class MonteCarloPrediction:
     mutual_information: np.ndarray  # (n,)
     predictive_entropy: np.ndarray  # (n,)
     hidden: list[np.ndarray] | None = None  # per hidden layer, (n, width), averaged over passes
+    passes: np.ndarray | None = None  # (n,) passes each input got (fewer than T where it settled early)
 
 
 def dropout_masks(model: BayesianMLP, samples: int, generator: torch.Generator) -> list[torch.Tensor]:
@@ -72,15 +73,46 @@ def _masked_passes(model: BayesianMLP, batch: torch.Tensor, masks: list[torch.Te
     return model.output(x), activations
 
 
+@dataclass
+class _PassSums:
+    """Sums over passes, from which means over any set of passes follow."""
+
+    probabilities: np.ndarray  # (n, classes)
+    squared: np.ndarray  # (n, classes), for the standard error
+    entropy: np.ndarray  # (n,)
+    hidden: list[np.ndarray]
+
+
+def _run_passes(model: BayesianMLP, x: torch.Tensor, masks: list[torch.Tensor], max_rows: int,
+                keep_hidden: bool) -> _PassSums:
+    chunk = max(1, max_rows // len(masks[0]))
+    parts = []
+    for start in range(0, len(x), chunk):
+        logits, activations = _masked_passes(model, x[start:start + chunk], masks)
+        p = torch.softmax(logits, dim=-1).double()
+        entropy = -torch.special.xlogy(p, p).sum(dim=-1)
+        parts.append(_PassSums(p.sum(0).numpy(), (p * p).sum(0).numpy(), entropy.sum(0).numpy(),
+                               [a.double().sum(0).numpy() for a in activations] if keep_hidden else []))
+    return _PassSums(*(np.concatenate([getattr(q, name) for q in parts]) for name in ("probabilities", "squared",
+                                                                                  "entropy")),
+                     [np.concatenate(layer) for layer in zip(*(q.hidden for q in parts))])
+
+
 @torch.no_grad()
 def monte_carlo_predict(model: BayesianMLP, inputs: np.ndarray, samples: int = 1000,
                         keep_hidden: bool = False, max_rows: int = 262_144,
-                        seed: int | None = None) -> MonteCarloPrediction:
+                        seed: int | None = None, settle: float | None = None,
+                        first_samples: int = 20) -> MonteCarloPrediction:
     """T stochastic passes with dropout on, as one batched product over T copies of each input.
 
     The T dropout masks are drawn once and shared by all inputs: every input still
     sees T independent draws of the network, its result does not depend on the other
     inputs or on the chunking, and drawing masks no longer dominates the time.
+
+    ``settle``: run ``first_samples`` passes for every input and stop there for the
+    inputs whose class probabilities already have a standard error below ``settle``;
+    only the others get all T passes (the same passes, so their numbers are exactly
+    those of the full run).
     """
     if samples < 1:
         raise ValueError(f"the number of Monte-Carlo samples must be >= 1, got {samples}")
@@ -92,20 +124,28 @@ def monte_carlo_predict(model: BayesianMLP, inputs: np.ndarray, samples: int = 1
     masks = dropout_masks(model, samples, generator)
     model.eval()
     x = torch.as_tensor(np.asarray(inputs, dtype=np.float32))
-    chunk = max(1, max_rows // samples)
-    probabilities, information, entropy, hidden = [], [], [], []
-    for start in range(0, len(x), chunk):
-        logits, activations = _masked_passes(model, x[start:start + chunk], masks)
-        sample_probabilities = torch.softmax(logits, dim=-1).numpy()
-        mean = sample_probabilities.mean(axis=0)
-        probabilities.append(mean)
-        information.append(mutual_information(sample_probabilities))
-        entropy.append(predictive_entropy(mean))
-        if keep_hidden:
-            hidden.append([a.mean(dim=0).numpy() for a in activations])
+    counts = np.full(len(x), samples, dtype=float)
+    if settle is None or first_samples >= samples or len(x) == 0:
+        sums = _run_passes(model, x, masks, max_rows, keep_hidden)
+    else:
+        sums = _run_passes(model, x, [m[:first_samples] for m in masks], max_rows, keep_hidden)
+        mean = sums.probabilities / first_samples
+        variance = np.maximum(sums.squared / first_samples - mean**2, 0.0)
+        unsettled = np.flatnonzero(np.sqrt(variance / first_samples).max(axis=1) >= settle)
+        counts[:] = first_samples
+        if len(unsettled):
+            rest = _run_passes(model, x[unsettled], [m[first_samples:] for m in masks], max_rows, keep_hidden)
+            for name in ("probabilities", "squared", "entropy"):
+                getattr(sums, name)[unsettled] += getattr(rest, name)
+            for total, extra in zip(sums.hidden, rest.hidden):
+                total[unsettled] += extra
+            counts[unsettled] = samples
+    mean = sums.probabilities / counts[:, None]
+    entropy = predictive_entropy(mean)
     return MonteCarloPrediction(
-        probabilities=np.concatenate(probabilities),
-        mutual_information=np.concatenate(information),
-        predictive_entropy=np.concatenate(entropy),
-        hidden=[np.concatenate(layer) for layer in zip(*hidden)] if keep_hidden else None,
+        probabilities=mean.astype(np.float32),
+        mutual_information=np.maximum(entropy - sums.entropy / counts, 0.0),
+        predictive_entropy=entropy,
+        hidden=[(h / counts[:, None]).astype(np.float32) for h in sums.hidden] if keep_hidden else None,
+        passes=counts.astype(np.int32),
     )

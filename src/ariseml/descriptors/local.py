@@ -1,0 +1,110 @@
+"""Per-atom ARISE SOAP of a large sample, computed once and pooled into boxes (SPM fast mode).
+
+For every ordered species pair (α centres, β neighbours), each α atom gets the
+power spectrum of its β neighbours: the per-atom vectors whose mean is the
+``average="outer"`` descriptor. The environment of an atom is scaled by a local
+d_NN: the median, over its nearest α atoms, of their distance to the closest β
+atom, rounded to steps of 0.5 % so that atoms sharing a scale are described in
+one DScribe call.
+
+The sample is treated as finite: environments stop at its edges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from ase import Atoms
+from scipy.spatial import cKDTree
+
+from ariseml.descriptors.soap import DUMMY_SPECIES, SoapSettings
+from ariseml.parallel import progress_map
+
+LOCAL_NEIGHBOURS = 32
+"""How many nearby α atoms the local d_NN is the median over."""
+SCALE_STEP = 0.005
+"""Local d_NN values are rounded to this relative step (0.5 %)."""
+CENTRES_PER_CALL = 4000
+
+
+@lru_cache(maxsize=16)
+def _per_atom_soap(settings: SoapSettings):
+    from dscribe.descriptors import SOAP
+
+    return SOAP(species=[DUMMY_SPECIES], r_cut=settings.r_cut, n_max=settings.n_max, l_max=settings.l_max,
+                sigma=settings.sigma, rbf=settings.rbf, weighting={"w0": settings.central_weight},
+                average="off", periodic=False)
+
+
+def local_distances(positions_alpha: np.ndarray, positions_beta: np.ndarray, same_species: bool,
+                    neighbours: int = LOCAL_NEIGHBOURS) -> np.ndarray:
+    """Per α atom: the median over its ``neighbours`` nearest α atoms of their closest-β distance."""
+    if len(positions_beta) < (2 if same_species else 1):
+        raise ValueError("a species pair needs at least one neighbour atom")
+    distance, _ = cKDTree(positions_beta).query(positions_alpha, k=2 if same_species else 1)
+    closest = distance[:, 1] if same_species else distance
+    count = min(neighbours, len(positions_alpha))
+    if count == 1:
+        return closest
+    _, nearby = cKDTree(positions_alpha).query(positions_alpha, k=count)
+    return np.median(closest[nearby], axis=1)
+
+
+def rounded_scales(distances: np.ndarray, step: float = SCALE_STEP) -> np.ndarray:
+    """Distances rounded to a geometric grid of relative spacing ``step``."""
+    exponent = np.round(np.log(distances) / np.log1p(step))
+    return np.exp(exponent * np.log1p(step))
+
+
+# The sample, set before forking the workers that describe it.
+_SAMPLE: dict[str, Any] = {}
+
+
+def _describe_centres(job: tuple[np.ndarray, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-atom vectors of some α atoms (indices into the α list) that share one d_NN."""
+    centre_index, d_nn = job
+    alpha, beta, settings = _SAMPLE["alpha"], _SAMPLE["beta"], _SAMPLE["settings"]
+    scale = 1.0 / (settings.extrinsic_factor * d_nn)
+    centres = alpha[centre_index]
+    reach = settings.r_cut / scale
+    low, high = centres.min(axis=0) - reach, centres.max(axis=0) + reach
+    near = np.all((beta >= low) & (beta <= high), axis=1)
+    neighbours = Atoms(symbols=[DUMMY_SPECIES] * int(near.sum()), positions=beta[near] * scale)
+    vectors = _per_atom_soap(settings).create(neighbours, centers=centres * scale)
+    return centre_index, np.asarray(vectors, dtype=np.float32).reshape(len(centre_index), -1)
+
+
+def per_atom_vectors(atoms: Atoms, alpha: str, beta: str, settings: SoapSettings,
+                     jobs: int | None = None, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(indices of the α atoms in ``atoms``, their per-atom vectors), each scaled by its local d_NN."""
+    symbols = np.array(atoms.get_chemical_symbols())
+    alpha_index = np.flatnonzero(symbols == alpha)
+    alpha_positions = atoms.positions[alpha_index]
+    beta_positions = atoms.positions[symbols == beta]
+    scales = rounded_scales(local_distances(alpha_positions, beta_positions, alpha == beta))
+    _SAMPLE.update(alpha=alpha_positions, beta=beta_positions, settings=settings)
+    try:
+        work = list(_jobs(alpha_positions, scales))
+        vectors = np.zeros((len(alpha_index), settings.n_features), dtype=np.float32)
+        for centre_index, block in progress_map(_describe_centres, work, jobs, progress,
+                                                desc=f"per-atom SOAP {alpha}-{beta}", ordered=False):
+            vectors[centre_index] = block
+    finally:
+        _SAMPLE.clear()
+    return alpha_index, vectors
+
+
+def _jobs(positions: np.ndarray, scales: np.ndarray) -> Iterator[tuple[np.ndarray, float]]:
+    """Spatially compact groups of at most CENTRES_PER_CALL atoms sharing a scale."""
+    low, high = positions.min(axis=0), positions.max(axis=0)
+    volume_per_atom = float(np.prod(np.maximum(high - low, 1.0))) / len(positions)
+    edge = (volume_per_atom * CENTRES_PER_CALL) ** (1 / 3)
+    cells = np.floor((positions - low) / edge).astype(np.int64)
+    order = np.lexsort(cells.T[::-1])  # cell by cell: each group is a compact block of the sample
+    for scale in np.unique(scales):
+        members = order[scales[order] == scale]
+        for start in range(0, len(members), CENTRES_PER_CALL):
+            yield members[start:start + CENTRES_PER_CALL], float(scale)
