@@ -131,3 +131,30 @@ def test_four_grain_polycrystal_of_the_paper(arise_data, tmp_path, classifier):
     with xr.open_dataset(path, engine="scipy") as dataset:
         top = spm.top_classes(dataset.load(), 4)
     assert set(top) == {"fcc_Cu", "bcc_W", "hcp_Mg", "diamond_C"}
+
+
+def test_fast_mode_pools_the_bulk_vector_and_resumes(tmp_path, classifier):
+    from ariseml.descriptors.soap import arise_soap
+
+    atoms = bulk("Fe", "fcc", a=3.6, cubic=True).repeat(12)  # 40 Å: the middle box's atoms see bulk
+    atoms.pbc = False
+    settings = spm.SpmSettings(box=8.0, stride=(8.0, 8.0, 8.0), mode="fast", chunk_boxes=8)
+    grid = spm.make_grid(atoms, settings)
+    features, counts, valid = spm.pooled_descriptors(atoms, grid, settings, classifier.settings_, tmp_path,
+                                                     jobs=1, progress=False)
+    bulk_vector = arise_soap(bulk("Fe", "fcc", a=3.6, cubic=True), classifier.settings_)
+    centre = int(np.ravel_multi_index(tuple(n // 2 for n in grid.shape), grid.shape))
+    offset = atoms.positions - (grid.box_centre(centre) - 4.0)
+    assert valid.all() and counts[centre] == np.sum(np.all((offset >= -1e-9) & (offset < 8.0 - 1e-9), axis=1))
+    assert np.dot(features[centre], bulk_vector) / np.linalg.norm(features[centre]) > 0.99999
+    assert (tmp_path / "per-atom" / "Fe-Fe-coefficients.npz").exists()
+    path = spm.scan(atoms, settings, classifier, tmp_path / "scan", jobs=1, progress=False)
+    with xr.open_dataset(path, engine="scipy") as dataset:
+        assert dataset["argmax_class"].values.min() >= 0
+
+
+def test_fast_mode_needs_a_box_that_is_a_whole_number_of_strides(tmp_path, classifier):
+    atoms = iron_bicrystal()
+    settings = spm.SpmSettings(box=10.0, stride=(3.0, 3.0, 3.0), geometry="slab", mode="fast")
+    with pytest.raises(ValueError, match="whole number of strides"):
+        spm.scan(atoms, settings, classifier, tmp_path, jobs=1, progress=False)

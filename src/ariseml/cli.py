@@ -430,6 +430,12 @@ def _slice(text: str) -> tuple[str, float]:
               help="Stride along this axis only; the box spans the sample across it.")
 @click.option("--min-atoms", type=click.IntRange(2), default=10, show_default=True,
               help="Boxes with fewer atoms are marked empty, never guessed.")
+@click.option("--mode", type=click.Choice(["exact", "fast"]), default="exact", show_default=True,
+              help="exact: each box described from its own atoms (the paper); fast: per-atom coefficients "
+                   "computed once in the whole sample and pooled per box (needs box = whole number of strides).")
+@click.option("--settle", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Stop a box's Monte-Carlo passes after 20 when its probabilities' standard error is below "
+                   "this (e.g. 0.005); default: every box gets all T passes.")
 @click.option("--samples", type=click.IntRange(1), default=1000, show_default=True,
               help="T, the Monte-Carlo dropout passes per box.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the dropout masks.")
@@ -442,8 +448,9 @@ def _slice(text: str) -> tuple[str, float]:
 @click.option("--jobs", type=click.IntRange(1), default=None, help="Worker processes (default: all cores).")
 @click.option("--out", type=click.Path(file_okay=False), default="spm-out", show_default=True,
               help="Folder for spm.nc, the PNG maps, the per-atom XYZ and the resumable chunks.")
-def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_atoms: int, samples: int,
-        seed: int, model_path: str, top: int, slices: tuple[str, ...], jobs: int | None, out: str) -> None:
+def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_atoms: int, mode: str,
+        settle: float | None, samples: int, seed: int, model_path: str, top: int, slices: tuple[str, ...],
+        jobs: int | None, out: str) -> None:
     """Strided pattern matching: maps of the class probabilities and uncertainty across FILE.
 
     Rerunning the same command after an interruption resumes where it stopped.
@@ -466,8 +473,8 @@ def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_ato
                                "to its own file (e.g. with 'ase convert -n INDEX')")
     atoms = frames[0]
     geometry = "slab" if slab else "rod" if rod else "cube"
-    settings = strided.SpmSettings(box=box, stride=strides, geometry=geometry,
-                                   axis="xyz".index(rod) if rod else 2, min_atoms=min_atoms)
+    settings = strided.SpmSettings(box=box, stride=strides, geometry=geometry, axis="xyz".index(rod) if rod else 2,
+                                   min_atoms=min_atoms, mode=mode, settle=settle)
     classifier = Classifier.load(model_path, samples=samples, seed=seed)
     target = Path(out)
     target.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,12 @@ Geometries: a cube (box ``box`` on every axis, strided on every axis), a slab
 spanning the sample across it).
 
 Mode ``exact`` is the paper's definition: each box's descriptor is computed
-from the box's own atoms, with d_NN measured in that box.
+from the box's own atoms, with d_NN measured in that box. Mode ``fast`` computes
+per-atom quantities once in the whole sample (each atom scaled by its local
+d_NN) and pools them per box with prefix sums over a voxel grid one stride wide:
+the SOAP expansion coefficients for the paper's inner averaging, per-atom power
+spectra for outer averaging. Its boxes see their atoms' full environments (no
+surface at the box faces), which is what separates it from exact mode.
 
 The run is split into chunks of boxes, each written to ``OUT/chunks/`` when it
 finishes; a rerun of the same command skips the finished chunks.
@@ -27,12 +32,13 @@ from typing import Any, Literal
 
 import numpy as np
 from ase import Atoms
+from scipy import sparse
 from scipy.spatial import cKDTree
 from tqdm import tqdm
 
 from ariseml import __version__
 from ariseml.classifier import Classifier
-from ariseml.descriptors.soap import arise_soap
+from ariseml.descriptors.soap import SoapSettings, arise_soap
 from ariseml.io import atomic_path
 from ariseml.parallel import progress_map
 
@@ -52,7 +58,8 @@ class SpmSettings:
     geometry: Literal["cube", "slab", "rod"] = "cube"
     axis: int = 2  # slab normal or rod axis
     min_atoms: int = DEFAULT_MIN_ATOMS
-    mode: Literal["exact"] = "exact"
+    mode: Literal["exact", "fast"] = "exact"
+    settle: float | None = None  # stop Monte-Carlo passes early below this standard error
     chunk_boxes: int = 256
 
     def __post_init__(self) -> None:
@@ -64,6 +71,8 @@ class SpmSettings:
             raise ValueError(f"axis must be 0, 1 or 2 (x, y, z), got {self.axis}")
         if self.min_atoms < 2:
             raise ValueError(f"min_atoms must be at least 2, got {self.min_atoms}")
+        if self.mode not in ("exact", "fast"):
+            raise ValueError(f"mode must be exact or fast, got {self.mode!r}")
 
     def strided_axes(self) -> list[int]:
         if self.geometry == "cube":
@@ -176,24 +185,37 @@ def _prepare_output(out: Path, identity: dict[str, Any]) -> Path:
     return chunks
 
 
-def _scan_chunk(indices: np.ndarray, classifier: Classifier, jobs: int | None) -> dict[str, np.ndarray]:
-    described = list(progress_map(_describe_box, list(map(int, indices)), jobs))
-    counts = np.array([count for count, _ in described], dtype=np.int32)
-    valid = np.array([vector is not None for _, vector in described])
+def _classify(indices: np.ndarray, counts: np.ndarray, features: np.ndarray, valid: np.ndarray,
+              classifier: Classifier, settings: SpmSettings) -> dict[str, np.ndarray]:
+    """Monte-Carlo predictions for the valid boxes of a chunk; NaN for the empty ones."""
+    from ariseml.models.bayesian_mlp import monte_carlo_predict
+
     n_classes = len(classifier.classes_)
     probabilities = np.full((len(indices), n_classes), np.nan, dtype=np.float32)
     information = np.full(len(indices), np.nan, dtype=np.float32)
     entropy = np.full(len(indices), np.nan, dtype=np.float32)
+    passes = np.zeros(len(indices), dtype=np.int32)
     if valid.any():
-        from ariseml.models.bayesian_mlp import monte_carlo_predict
-
-        features = np.stack([vector for _, vector in described if vector is not None])
-        prediction = monte_carlo_predict(classifier.model_, features, classifier.samples, seed=classifier.seed)
+        prediction = monte_carlo_predict(classifier.model_, features[valid], classifier.samples,
+                                         seed=classifier.seed, settle=settings.settle)
         probabilities[valid] = prediction.probabilities
         information[valid] = prediction.mutual_information
         entropy[valid] = prediction.predictive_entropy
-    return {"indices": indices, "counts": counts, "probabilities": probabilities,
-            "mutual_information": information, "predictive_entropy": entropy}
+        passes[valid] = prediction.passes
+    return {"indices": indices, "counts": counts.astype(np.int32), "probabilities": probabilities,
+            "mutual_information": information, "predictive_entropy": entropy, "passes": passes}
+
+
+def _exact_chunk(indices: np.ndarray, classifier: Classifier, settings: SpmSettings,
+                 jobs: int | None) -> dict[str, np.ndarray]:
+    described = list(progress_map(_describe_box, list(map(int, indices)), jobs))
+    counts = np.array([count for count, _ in described])
+    valid = np.array([vector is not None for _, vector in described])
+    features = np.zeros((len(indices), classifier.settings_.n_features), dtype=np.float32)
+    for row, (_, vector) in enumerate(described):
+        if vector is not None:
+            features[row] = vector
+    return _classify(indices, counts, features, valid, classifier, settings)
 
 
 def scan(atoms: Atoms, settings: SpmSettings, classifier: Classifier, out: Path,
@@ -203,10 +225,14 @@ def scan(atoms: Atoms, settings: SpmSettings, classifier: Classifier, out: Path,
     grid = make_grid(atoms, settings)
     identity = run_identity(atoms, settings, classifier, classifier.samples, classifier.seed)
     chunk_dir = _prepare_output(out, identity)
-    tree = cKDTree(atoms.positions / np.array(grid.box_edges))
-    _SCAN.update(atoms=atoms, tree=tree, grid=grid, settings=settings, soap=classifier.settings_)
     starts = range(0, grid.size, settings.chunk_boxes)
     done = {int(p.stem.split("-")[1]) for p in chunk_dir.glob("chunk-*.npz")}
+    pooled = None
+    if settings.mode == "fast" and len(done) < len(starts):
+        pooled = pooled_descriptors(atoms, grid, settings, classifier.settings_, out, jobs, progress)
+    else:
+        tree = cKDTree(atoms.positions / np.array(grid.box_edges))
+        _SCAN.update(atoms=atoms, tree=tree, grid=grid, settings=settings, soap=classifier.settings_)
     try:
         with tqdm(total=grid.size, initial=sum(min(settings.chunk_boxes, grid.size - s) for s in done),
                   unit="box", desc="boxes", disable=not progress) as bar:
@@ -214,13 +240,162 @@ def scan(atoms: Atoms, settings: SpmSettings, classifier: Classifier, out: Path,
                 if start in done:
                     continue
                 indices = np.arange(start, min(start + settings.chunk_boxes, grid.size))
-                result = _scan_chunk(indices, classifier, jobs)
+                if pooled is None:
+                    result = _exact_chunk(indices, classifier, settings, jobs)
+                else:
+                    features, counts, valid = pooled
+                    result = _classify(indices, counts[indices], features[indices], valid[indices],
+                                       classifier, settings)
                 with atomic_path(chunk_dir / f"chunk-{start:09d}.npz") as temporary, open(temporary, "wb") as handle:
                     np.savez(handle, **result)
                 bar.update(len(indices))
     finally:
         _SCAN.clear()
     return assemble(out, grid, settings, classifier, identity)
+
+
+def _voxels(atoms: Atoms, grid: Grid, settings: SpmSettings) -> tuple[np.ndarray, tuple[int, ...], tuple[int, ...]]:
+    """Per atom its voxel (flat index, -1 outside every box), the voxel grid's shape and a box's size in voxels.
+
+    Voxels are one stride wide, so that every box is a whole block of voxels.
+    """
+    shape, box_voxels, index = [], [], []
+    for axis in range(3):
+        count = len(grid.centres[axis])
+        if count > 1:
+            ratio = grid.box_edges[axis] / settings.stride[axis]
+            if abs(ratio - round(ratio)) > 1e-6:
+                raise ValueError(f"fast mode needs a box that is a whole number of strides (box {settings.box}, "
+                                 f"stride {settings.stride[axis]} along {AXES[axis]}): change one, or use mode exact")
+            width, size = settings.stride[axis], int(round(ratio))
+        else:
+            width, size = grid.box_edges[axis], 1
+        voxels = count + size - 1
+        origin = grid.centres[axis][0] - grid.box_edges[axis] / 2
+        index.append(np.floor((atoms.positions[:, axis] - origin) / width + 1e-9).astype(np.int64))
+        shape.append(voxels)
+        box_voxels.append(size)
+    x, y, z = index
+    inside = (x >= 0) & (x < shape[0]) & (y >= 0) & (y < shape[1]) & (z >= 0) & (z < shape[2])
+    flat = np.where(inside, (z * shape[1] + y) * shape[0] + x, -1)
+    return flat, (shape[2], shape[1], shape[0]), (box_voxels[2], box_voxels[1], box_voxels[0])
+
+
+def _box_sums(voxel_values: np.ndarray, grid_shape: tuple[int, int, int], box_voxels: tuple[int, ...]) -> np.ndarray:
+    """Sums over every box of values given per voxel, (vz, vy, vx, k) -> (nz * ny * nx, k), via prefix sums."""
+    prefix = np.zeros(tuple(n + 1 for n in voxel_values.shape[:3]) + voxel_values.shape[3:])
+    prefix[1:, 1:, 1:] = voxel_values.cumsum(0).cumsum(1).cumsum(2)
+    (nz, ny, nx), (mz, my, mx) = grid_shape, box_voxels
+    total = np.zeros((nz, ny, nx) + voxel_values.shape[3:])
+    for dz, dy, dx in np.ndindex(2, 2, 2):
+        sign = (-1) ** (3 - dz - dy - dx)
+        total += sign * prefix[dz * mz:dz * mz + nz, dy * my:dy * my + ny, dx * mx:dx * mx + nx]
+    return total.reshape(nz * ny * nx, *voxel_values.shape[3:])
+
+
+FEATURE_BLOCK = 45
+"""Box sums of per-atom vectors are formed this many features at a time, to bound memory."""
+
+
+def _voxel_matrix(voxel_of_atom: np.ndarray, n_voxels: int) -> sparse.csr_matrix:
+    """A (voxels x atoms) 0/1 matrix: multiplying per-atom rows by it sums them per voxel."""
+    return sparse.csr_matrix((np.ones(len(voxel_of_atom)), (voxel_of_atom, np.arange(len(voxel_of_atom)))),
+                             shape=(n_voxels, len(voxel_of_atom)))
+
+
+def _inner_pair_boxes(atoms: Atoms, alpha_index: np.ndarray, beta_index: np.ndarray, voxel: np.ndarray,
+                      layout: tuple, grid: Grid, soap: SoapSettings, cache: Path, jobs: int | None,
+                      progress: bool) -> np.ndarray:
+    """Box vectors of one species pair from the α atoms' pooled expansion coefficients (inner averaging)."""
+    from ariseml.descriptors.coefficients import centre_coefficients, power_spectrum
+    from ariseml.descriptors.local import local_distances
+
+    voxel_shape, box_voxels = layout
+    if cache.exists():
+        with np.load(cache) as stored:
+            coefficients = [stored[f"l{l}"] for l in range(soap.l_max + 1)]
+    else:
+        alpha_positions, beta_positions = atoms.positions[alpha_index], atoms.positions[beta_index]
+        same = len(alpha_index) == len(beta_index) and bool(np.all(alpha_index == beta_index))
+        scales = local_distances(alpha_positions, beta_positions, same_species=same)
+        kept = voxel >= 0
+        coefficients = centre_coefficients(alpha_positions[kept], scales[kept], beta_positions, soap, jobs, progress)
+        with atomic_path(cache) as temporary, open(temporary, "wb") as handle:
+            np.savez(handle, **{f"l{l}": c for l, c in enumerate(coefficients)})
+    summing = _voxel_matrix(voxel[voxel >= 0], int(np.prod(voxel_shape)))
+    pooled = []
+    for l, c in enumerate(coefficients):
+        per_voxel = np.asarray(summing @ c.reshape(len(c), -1).astype(np.float64))
+        pooled.append(_box_sums(per_voxel.reshape(*voxel_shape, -1), grid.shape, box_voxels
+                                ).reshape(grid.size, soap.n_max, 2 * l + 1))
+    return power_spectrum(pooled, soap).astype(np.float32)
+
+
+def _outer_pair_boxes(atoms: Atoms, alpha: str, beta: str, alpha_index: np.ndarray, voxel: np.ndarray,
+                      layout: tuple, grid: Grid, soap: SoapSettings, cache: Path, jobs: int | None,
+                      progress: bool) -> np.ndarray:
+    """Box vectors of one species pair from the α atoms' summed power spectra (outer averaging)."""
+    from ariseml.descriptors.local import per_atom_vectors
+
+    voxel_shape, box_voxels = layout
+    if cache.exists():
+        vectors = np.load(cache)
+    else:
+        _, vectors = per_atom_vectors(atoms, alpha, beta, soap, jobs, progress)
+        with atomic_path(cache) as temporary, open(temporary, "wb") as handle:
+            np.save(handle, vectors)
+    kept = voxel >= 0
+    summing = _voxel_matrix(voxel[kept], int(np.prod(voxel_shape)))
+    boxes = np.zeros((grid.size, soap.n_features), dtype=np.float32)
+    for block in range(0, soap.n_features, FEATURE_BLOCK):
+        columns = slice(block, min(block + FEATURE_BLOCK, soap.n_features))
+        per_voxel = np.asarray(summing @ vectors[kept, columns].astype(np.float64))
+        boxes[:, columns] = _box_sums(per_voxel.reshape(*voxel_shape, -1), grid.shape, box_voxels)
+    return boxes
+
+
+def pooled_descriptors(atoms: Atoms, grid: Grid, settings: SpmSettings, soap: SoapSettings, out: Path,
+                       jobs: int | None = None, progress: bool = True
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fast mode: (box descriptors, atom counts, valid boxes) from per-atom quantities pooled per species pair.
+
+    Inner averaging (the paper's) pools each α atom's expansion coefficients and
+    forms the power spectrum per box; outer averaging pools per-atom power spectra.
+    Each pair's box vector is normalised, and the pairs present in a box are
+    averaged, as the whole-structure descriptor does. Per-atom quantities are kept
+    in ``OUT/per-atom/`` so that a resumed run skips them.
+    """
+    flat, voxel_shape, box_voxels = _voxels(atoms, grid, settings)
+    n_voxels = int(np.prod(voxel_shape))
+    inside = flat >= 0
+    counts = _box_sums(np.bincount(flat[inside], minlength=n_voxels).reshape(*voxel_shape, 1).astype(float),
+                       grid.shape, box_voxels)[:, 0].round().astype(np.int64)
+    total = np.zeros((grid.size, soap.n_features), dtype=np.float32)
+    pairs_present = np.zeros(grid.size, dtype=np.int32)
+    symbols = np.array(atoms.get_chemical_symbols())
+    species = sorted(set(symbols))
+    cache = out / "per-atom"
+    cache.mkdir(parents=True, exist_ok=True)
+    for alpha in species:
+        for beta in species:
+            if np.sum(symbols == beta) < (2 if alpha == beta else 1):
+                continue
+            alpha_index = np.flatnonzero(symbols == alpha)
+            voxel = flat[alpha_index]
+            if soap.average == "inner":
+                boxes = _inner_pair_boxes(atoms, alpha_index, np.flatnonzero(symbols == beta), voxel,
+                                          (voxel_shape, box_voxels), grid, soap,
+                                          cache / f"{alpha}-{beta}-coefficients.npz", jobs, progress)
+            else:
+                boxes = _outer_pair_boxes(atoms, alpha, beta, alpha_index, voxel, (voxel_shape, box_voxels),
+                                          grid, soap, cache / f"{alpha}-{beta}-power.npy", jobs, progress)
+            norms = np.linalg.norm(boxes, axis=1)
+            present = norms > 1e-12
+            total[present] += boxes[present] / norms[present, None]
+            pairs_present += present
+    valid = (counts >= settings.min_atoms) & (pairs_present > 0)
+    total[valid] /= pairs_present[valid, None]
+    return total, counts, valid
 
 
 def assemble(out: Path, grid: Grid, settings: SpmSettings, classifier: Classifier,

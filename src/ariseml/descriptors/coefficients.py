@@ -1,0 +1,153 @@
+"""SOAP expansion coefficients per atom, so that boxes can pool them (SPM fast mode, inner averaging).
+
+The paper's descriptor averages the expansion coefficients c_nlm over the centres
+before forming the power spectrum. Pooling therefore needs the coefficients of
+every atom, which DScribe keeps to itself; they are computed here with DScribe's
+own GTO radial basis (its α and β) and the closed form of a Gaussian atom density
+projected on r^l exp(-α r²) Y_lm. The power spectrum of pooled coefficients equals
+DScribe's ``average="inner"`` vector of the same centres (tested): the one
+remaining factor per l is calibrated once against DScribe.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from ase import Atoms
+from scipy.spatial import cKDTree
+
+from ariseml.descriptors.soap import DUMMY_SPECIES, SoapSettings, _dscribe_soap
+from ariseml.parallel import progress_map
+
+
+def real_spherical_harmonics(vectors: np.ndarray, l_max: int) -> list[np.ndarray]:
+    """Per l, the 2l+1 real orthonormal spherical harmonics of directions ``vectors`` (..., 3) -> (..., 2l+1).
+
+    Normalised associated Legendre functions by the standard three-term recurrences,
+    times cos(mφ) and sin(mφ); zero vectors give zeros.
+    """
+    r = np.linalg.norm(vectors, axis=-1)
+    safe = np.where(r > 0, r, 1.0)
+    z = vectors[..., 2] / safe
+    sine = np.sqrt(np.maximum(1.0 - z * z, 0.0))
+    azimuth = np.arctan2(vectors[..., 1], vectors[..., 0])
+    legendre = {(0, 0): np.where(r > 0, np.sqrt(1 / (4 * np.pi)), 0.0)}
+    for m in range(1, l_max + 1):
+        legendre[m, m] = np.sqrt((2 * m + 1) / (2 * m)) * sine * legendre[m - 1, m - 1]
+    for m in range(l_max):
+        legendre[m + 1, m] = np.sqrt(2 * m + 3) * z * legendre[m, m]
+        for l in range(m + 2, l_max + 1):
+            a = np.sqrt((4 * l * l - 1) / (l * l - m * m))
+            b = np.sqrt(((l - 1) ** 2 - m * m) / (4 * (l - 1) ** 2 - 1))
+            legendre[l, m] = a * (z * legendre[l - 1, m] - b * legendre[l - 2, m])
+    cosines = [np.cos(m * azimuth) for m in range(l_max + 1)]
+    sines = [np.sin(m * azimuth) for m in range(l_max + 1)]
+    harmonics = []
+    for l in range(l_max + 1):
+        columns = [legendre[l, 0]]
+        for m in range(1, l + 1):
+            columns += [np.sqrt(2) * legendre[l, m] * cosines[m], np.sqrt(2) * legendre[l, m] * sines[m]]
+        harmonics.append(np.stack(columns, axis=-1))
+    return harmonics
+
+
+def _radial(distances: np.ndarray, l: int, settings: SoapSettings) -> np.ndarray:
+    """g_nl(r) of a Gaussian atom at distance r projected on DScribe's basis, (..., n_max), up to a factor per l."""
+    basis = _dscribe_soap(settings, False)
+    sigma = settings.sigma
+    a = basis._alphas[l] + 1.0 / (2 * sigma**2)  # (k,)
+    b = distances / sigma**2
+    # exp(-r²/2σ²) · b^l / a^(l+3/2) · exp(b²/4a), in one exponent so that large b cannot overflow
+    exponent = (-distances[..., None] ** 2 / (2 * sigma**2) + b[..., None] ** 2 / (4 * a)
+                - (l + 1.5) * np.log(a))
+    return (np.exp(exponent) * b[..., None] ** l) @ basis._betas[l].T
+
+
+def pair_cutoff(settings: SoapSettings) -> float:
+    """Neighbours farther than this (in units of d_NN) are left out, as DScribe does."""
+    return settings.r_cut + _dscribe_soap(settings, False).get_cutoff_padding()
+
+
+CENTRES_PER_BLOCK = 1000
+
+# The neighbours and their search tree, set before forking the workers.
+_NEIGHBOURS: dict[str, Any] = {}
+
+
+def centre_coefficients(centres: np.ndarray, scales: np.ndarray, neighbours: np.ndarray, settings: SoapSettings,
+                        jobs: int | None = None, progress: bool = False) -> list[np.ndarray]:
+    """Per l, every centre's coefficients (centres, n_max, 2l+1), float32, on ``jobs`` processes.
+
+    ``scales`` is each centre's d_NN (its environment is divided by it); a neighbour
+    at the centre's own position is left out (``central_weight`` 0).
+    """
+    _calibration(settings)  # once here, not in every worker
+    _NEIGHBOURS.update(positions=neighbours, tree=cKDTree(neighbours), settings=settings)
+    starts = range(0, len(centres), CENTRES_PER_BLOCK)
+    work = [(centres[s:s + CENTRES_PER_BLOCK], scales[s:s + CENTRES_PER_BLOCK]) for s in starts]
+    try:
+        blocks = list(progress_map(_block_coefficients, work, jobs, progress, desc="SOAP coefficients"))
+    finally:
+        _NEIGHBOURS.clear()
+    return [np.concatenate([b[l] for b in blocks]) if blocks else
+            np.zeros((0, settings.n_max, 2 * l + 1), dtype=np.float32) for l in range(settings.l_max + 1)]
+
+
+def _block_coefficients(job: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
+    centres, scales = job
+    coefficients = _centre_coefficients(centres, scales, _NEIGHBOURS["positions"], _NEIGHBOURS["tree"],
+                                        _NEIGHBOURS["settings"])
+    return [c.astype(np.float32) for c in coefficients]
+
+
+def _centre_coefficients(centres: np.ndarray, scales: np.ndarray, neighbours: np.ndarray, tree: cKDTree,
+                         settings: SoapSettings) -> list[np.ndarray]:
+    """Per l, the coefficients of each centre, (centres, n_max, 2l+1), from a padded neighbour table."""
+    lists = tree.query_ball_point(centres, pair_cutoff(settings) * scales * settings.extrinsic_factor)
+    width = max(1, max(len(x) for x in lists))
+    table = np.full((len(centres), width), -1, dtype=np.int64)
+    for row, members in enumerate(lists):
+        table[row, :len(members)] = members
+    vectors = (neighbours[np.maximum(table, 0)] - centres[:, None, :]) / (
+        scales[:, None, None] * settings.extrinsic_factor)
+    distances = np.linalg.norm(vectors, axis=-1)
+    present = (table >= 0) & (distances > 1e-9)  # padding and the centre itself contribute nothing
+    vectors[~present] = 0.0
+    distances = np.where(present, distances, 0.0)
+    harmonics = real_spherical_harmonics(vectors, settings.l_max)
+    coefficients = []
+    for l in range(settings.l_max + 1):
+        radial = _radial(distances, l, settings) * present[..., None]  # (centres, K, n)
+        coefficients.append(np.matmul(radial.transpose(0, 2, 1), harmonics[l]))
+    return coefficients
+
+
+def _raw_power_spectrum(coefficients: list[np.ndarray], n_max: int) -> np.ndarray:
+    upper = np.triu_indices(n_max)
+    return np.concatenate([np.einsum("bnm,bkm->bnk", c, c)[:, upper[0], upper[1]] for c in coefficients], axis=1)
+
+
+def power_spectrum(coefficients: list[np.ndarray], settings: SoapSettings) -> np.ndarray:
+    """DScribe's power-spectrum vector (l outer, then n <= n') of coefficients given per l, (rows, features)."""
+    per_l = settings.n_max * (settings.n_max + 1) // 2
+    return _raw_power_spectrum(coefficients, settings.n_max) * np.repeat(_calibration(settings), per_l)
+
+
+@lru_cache(maxsize=8)
+def _calibration(settings: SoapSettings) -> np.ndarray:
+    """Per l, DScribe's inner-averaged vector divided by the power spectrum of our mean coefficients."""
+    from ase.build import bulk
+
+    atoms = bulk("Cu", "fcc", a=2**0.5, cubic=True).repeat(3)  # d_NN = 1
+    atoms.rattle(0.03, seed=0)
+    positions, centres = atoms.positions, atoms.positions[:8]
+    reference = _dscribe_soap(settings, False).create(
+        Atoms(symbols=[DUMMY_SPECIES] * len(positions), positions=positions / settings.extrinsic_factor),
+        centers=centres / settings.extrinsic_factor)
+    per_centre = _centre_coefficients(centres, np.ones(len(centres)), positions, cKDTree(positions), settings)
+    ours = _raw_power_spectrum([c.mean(axis=0, keepdims=True) for c in per_centre], settings.n_max)[0]
+    per_l = settings.n_max * (settings.n_max + 1) // 2
+    blocks = [slice(l * per_l, (l + 1) * per_l) for l in range(settings.l_max + 1)]
+    return np.array([np.dot(reference[b], ours[b]) / np.dot(ours[b], ours[b]) for b in blocks])
