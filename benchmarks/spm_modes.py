@@ -1,0 +1,85 @@
+"""SPM on the ARISE reference samples: exact vs fast mode, speed, agreement, early settling.
+
+    python benchmarks/spm_modes.py [--reference ../shared/reference/arise-data] [--samples 1000]
+
+For the four-grain polycrystal (slab, box 16 Å) and the AET FePt nanoparticle
+(cube, box 12 Å), both modes with the paper's model on the same grid: seconds,
+boxes/s, atoms/s, argmax agreement of fast with exact and mean |ΔMI|. Then, on
+the fast-mode descriptors, Monte-Carlo passes with early settling against all
+T passes: max |Δp|, max |ΔMI|, mean passes per box and the time of each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import ase.io
+import numpy as np
+import xarray as xr
+
+from ariseml import spm
+from ariseml.classifier import Classifier
+from ariseml.models.bayesian_mlp import monte_carlo_predict
+
+SAMPLES = {
+    "four-grain polycrystal (Fig. 2a)": ("Fig_2/Fig_2_four_grains_elemental_solid.xyz",
+                                         dict(box=16.0, geometry="slab")),
+    "AET FePt nanoparticle (Fig. 4)": ("Fig_4/Fig_4_AET_2017_data.xyz", dict(box=12.0, geometry="cube")),
+}
+SETTLE = 0.005
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reference", type=Path, default=Path("../shared/reference/arise-data"))
+    parser.add_argument("--stride", type=float, default=4.0, help="stride in Å (the paper: 1)")
+    parser.add_argument("--samples", type=int, default=1000, help="Monte-Carlo passes T")
+    args = parser.parse_args()
+    print(f"command: python benchmarks/spm_modes.py --stride {args.stride:g} --samples {args.samples}")
+    classifier = Classifier.load("paper", samples=args.samples, seed=0)
+    print("| sample | atoms | boxes | mode | seconds | boxes/s | atoms/s | argmax = exact | mean abs ΔMI |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    settling = []
+    for name, (path, options) in SAMPLES.items():
+        atoms = ase.io.read(args.reference / path)
+        stride = (args.stride,) * 3
+        maps = {}
+        for mode in ("exact", "fast"):
+            settings = spm.SpmSettings(stride=stride, mode=mode, **options)
+            with tempfile.TemporaryDirectory() as out:
+                start = time.perf_counter()
+                result = spm.scan(atoms, settings, classifier, Path(out), progress=False)
+                seconds = time.perf_counter() - start
+                with xr.open_dataset(result, engine="scipy") as dataset:
+                    maps[mode] = dataset.load()
+                if mode == "fast":
+                    grid = spm.make_grid(atoms, spm.effective_settings(atoms, settings))
+                    features, _, valid = spm.pooled_descriptors(atoms, grid, settings, classifier.settings_,
+                                                                Path(out), progress=False)
+                    settling.append((name, features[valid]))
+            boxes = maps[mode]["argmax_class"].size
+            exact, this = maps["exact"], maps[mode]
+            both = (exact["argmax_class"].values >= 0) & (this["argmax_class"].values >= 0)
+            agreement = np.mean(exact["argmax_class"].values[both] == this["argmax_class"].values[both])
+            delta = np.abs(exact["mutual_information"].values - this["mutual_information"].values)[both].mean()
+            print(f"| {name} | {len(atoms)} | {boxes} | {mode} | {seconds:.1f} | {boxes / seconds:.1f} | "
+                  f"{len(atoms) / seconds:.0f} | {100 * agreement:.1f} % | {delta:.4f} |", flush=True)
+    print(f"\nEarly settling (standard error < {SETTLE} after 20 passes) against all {args.samples} passes:")
+    print("| sample | boxes | max abs Δp | max abs ΔMI | mean passes | seconds (all T) | seconds (settling) |")
+    print("|---|---|---|---|---|---|---|")
+    for name, features in settling:
+        start = time.perf_counter()
+        full = monte_carlo_predict(classifier.model_, features, args.samples, seed=0)
+        middle = time.perf_counter()
+        early = monte_carlo_predict(classifier.model_, features, args.samples, seed=0, settle=SETTLE)
+        end = time.perf_counter()
+        print(f"| {name} | {len(features)} | {np.abs(full.probabilities - early.probabilities).max():.4f} | "
+              f"{np.abs(full.mutual_information - early.mutual_information).max():.4f} | "
+              f"{early.passes.mean():.0f} | {middle - start:.1f} | {end - middle:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
