@@ -158,3 +158,16 @@ def test_fast_mode_needs_a_box_that_is_a_whole_number_of_strides(tmp_path, class
     settings = spm.SpmSettings(box=10.0, stride=(3.0, 3.0, 3.0), geometry="slab", mode="fast")
     with pytest.raises(ValueError, match="whole number of strides"):
         spm.scan(atoms, settings, classifier, tmp_path, jobs=1, progress=False)
+
+
+@pytest.mark.parametrize("mode", ["exact", "fast"])
+def test_dask_cluster_gives_the_local_numbers(tmp_path, classifier, mode):
+    distributed = pytest.importorskip("distributed")
+    atoms = iron_bicrystal()
+    settings = spm.SpmSettings(box=10.0, stride=(5.0, 5.0, 5.0), geometry="slab", mode=mode, chunk_boxes=5)
+    local = spm.scan(atoms, settings, classifier, tmp_path / "local", jobs=1, progress=False)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        remote = spm.scan(atoms, settings, classifier, tmp_path / "dask", progress=False, scheduler=cluster.scheduler_address)
+    with xr.open_dataset(local, engine="scipy") as a, xr.open_dataset(remote, engine="scipy") as b:
+        assert np.array_equal(a["probabilities"].values, b["probabilities"].values)
+        assert np.array_equal(a["atom_count"].values, b["atom_count"].values)

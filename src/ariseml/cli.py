@@ -446,11 +446,14 @@ def _slice(text: str) -> tuple[str, float]:
 @click.option("--slice", "slices", multiple=True, help="A plane to plot, e.g. z=12.5 (repeatable); "
               "default: the middle plane (slabs and images: the only one).")
 @click.option("--jobs", type=click.IntRange(1), default=None, help="Worker processes (default: all cores).")
+@click.option("--scheduler", default=None,
+              help="Address of a Dask distributed scheduler (e.g. tcp://10.0.0.5:8786): the chunks run on its "
+                   "workers instead of this machine's cores.")
 @click.option("--out", type=click.Path(file_okay=False), default="spm-out", show_default=True,
               help="Folder for spm.nc, the PNG maps, the per-atom XYZ and the resumable chunks.")
 def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_atoms: int, mode: str,
         settle: float | None, samples: int, seed: int, model_path: str, top: int, slices: tuple[str, ...],
-        jobs: int | None, out: str) -> None:
+        jobs: int | None, scheduler: str | None, out: str) -> None:
     """Strided pattern matching: maps of the class probabilities and uncertainty across FILE.
 
     Rerunning the same command after an interruption resumes where it stopped.
@@ -478,7 +481,7 @@ def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_ato
     classifier = Classifier.load(model_path, samples=samples, seed=seed)
     target = Path(out)
     target.mkdir(parents=True, exist_ok=True)
-    path = strided.scan(atoms, settings, classifier, target, jobs=jobs)
+    path = strided.scan(atoms, settings, classifier, target, jobs=jobs, scheduler=scheduler)
     with xr.open_dataset(path, engine="scipy") as dataset:
         dataset.load()
     valid = int((dataset["argmax_class"] >= 0).sum())

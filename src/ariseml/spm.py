@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -147,9 +147,9 @@ def box_atoms(atoms: Atoms, tree: cKDTree, grid: Grid, flat_index: int) -> np.nd
     return np.array(sorted(tree.query_ball_point(centre, r=0.5, p=np.inf)), dtype=int)
 
 
-def _describe_box(flat_index: int) -> tuple[int, np.ndarray | None]:
-    """(atom count, descriptor or None when the box is empty or undefined)."""
-    atoms, tree, grid, settings, soap = (_SCAN[k] for k in ("atoms", "tree", "grid", "settings", "soap"))
+def describe_box(atoms: Atoms, tree: cKDTree, grid: Grid, settings: SpmSettings, soap: SoapSettings,
+                 flat_index: int) -> tuple[int, np.ndarray | None]:
+    """Exact mode: (atom count, descriptor of the box's own atoms, or None when empty or undefined)."""
     inside = box_atoms(atoms, tree, grid, flat_index)
     if len(inside) < settings.min_atoms:
         return len(inside), None
@@ -158,6 +158,10 @@ def _describe_box(flat_index: int) -> tuple[int, np.ndarray | None]:
         return len(inside), arise_soap(region, soap)
     except ValueError:  # no atom has a neighbour of some pair: nothing to describe
         return len(inside), None
+
+
+def _describe_box(flat_index: int) -> tuple[int, np.ndarray | None]:
+    return describe_box(*(_SCAN[k] for k in ("atoms", "tree", "grid", "settings", "soap")), flat_index)
 
 
 def run_identity(atoms: Atoms, settings: SpmSettings, classifier: Classifier, samples: int,
@@ -209,6 +213,11 @@ def _classify(indices: np.ndarray, counts: np.ndarray, features: np.ndarray, val
 def _exact_chunk(indices: np.ndarray, classifier: Classifier, settings: SpmSettings,
                  jobs: int | None) -> dict[str, np.ndarray]:
     described = list(progress_map(_describe_box, list(map(int, indices)), jobs))
+    return _classify_described(indices, described, classifier, settings)
+
+
+def _classify_described(indices: np.ndarray, described: list[tuple[int, np.ndarray | None]],
+                        classifier: Classifier, settings: SpmSettings) -> dict[str, np.ndarray]:
     counts = np.array([count for count, _ in described])
     valid = np.array([vector is not None for _, vector in described])
     features = np.zeros((len(indices), classifier.settings_.n_features), dtype=np.float32)
@@ -218,40 +227,73 @@ def _exact_chunk(indices: np.ndarray, classifier: Classifier, settings: SpmSetti
     return _classify(indices, counts, features, valid, classifier, settings)
 
 
+def _remote_exact_chunk(atoms: Atoms, grid: Grid, settings: SpmSettings, classifier: Classifier,
+                        indices: np.ndarray) -> dict[str, np.ndarray]:
+    """One chunk of exact mode on a Dask worker (the sample and the model arrive scattered once)."""
+    tree = cKDTree(atoms.positions / np.array(grid.box_edges))
+    described = [describe_box(atoms, tree, grid, settings, classifier.settings_, int(i)) for i in indices]
+    return _classify_described(indices, described, classifier, settings)
+
+
 def scan(atoms: Atoms, settings: SpmSettings, classifier: Classifier, out: Path,
-         jobs: int | None = None, progress: bool = True) -> Path:
-    """Classify every box; write ``OUT/spm.nc`` (and the chunks it is made of) and return its path."""
+         jobs: int | None = None, progress: bool = True, scheduler: str | None = None) -> Path:
+    """Classify every box; write ``OUT/spm.nc`` (and the chunks it is made of) and return its path.
+
+    ``scheduler``: the address of a Dask distributed scheduler; the chunks then run on its
+    workers (fast mode's per-atom stage stays local) and give the same numbers.
+    """
     settings = effective_settings(atoms, settings)
     grid = make_grid(atoms, settings)
     identity = run_identity(atoms, settings, classifier, classifier.samples, classifier.seed)
     chunk_dir = _prepare_output(out, identity)
-    starts = range(0, grid.size, settings.chunk_boxes)
     done = {int(p.stem.split("-")[1]) for p in chunk_dir.glob("chunk-*.npz")}
+    todo = [np.arange(start, min(start + settings.chunk_boxes, grid.size))
+            for start in range(0, grid.size, settings.chunk_boxes) if start not in done]
     pooled = None
-    if settings.mode == "fast" and len(done) < len(starts):
+    if settings.mode == "fast" and todo:
         pooled = pooled_descriptors(atoms, grid, settings, classifier.settings_, out, jobs, progress)
-    else:
-        tree = cKDTree(atoms.positions / np.array(grid.box_edges))
-        _SCAN.update(atoms=atoms, tree=tree, grid=grid, settings=settings, soap=classifier.settings_)
+    with tqdm(total=grid.size, initial=grid.size - sum(len(i) for i in todo), unit="box", desc="boxes",
+              disable=not progress) as bar:
+        for result in _chunk_results(atoms, grid, settings, classifier, todo, pooled, jobs, scheduler):
+            with atomic_path(chunk_dir / f"chunk-{result['indices'][0]:09d}.npz") as temporary, \
+                    open(temporary, "wb") as handle:
+                np.savez(handle, **result)
+            bar.update(len(result["indices"]))
+    return assemble(out, grid, settings, classifier, identity)
+
+
+def _chunk_results(atoms: Atoms, grid: Grid, settings: SpmSettings, classifier: Classifier,
+                   todo: list[np.ndarray], pooled: tuple | None, jobs: int | None,
+                   scheduler: str | None) -> Iterator[dict[str, np.ndarray]]:
+    """Each chunk's classification as it finishes: here on ``jobs`` processes, or on a Dask cluster."""
+    if scheduler is not None:
+        from distributed import Client, as_completed
+
+        with Client(scheduler) as client:
+            if pooled is None:
+                sample, model = client.scatter([atoms, classifier], broadcast=True)
+                futures = [client.submit(_remote_exact_chunk, sample, grid, settings, model, indices, pure=False)
+                           for indices in todo]
+            else:
+                features, counts, valid = pooled
+                model = client.scatter(classifier, broadcast=True)
+                futures = [client.submit(_classify, i, counts[i], features[i], valid[i], model, settings, pure=False)
+                           for i in todo]
+            for future in as_completed(futures):
+                yield future.result()
+        return
+    if pooled is not None:
+        features, counts, valid = pooled
+        for indices in todo:
+            yield _classify(indices, counts[indices], features[indices], valid[indices], classifier, settings)
+        return
+    _SCAN.update(atoms=atoms, tree=cKDTree(atoms.positions / np.array(grid.box_edges)), grid=grid,
+                 settings=settings, soap=classifier.settings_)
     try:
-        with tqdm(total=grid.size, initial=sum(min(settings.chunk_boxes, grid.size - s) for s in done),
-                  unit="box", desc="boxes", disable=not progress) as bar:
-            for start in starts:
-                if start in done:
-                    continue
-                indices = np.arange(start, min(start + settings.chunk_boxes, grid.size))
-                if pooled is None:
-                    result = _exact_chunk(indices, classifier, settings, jobs)
-                else:
-                    features, counts, valid = pooled
-                    result = _classify(indices, counts[indices], features[indices], valid[indices],
-                                       classifier, settings)
-                with atomic_path(chunk_dir / f"chunk-{start:09d}.npz") as temporary, open(temporary, "wb") as handle:
-                    np.savez(handle, **result)
-                bar.update(len(indices))
+        for indices in todo:
+            yield _exact_chunk(indices, classifier, settings, jobs)
     finally:
         _SCAN.clear()
-    return assemble(out, grid, settings, classifier, identity)
 
 
 def _voxels(atoms: Atoms, grid: Grid, settings: SpmSettings) -> tuple[np.ndarray, tuple[int, ...], tuple[int, ...]]:
