@@ -171,3 +171,18 @@ def test_dask_cluster_gives_the_local_numbers(tmp_path, classifier, mode):
     with xr.open_dataset(local, engine="scipy") as a, xr.open_dataset(remote, engine="scipy") as b:
         assert np.array_equal(a["probabilities"].values, b["probabilities"].values)
         assert np.array_equal(a["atom_count"].values, b["atom_count"].values)
+
+
+def test_cu_pearl_grain_boundary(arise_data, tmp_path, classifier):
+    atoms = ase.io.read(arise_data / "Fig_2" / "Pearl.in", format="aims")
+    settings = spm.SpmSettings(box=10.0, stride=(4.0, 4.0, 4.0))
+    path = spm.scan(atoms, settings, classifier, tmp_path, progress=False)
+    with xr.open_dataset(path, engine="scipy") as dataset:
+        dataset.load()
+    fcc = dataset["probabilities"].sel({"class": "fcc_Cu"}).mean(dim=("x", "y")).values
+    information = dataset["mutual_information"].mean(dim=("x", "y")).values
+    z = dataset["z"].values
+    boundary = int(np.argmin(fcc))
+    assert fcc[boundary] < 0.5 and 36.0 < z[boundary] < 52.0  # the boundary plane, mid-sample
+    assert fcc[np.abs(z - z[boundary]) > 12.0].min() > 0.9  # the grains are fcc
+    assert information[boundary] > 3 * np.median(information)
