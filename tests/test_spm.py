@@ -67,10 +67,12 @@ def test_bad_settings_are_refused():
 
 def test_bicrystal_map_finds_both_grains_and_resumes(tmp_path, classifier):
     atoms = iron_bicrystal()
-    settings = spm.SpmSettings(box=10.0, stride=(5.0, 5.0, 5.0), geometry="slab", chunk_boxes=4)
+    settings = spm.SpmSettings(box=10.0, stride=(5.0, 5.0, 5.0), geometry="slab", chunk_boxes=4,
+                               hidden_layers=(2,))
     path = spm.scan(atoms, settings, classifier, tmp_path, jobs=1, progress=False)
     with xr.open_dataset(path, engine="scipy") as dataset:
         first = dataset.load()
+    assert first["hidden_2"].shape == (*first["argmax_class"].shape, 512) and (first["hidden_2"].values >= 0).all()
     classes = list(first["class"].values)
     argmax = first["argmax_class"].values[0]
     assert first["probabilities"].dims == ("class", "z", "y", "x")

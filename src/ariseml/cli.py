@@ -438,6 +438,8 @@ def _slice(text: str) -> tuple[str, float]:
                    "this (e.g. 0.005); default: every box gets all T passes.")
 @click.option("--samples", type=click.IntRange(1), default=1000, show_default=True,
               help="T, the Monte-Carlo dropout passes per box.")
+@click.option("--hidden-layer", "hidden_layers", type=click.IntRange(1, 3), multiple=True,
+              help="Keep this hidden layer's activations per box in spm.nc (repeatable; for 'arise explore').")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the dropout masks.")
 @click.option("--model", "model_path", default="paper", show_default=True,
               help="A shipped model name or the path of one written by 'arise train'.")
@@ -452,7 +454,8 @@ def _slice(text: str) -> tuple[str, float]:
 @click.option("--out", type=click.Path(file_okay=False), default="spm-out", show_default=True,
               help="Folder for spm.nc, the PNG maps, the per-atom XYZ and the resumable chunks.")
 def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_atoms: int, mode: str,
-        settle: float | None, samples: int, seed: int, model_path: str, top: int, slices: tuple[str, ...],
+        settle: float | None, samples: int, hidden_layers: tuple[int, ...], seed: int, model_path: str, top: int,
+        slices: tuple[str, ...],
         jobs: int | None, scheduler: str | None, out: str) -> None:
     """Strided pattern matching: maps of the class probabilities and uncertainty across FILE.
 
@@ -477,7 +480,8 @@ def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_ato
     atoms = frames[0]
     geometry = "slab" if slab else "rod" if rod else "cube"
     settings = strided.SpmSettings(box=box, stride=strides, geometry=geometry, axis="xyz".index(rod) if rod else 2,
-                                   min_atoms=min_atoms, mode=mode, settle=settle)
+                                   min_atoms=min_atoms, mode=mode, settle=settle,
+                                   hidden_layers=tuple(sorted(set(hidden_layers))))
     classifier = Classifier.load(model_path, samples=samples, seed=seed)
     target = Path(out)
     target.mkdir(parents=True, exist_ok=True)

@@ -60,9 +60,12 @@ class SpmSettings:
     min_atoms: int = DEFAULT_MIN_ATOMS
     mode: Literal["exact", "fast"] = "exact"
     settle: float | None = None  # stop Monte-Carlo passes early below this standard error
+    hidden_layers: tuple[int, ...] = ()  # hidden layers (1-based) whose activations are kept per box
     chunk_boxes: int = 256
 
     def __post_init__(self) -> None:
+        if any(k not in (1, 2, 3) for k in self.hidden_layers):
+            raise ValueError(f"hidden layers are numbered 1 to 3, got {self.hidden_layers}")
         if self.box <= 0 or min(self.stride) <= 0:
             raise ValueError(f"box and stride must be positive lengths, got box {self.box}, stride {self.stride}")
         if self.geometry not in ("cube", "slab", "rod"):
@@ -199,15 +202,20 @@ def _classify(indices: np.ndarray, counts: np.ndarray, features: np.ndarray, val
     information = np.full(len(indices), np.nan, dtype=np.float32)
     entropy = np.full(len(indices), np.nan, dtype=np.float32)
     passes = np.zeros(len(indices), dtype=np.int32)
+    widths = [layer.out_features for layer in classifier.model_.hidden]
+    hidden = {f"hidden_{k}": np.full((len(indices), widths[k - 1]), np.nan, dtype=np.float32)
+              for k in settings.hidden_layers}
     if valid.any():
         prediction = monte_carlo_predict(classifier.model_, features[valid], classifier.samples,
-                                         seed=classifier.seed, settle=settings.settle)
+                                         keep_hidden=bool(hidden), seed=classifier.seed, settle=settings.settle)
         probabilities[valid] = prediction.probabilities
         information[valid] = prediction.mutual_information
         entropy[valid] = prediction.predictive_entropy
         passes[valid] = prediction.passes
+        for k in settings.hidden_layers:
+            hidden[f"hidden_{k}"][valid] = prediction.hidden[k - 1]
     return {"indices": indices, "counts": counts.astype(np.int32), "probabilities": probabilities,
-            "mutual_information": information, "predictive_entropy": entropy, "passes": passes}
+            "mutual_information": information, "predictive_entropy": entropy, "passes": passes, **hidden}
 
 
 def _exact_chunk(indices: np.ndarray, classifier: Classifier, settings: SpmSettings,
@@ -450,6 +458,9 @@ def assemble(out: Path, grid: Grid, settings: SpmSettings, classifier: Classifie
     information = np.full(grid.size, np.nan, dtype=np.float32)
     entropy = np.full(grid.size, np.nan, dtype=np.float32)
     counts = np.zeros(grid.size, dtype=np.int32)
+    passes = np.zeros(grid.size, dtype=np.int32)
+    widths = [layer.out_features for layer in classifier.model_.hidden]
+    hidden = {k: np.full((grid.size, widths[k - 1]), np.nan, dtype=np.float32) for k in settings.hidden_layers}
     for path in sorted((out / "chunks").glob("chunk-*.npz")):
         with np.load(path) as chunk:
             index = chunk["indices"]
@@ -457,6 +468,9 @@ def assemble(out: Path, grid: Grid, settings: SpmSettings, classifier: Classifie
             information[index] = chunk["mutual_information"]
             entropy[index] = chunk["predictive_entropy"]
             counts[index] = chunk["counts"]
+            passes[index] = chunk["passes"]
+            for k, values in hidden.items():
+                values[index] = chunk[f"hidden_{k}"]
     valid = ~np.isnan(information)
     argmax = np.where(valid, np.argmax(np.nan_to_num(probabilities, nan=-1.0), axis=1), -1).astype(np.int16)
     shape = grid.shape
@@ -468,6 +482,10 @@ def assemble(out: Path, grid: Grid, settings: SpmSettings, classifier: Classifie
             "mutual_information": (("z", "y", "x"), information.reshape(shape), {"units": "nats"}),
             "predictive_entropy": (("z", "y", "x"), entropy.reshape(shape), {"units": "nats"}),
             "atom_count": (("z", "y", "x"), counts.reshape(shape)),
+            "passes": (("z", "y", "x"), passes.reshape(shape), {"description": "Monte-Carlo passes of the box"}),
+            **{f"hidden_{k}": (("z", "y", "x", f"unit_{k}"), values.reshape(*shape, -1),
+                               {"description": f"hidden layer {k} after its ReLU, mean over the passes"})
+               for k, values in hidden.items()},
         },
         coords={"x": grid.centres[0], "y": grid.centres[1], "z": grid.centres[2],
                 "class": np.array(classifier.classes_, dtype=str)},
