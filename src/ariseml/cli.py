@@ -507,3 +507,131 @@ def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_ato
     for rank, name in enumerate(classes, start=1):
         share = float((dataset["argmax_class"] == list(dataset["class"].values).index(name)).sum()) / valid
         click.echo(f"  {rank}. {name:33s} most probable in {100 * share:5.1f} % of the boxes")
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--layer", type=click.IntRange(1, 3), default=2, show_default=True, help="Hidden layer (1-3).")
+@click.option("--only-class", default=None, help="Keep only the points whose most probable class is this id.")
+@click.option("--min-cluster-size", type=click.IntRange(2), default=25, show_default=True)
+@click.option("--soft", is_flag=True, help="Soft clustering: outliers join their most probable cluster unless "
+              "every membership probability is below 10 %.")
+@click.option("--neighbors", type=click.IntRange(2), default=15, show_default=True, help="UMAP n_neighbors.")
+@click.option("--min-dist", type=click.FloatRange(0, 1), default=0.1, show_default=True, help="UMAP min_dist.")
+@click.option("--sweep", default=None, help="Comma-separated min-cluster-size values to report clusters and "
+              "outliers for, e.g. 25,50,100,250,500,1000.")
+@click.option("--species", default=None, help="Two elements A,B: per box d_AA and d_BB and the histogram of "
+              "d_AA - d_BB per cluster (SPM inputs).")
+@click.option("--samples", type=click.IntRange(1), default=1000, show_default=True,
+              help="T for structure inputs (SPM inputs keep the passes of their run).")
+@click.option("--out", type=click.Path(file_okay=False), default="explore-out", show_default=True)
+def explore(inputs: tuple[str, ...], layer: int, only_class: str | None, min_cluster_size: int, soft: bool,
+            neighbors: int, min_dist: float, sweep: str | None, species: str | None, samples: int,
+            out: str) -> None:
+    """Cluster and map the network's hidden representations of INPUTS.
+
+    INPUTS is one folder written by 'arise spm --hidden-layer K --out DIR', or structure files.
+    """
+    from pathlib import Path
+
+    from ariseml import explore as unsupervised
+
+    for module, package in (("umap", "umap-learn"), ("hdbscan", "hdbscan"), ("plotly", "plotly")):
+        try:
+            __import__(module)
+        except ImportError as error:
+            raise click.UsageError(f"arise explore needs {package}: pip install 'ariseml[explore]'") from error
+    sizes = _integers(sweep, "--sweep") if sweep else []
+    pair = tuple(s.strip() for s in species.split(",")) if species else None
+    if pair is not None and len(pair) != 2:
+        raise click.BadParameter(f"give two elements, e.g. Fe,Pt; got {species!r}", param_hint="--species")
+    folder = Path(out)
+    if len(inputs) == 1 and Path(inputs[0]).is_dir():
+        points = unsupervised.from_spm(Path(inputs[0]), layer)
+    else:
+        if any(Path(i).is_dir() for i in inputs):
+            raise click.UsageError("give one 'arise spm' output folder, or structure files, not both")
+        if pair is not None:
+            raise click.UsageError("--species needs an 'arise spm' output folder")
+        from ariseml.classifier import Classifier
+
+        structures, names = [], []
+        for path in inputs:
+            frames = _read_frames(path)
+            structures += frames
+            names += [path if len(frames) == 1 else f"{path}[{n}]" for n in range(len(frames))]
+        points = unsupervised.from_structures(structures, names, Classifier.load(samples=samples, seed=0), layer)
+    if only_class is not None:
+        points = points.subset(np.array(points.predicted) == only_class)
+    if len(points.vectors) < 3:
+        raise click.UsageError(f"{len(points.vectors)} points to explore: need at least 3"
+                               + (f" (is '{only_class}' predicted anywhere?)" if only_class else ""))
+    folder.mkdir(parents=True, exist_ok=True)
+    labels = unsupervised.cluster(points.vectors, min_cluster_size, soft)
+    embedding = unsupervised.embed(points.vectors, neighbors, min_dist)
+    extra = {}
+    if pair is not None:
+        import ase.io
+
+        sample = ase.io.read(Path(inputs[0]) / "atoms.xyz")
+        extra["species_distances"] = unsupervised.species_distances(sample, points.positions,
+                                                                    points.extra["box_edges"], pair)
+        _plot_distance_histograms(folder / "delta_d.png", extra["species_distances"], labels, pair)
+    written = [unsupervised.write_arrays(folder, points, labels, embedding, extra)]
+    unsupervised.plot_embedding(folder / "embedding.png", points, labels, embedding)
+    unsupervised.write_html(folder / "embedding.html", points, labels, embedding)
+    written += [folder / "embedding.png", folder / "embedding.html"]
+    if points.grid_index is not None:
+        unsupervised.plot_cluster_map(folder / "cluster_map.png", points, labels)
+        written.append(folder / "cluster_map.png")
+    else:
+        similarity = unsupervised.cosine_similarity(points.vectors)
+        np.save(folder / "similarity.npy", similarity)
+        unsupervised.plot_similarity(folder / "similarity.png", similarity, points.labels)
+        written += [folder / "similarity.npy", folder / "similarity.png"]
+    summary = {"points": len(labels), "layer": layer, "clusters": int(labels.max() + 1),
+               "outliers": int(np.sum(labels < 0)), "min_cluster_size": min_cluster_size, "soft": soft,
+               "sweep": unsupervised.sweep(points.vectors, sizes) if sizes else []}
+    unsupervised.write_json(folder / "summary.json", summary)
+    click.echo(f"{summary['points']} points, hidden layer {layer}: {summary['clusters']} clusters, "
+               f"{summary['outliers']} outliers (min cluster size {min_cluster_size}{', soft' if soft else ''})")
+    for row in summary["sweep"]:
+        click.echo(f"  min cluster size {row['min_cluster_size']:5d}: {row['clusters']} clusters, "
+                   f"{row['outliers']} outliers")
+    for path in [*written, folder / "summary.json"]:
+        click.echo(f"wrote {path}")
+
+
+def _integers(text: str, option: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.split(",")]
+    except ValueError as error:
+        raise click.BadParameter(f"give comma-separated integers, e.g. 25,50,100; got {text!r}",
+                                 param_hint=option) from error
+    if min(values) < 2:
+        raise click.BadParameter("cluster sizes start at 2", param_hint=option)
+    return values
+
+
+def _plot_distance_histograms(path: Any, distances: np.ndarray, labels: np.ndarray, pair: tuple[str, str]) -> None:
+    """Histogram of d_AA - d_BB for each cluster (ARISE Fig. 4b, right)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ariseml.io import atomic_path
+
+    difference = distances[:, 0] - distances[:, 1]
+    figure, axis = plt.subplots(figsize=(5, 3.5))
+    for value in sorted(set(labels)):
+        chosen = (labels == value) & np.isfinite(difference)
+        if chosen.any():
+            axis.hist(difference[chosen], bins=30, histtype="step", label="outliers" if value < 0 else f"cluster {value}")
+    axis.set_xlabel(f"d_{pair[0]}{pair[0]} - d_{pair[1]}{pair[1]}")
+    axis.set_ylabel("boxes")
+    axis.legend(fontsize=7)
+    figure.tight_layout()
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, dpi=140, format="png")
+    plt.close(figure)
