@@ -124,7 +124,7 @@ def embed(vectors: np.ndarray, n_neighbors: int = 15, min_dist: float = 0.1, see
     import umap
 
     neighbours = max(2, min(n_neighbors, len(vectors) - 1))
-    return umap.UMAP(n_neighbors=neighbours, min_dist=min_dist, random_state=seed).fit_transform(vectors)
+    return umap.UMAP(n_neighbors=neighbours, min_dist=min_dist, random_state=seed, n_jobs=1).fit_transform(vectors)
 
 
 def cosine_similarity(vectors: np.ndarray) -> np.ndarray:
