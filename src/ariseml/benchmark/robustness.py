@@ -11,7 +11,9 @@ Methods, each scored on the structures it can treat:
 - ``gnb``, ``bnb``: Gaussian and Bernoulli naive Bayes on the same descriptor;
 - ``spglib-loose`` (0.1 Å, 5°) and ``spglib-tight`` (1e-4 Å, 1°): periodic structures,
   correct when the space group is the class's (Tables S4-S6); designed for the
-  elemental and binary classes from AFLOW, as the paper's main-text rows;
+  elemental and binary classes from AFLOW, as the paper's main-text rows; the seven
+  2D classes listed as P1 count as not recognised, since P1 is what any defective
+  structure gets;
 - ``ptm``, ``cna``, ``acna``, ``baa``: OVITO's per-atom methods on periodic structures,
   an atom correct when labelled with its class's structure type.
 
@@ -57,7 +59,6 @@ OVITO_METHODS = ("ptm", "cna", "acna", "baa")
 NAIVE_BAYES = ("gnb", "bnb")
 METHODS = ("ariseml", *NAIVE_BAYES, *SPGLIB_TOLERANCES, *OVITO_METHODS)
 PER_ATOM = set(OVITO_METHODS)
-NEEDS_PERIODIC_CELL = set(SPGLIB_TOLERANCES) | PER_ATOM
 
 METHOD_NAMES = {"ariseml": "ariseml", "gnb": "GNB", "bnb": "BNB", "spglib-loose": "Spglib, loose",
                 "spglib-tight": "Spglib, tight", "ptm": "PTM", "cna": "CNA", "acna": "a-CNA", "baa": "BAA"}
@@ -151,21 +152,28 @@ def space_group(atoms: Atoms, symprec: float, angle_tolerance: float) -> int:
 
 def _evaluate_structure(job: tuple[BenchmarkCase, DefectLevel, tuple[str, ...], SoapSettings | None]
                         ) -> dict[str, Any]:
-    """The per-structure work: the descriptor and every non-network method's answer."""
-    from ariseml.benchmark.peers_ovito import atom_accuracy
-
+    """The per-structure work of a forked worker: the descriptor and spglib's answers."""
     case, level, methods, settings = job
     atoms = defective_structure(case, level)
     answers: dict[str, Any] = {"atoms": len(atoms)}
     if settings is not None:
         answers["descriptor"] = arise_soap(atoms, settings)
-    if not case.periodic:
-        return answers
-    for method in methods:
-        if method in SPGLIB_TOLERANCES:
+    if case.periodic:
+        for method in methods:
             answers[method] = space_group(atoms, *SPGLIB_TOLERANCES[method])
-        elif method in PER_ATOM:
-            answers[method] = atom_accuracy(atoms, case.prototype_id, method)
+    return answers
+
+
+def _per_atom_answers(cases: Sequence[BenchmarkCase], level: DefectLevel, methods: Sequence[str]
+                      ) -> list[dict[str, float | None]]:
+    """OVITO's per-atom accuracies, in this process: OVITO's thread pool does not survive a fork,
+    so a forked worker of a process that has run OVITO would wait for it forever."""
+    from ariseml.benchmark.peers_ovito import atom_accuracy
+
+    answers = []
+    for case in cases:
+        atoms = defective_structure(case, level) if case.periodic else None
+        answers.append({m: atom_accuracy(atoms, case.prototype_id, m) for m in methods} if atoms else {})
     return answers
 
 
@@ -256,13 +264,15 @@ def _evaluate_draw(config: BenchmarkConfig, level: DefectLevel, cases: list[Benc
 
     needs_descriptor = any(m in NAIVE_BAYES or m.startswith("ariseml") for m in missing)
     settings = next(iter(models.values())).settings_ if models else _central_settings()
-    peer_methods = tuple(m for m in missing if m in NEEDS_PERIODIC_CELL)
-    if PER_ATOM & set(peer_methods):
-        _import_ovito_before_forking()
+    symmetry_methods = tuple(m for m in missing if m in SPGLIB_TOLERANCES)
     for case in cases:  # built once here, inherited by the forked workers
         _pristine(case.prototype_id, case.supercell, case.periodic)
-    jobs_list = [(case, level, peer_methods, settings if needs_descriptor else None) for case in cases]
+    jobs_list = [(case, level, symmetry_methods, settings if needs_descriptor else None) for case in cases]
     answers = list(progress_map(_evaluate_structure, jobs_list, jobs, progress, desc=label))
+    per_atom = [m for m in missing if m in PER_ATOM]
+    if per_atom:
+        for answer, extra in zip(answers, _per_atom_answers(cases, level, per_atom)):
+            answer.update(extra)
 
     truth = [c.prototype_id for c in cases]
     if needs_descriptor:
@@ -292,15 +302,6 @@ def _evaluate_draw(config: BenchmarkConfig, level: DefectLevel, cases: list[Benc
     return scores
 
 
-def _import_ovito_before_forking() -> None:
-    """Import OVITO once in this process, so that forked workers do not each pay for it."""
-    from ariseml.benchmark.peers_ovito import _ptm_ordered_names, _type_names
-
-    for method in OVITO_METHODS:
-        _type_names(method)
-    _ptm_ordered_names()
-
-
 def _central_settings() -> SoapSettings:
     from ariseml.training.dataset import CENTRAL_SETTINGS
 
@@ -328,6 +329,8 @@ def accuracies(result: LevelResult, method: str, classes: Sequence[str]) -> tupl
     in_designed = [c.prototype_id in designed for c in result.cases]
     items = np.array(scores.items, dtype=float)
     correct = np.array(scores.correct, dtype=float)
+    if method in SPGLIB_TOLERANCES:  # P1 is what any defective structure gets: it identifies nothing
+        correct[[get_prototype(c.prototype_id).space_group == 1 for c in result.cases]] = 0.0
     designed_items = items[np.array(in_designed) & np.array(scores.treated)]
     designed_correct = correct[np.array(in_designed) & np.array(scores.treated)]
     over_designed = 100 * designed_correct.sum() / designed_items.sum() if designed_items.sum() else float("nan")
