@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -114,8 +114,6 @@ def is_flat(atoms: Atoms) -> bool:
 def effective_settings(atoms: Atoms, settings: SpmSettings) -> SpmSettings:
     """A 2D sample is always scanned as a slab with normal z."""
     if is_flat(atoms) and (settings.geometry != "slab" or settings.axis != 2):
-        from dataclasses import replace
-
         return replace(settings, geometry="slab", axis=2)
     return settings
 
