@@ -154,10 +154,15 @@ def superalloy(size: float, precipitate_size: float | None, seed: int | None, ou
     click.echo(f"wrote {output}: {_atoms_summary(atoms)}")
 
 
+def _cache_folder(name: str) -> str:
+    """$XDG_CACHE_HOME/ariseml/NAME, by default under ~/.cache."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "ariseml", name)
+
+
 def default_cache(average: str = "inner") -> str:
     """~/.cache/ariseml/training-set (-outer for outer-averaged descriptors)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "ariseml", "training-set" + ("" if average == "inner" else f"-{average}"))
+    return _cache_folder("training-set" + ("" if average == "inner" else f"-{average}"))
 
 
 average_option = click.option(
@@ -320,8 +325,7 @@ def tune(cache: str, trials: int, epochs: int, storage: str | None, output: str)
 
 
 def default_benchmark_cache() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "ariseml", "benchmark")
+    return _cache_folder("benchmark")
 
 
 @main.command()
