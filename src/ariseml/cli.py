@@ -580,7 +580,7 @@ def explore(inputs: tuple[str, ...], layer: int, only_class: str | None, min_clu
         sample = ase.io.read(Path(inputs[0]) / "atoms.xyz")
         extra["species_distances"] = unsupervised.species_distances(sample, points.positions,
                                                                     points.extra["box_edges"], pair)
-        _plot_distance_histograms(folder / "delta_d.png", extra["species_distances"], labels, pair)
+        unsupervised.plot_distance_histograms(folder / "delta_d.png", extra["species_distances"], labels, pair)
     written = [unsupervised.write_arrays(folder, points, labels, embedding, extra)]
     unsupervised.plot_embedding(folder / "embedding.png", points, labels, embedding)
     unsupervised.write_html(folder / "embedding.html", points, labels, embedding)
@@ -615,27 +615,3 @@ def _integers(text: str, option: str) -> list[int]:
     if min(values) < 2:
         raise click.BadParameter("cluster sizes start at 2", param_hint=option)
     return values
-
-
-def _plot_distance_histograms(path: Any, distances: np.ndarray, labels: np.ndarray, pair: tuple[str, str]) -> None:
-    """Histogram of d_AA - d_BB for each cluster (ARISE Fig. 4b, right)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from ariseml.io import atomic_path
-
-    difference = distances[:, 0] - distances[:, 1]
-    figure, axis = plt.subplots(figsize=(5, 3.5))
-    for value in sorted(set(labels)):
-        chosen = (labels == value) & np.isfinite(difference)
-        if chosen.any():
-            axis.hist(difference[chosen], bins=30, histtype="step", label="outliers" if value < 0 else f"cluster {value}")
-    axis.set_xlabel(f"d_{pair[0]}{pair[0]} - d_{pair[1]}{pair[1]}")
-    axis.set_ylabel("boxes")
-    axis.legend(fontsize=7)
-    figure.tight_layout()
-    with atomic_path(path) as temporary:
-        figure.savefig(temporary, dpi=140, format="png")
-    plt.close(figure)

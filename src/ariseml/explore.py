@@ -249,6 +249,27 @@ def write_html(path: Path, representations: Representations, labels: np.ndarray,
         figure.write_html(temporary, include_plotlyjs=True)
 
 
+def plot_distance_histograms(path: Path, distances: np.ndarray, labels: np.ndarray, pair: tuple[str, str]) -> None:
+    """Histogram of d_AA - d_BB for each cluster (Fig. 4b, right)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    difference = distances[:, 0] - distances[:, 1]
+    figure, axis = plt.subplots(figsize=(5, 3.5))
+    for value in sorted(set(labels)):
+        chosen = (labels == value) & np.isfinite(difference)
+        if chosen.any():
+            axis.hist(difference[chosen], bins=30, histtype="step",
+                      label="outliers" if value < 0 else f"cluster {value}")
+    axis.set_xlabel(f"d_{pair[0]}{pair[0]} - d_{pair[1]}{pair[1]}")
+    axis.set_ylabel("boxes")
+    axis.legend(fontsize=7)
+    figure.tight_layout()
+    _save(figure, path)
+
+
 def _save(figure: Any, path: Path) -> None:
     import matplotlib.pyplot as plt
 
