@@ -83,6 +83,9 @@ def centre_coefficients(centres: np.ndarray, scales: np.ndarray, neighbours: np.
     ``scales`` is each centre's d_NN (its environment is divided by it); a neighbour
     at the centre's own position is left out (``central_weight`` 0).
     """
+    if settings.central_weight != 0 or settings.rbf != "gto":
+        raise ValueError("per-atom coefficients are implemented for the ARISE settings only: "
+                         "central_weight 0 and rbf 'gto'")
     _calibration(settings)  # once here, not in every worker
     _NEIGHBOURS.update(positions=neighbours, tree=cKDTree(neighbours), settings=settings)
     starts = range(0, len(centres), CENTRES_PER_BLOCK)
