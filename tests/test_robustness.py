@@ -119,3 +119,10 @@ def test_quick_benchmark_runs_every_method_and_resumes(tmp_path):
     assert (tmp_path / "out" / "accuracy.png").stat().st_size > 10_000
     again = CliRunner().invoke(main, arguments, catch_exceptions=False)  # everything from the cache
     assert again.exit_code == 0 and "draw" not in again.output
+
+
+def test_spglib_finding_p1_for_a_p1_class_does_not_count():
+    cases = [BenchmarkCase("ScPSe3", 0, True, 0), BenchmarkCase("fcc_Cu", 0, True, 0)]
+    result = LevelResult(DefectLevel(delta=0.01), cases, {
+        "spglib-loose": MethodScores([1, 1], [1.0, 1.0], [1, 225], [True, True])})
+    assert accuracies(result, "spglib-loose", ["ScPSe3", "fcc_Cu"]) == pytest.approx((100.0, 50.0))
