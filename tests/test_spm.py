@@ -188,3 +188,12 @@ def test_cu_pearl_grain_boundary(arise_data, tmp_path, classifier):
     assert fcc[boundary] < 0.5 and 36.0 < z[boundary] < 52.0  # the boundary plane, mid-sample
     assert fcc[np.abs(z - z[boundary]) > 12.0].min() > 0.9  # the grains are fcc
     assert information[boundary] > 3 * np.median(information)
+
+
+def test_stem_graphene_image_in_pixels(arise_data, tmp_path, classifier):
+    atoms = ase.io.read(arise_data / "Fig_3" / "Fig_3_d_STEM_large.xyz")  # z = 0, positions in pixels
+    settings = spm.SpmSettings(box=150.0, stride=(70.0, 70.0, 70.0))  # a cube on a flat sample: a slab
+    path = spm.scan(atoms, settings, classifier, tmp_path, progress=False)
+    with xr.open_dataset(path, engine="scipy") as dataset:
+        top = spm.top_classes(dataset.load(), 1)
+    assert top == ["graphene"]
