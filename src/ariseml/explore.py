@@ -38,11 +38,13 @@ class Representations:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def subset(self, keep: np.ndarray) -> Representations:
-        pick = lambda values: None if values is None else values[keep]  # noqa: E731
-        return Representations(self.vectors[keep], [self.labels[i] for i in np.flatnonzero(keep)],
-                               [self.predicted[i] for i in np.flatnonzero(keep)], self.probability[keep],
-                               self.mutual_information[keep], pick(self.positions), pick(self.grid_index),
-                               self.extra)
+        """The points where ``keep`` (a boolean mask) is true."""
+        rows = np.flatnonzero(keep)
+        return Representations(
+            self.vectors[rows], [self.labels[i] for i in rows], [self.predicted[i] for i in rows],
+            self.probability[rows], self.mutual_information[rows],
+            None if self.positions is None else self.positions[rows],
+            None if self.grid_index is None else self.grid_index[rows], self.extra)
 
 
 def from_spm(folder: Path, layer: int) -> Representations:
