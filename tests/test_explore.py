@@ -90,3 +90,13 @@ def test_explore_command_on_an_spm_run(tmp_path):
     right = stored["grid_index"][:, 2] == stored["grid_index"][:, 2].max()
     assert set(stored["labels"][left]) .isdisjoint(set(stored["labels"][right]) - {-1})
     assert (tmp_path / "out" / "cluster_map.png").exists() and (tmp_path / "out" / "delta_d.png").exists()
+
+
+def test_subset_keeps_the_chosen_points_and_their_facts():
+    points = explore.Representations(
+        vectors=np.arange(12.0).reshape(4, 3), labels=["a", "b", "c", "d"], predicted=["x", "y", "x", "y"],
+        probability=np.array([0.9, 0.8, 0.7, 0.6]), mutual_information=np.array([0.1, 0.2, 0.3, 0.4]),
+        positions=np.zeros((4, 3)), grid_index=np.arange(12).reshape(4, 3))
+    chosen = points.subset(np.array(points.predicted) == "x")
+    assert chosen.labels == ["a", "c"] and list(chosen.probability) == [0.9, 0.7]
+    assert chosen.vectors.shape == (2, 3) and list(chosen.grid_index[:, 0]) == [0, 6]
