@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ariseml.models.uncertainty import predictive_entropy
+from ariseml.models.uncertainty import mutual_information_from_means, predictive_entropy
 
 PAPER_DROPOUT = 0.0317
 PAPER_HIDDEN = (256, 512, 256)
@@ -141,11 +141,10 @@ def monte_carlo_predict(model: BayesianMLP, inputs: np.ndarray, samples: int = 1
                 total[unsettled] += extra
             counts[unsettled] = samples
     mean = sums.probabilities / counts[:, None]
-    entropy = predictive_entropy(mean)
     return MonteCarloPrediction(
         probabilities=mean.astype(np.float32),
-        mutual_information=np.maximum(entropy - sums.entropy / counts, 0.0),
-        predictive_entropy=entropy,
+        mutual_information=mutual_information_from_means(mean, sums.entropy / counts),
+        predictive_entropy=predictive_entropy(mean),
         hidden=[(h / counts[:, None]).astype(np.float32) for h in sums.hidden] if keep_hidden else None,
         passes=counts.astype(np.int32),
     )

@@ -18,5 +18,9 @@ def expected_entropy(sample_probabilities: np.ndarray) -> np.ndarray:
 
 def mutual_information(sample_probabilities: np.ndarray) -> np.ndarray:
     """Eq. (5): H[p̄] - (1/T) Σ_t H[p_t], the model (epistemic) uncertainty, for (T, n, classes)."""
-    mean = sample_probabilities.mean(axis=0)
-    return np.maximum(predictive_entropy(mean) - expected_entropy(sample_probabilities), 0.0)
+    return mutual_information_from_means(sample_probabilities.mean(axis=0), expected_entropy(sample_probabilities))
+
+
+def mutual_information_from_means(mean_probabilities: np.ndarray, mean_entropy: np.ndarray) -> np.ndarray:
+    """Eq. (5) from the mean probabilities p̄ and the mean per-pass entropy (1/T) Σ_t H[p_t]."""
+    return np.maximum(predictive_entropy(mean_probabilities) - mean_entropy, 0.0)
