@@ -155,6 +155,22 @@ def test_fast_mode_pools_the_bulk_vector_and_resumes(tmp_path, classifier):
         assert dataset["argmax_class"].values.min() >= 0
 
 
+def test_fast_mode_pools_outer_averaged_vectors_for_the_outer_model(tmp_path):
+    from ariseml.descriptors.soap import arise_soap
+
+    outer = Classifier.load("outer", samples=50, seed=0)
+    atoms = bulk("Fe", "fcc", a=3.6, cubic=True).repeat(12)
+    atoms.pbc = False
+    settings = spm.SpmSettings(box=8.0, stride=(8.0, 8.0, 8.0), mode="fast")
+    grid = spm.make_grid(atoms, settings)
+    features, _, valid = spm.pooled_descriptors(atoms, grid, settings, outer.settings_, tmp_path,
+                                                jobs=1, progress=False)
+    bulk_vector = arise_soap(bulk("Fe", "fcc", a=3.6, cubic=True), outer.settings_)
+    centre = int(np.ravel_multi_index(tuple(n // 2 for n in grid.shape), grid.shape))
+    assert valid.all() and np.dot(features[centre], bulk_vector) / np.linalg.norm(features[centre]) > 0.99999
+    assert (tmp_path / "per-atom" / "Fe-Fe-power.npy").exists()
+
+
 def test_fast_mode_needs_a_box_that_is_a_whole_number_of_strides(tmp_path, classifier):
     atoms = iron_bicrystal()
     settings = spm.SpmSettings(box=10.0, stride=(3.0, 3.0, 3.0), geometry="slab", mode="fast")

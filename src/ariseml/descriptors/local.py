@@ -13,14 +13,13 @@ The sample is treated as finite: environments stop at its edges.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from ase import Atoms
 from scipy.spatial import cKDTree
 
-from ariseml.descriptors.soap import DUMMY_SPECIES, SoapSettings
+from ariseml.descriptors.soap import DUMMY_SPECIES, SoapSettings, _dscribe_soap
 from ariseml.parallel import progress_map
 
 LOCAL_NEIGHBOURS = 32
@@ -28,15 +27,6 @@ LOCAL_NEIGHBOURS = 32
 SCALE_STEP = 0.005
 """Local d_NN values are rounded to this relative step (0.5 %)."""
 CENTRES_PER_CALL = 4000
-
-
-@lru_cache(maxsize=16)
-def _per_atom_soap(settings: SoapSettings):
-    from dscribe.descriptors import SOAP
-
-    return SOAP(species=[DUMMY_SPECIES], r_cut=settings.r_cut, n_max=settings.n_max, l_max=settings.l_max,
-                sigma=settings.sigma, rbf=settings.rbf, weighting={"w0": settings.central_weight},
-                average="off", periodic=False)
 
 
 def local_distances(positions_alpha: np.ndarray, positions_beta: np.ndarray, same_species: bool,
@@ -73,7 +63,7 @@ def _describe_centres(job: tuple[np.ndarray, float]) -> tuple[np.ndarray, np.nda
     low, high = centres.min(axis=0) - reach, centres.max(axis=0) + reach
     near = np.all((beta >= low) & (beta <= high), axis=1)
     neighbours = Atoms(symbols=[DUMMY_SPECIES] * int(near.sum()), positions=beta[near] * scale)
-    vectors = _per_atom_soap(settings).create(neighbours, centers=centres * scale)
+    vectors = _dscribe_soap(settings, False, per_atom=True).create(neighbours, centers=centres * scale)
     return centre_index, np.asarray(vectors, dtype=np.float32).reshape(len(centre_index), -1)
 
 

@@ -58,7 +58,8 @@ class SoapSettings:
 
 
 @lru_cache(maxsize=64)
-def _dscribe_soap(settings: SoapSettings, periodic: bool):
+def _dscribe_soap(settings: SoapSettings, periodic: bool, per_atom: bool = False):
+    """DScribe's SOAP for one (dummy) species; ``per_atom``: one vector per centre, no averaging."""
     from dscribe.descriptors import SOAP
 
     return SOAP(
@@ -69,7 +70,7 @@ def _dscribe_soap(settings: SoapSettings, periodic: bool):
         sigma=settings.sigma,
         rbf=settings.rbf,
         weighting={"w0": settings.central_weight},
-        average=settings.average,
+        average="off" if per_atom else settings.average,
         periodic=periodic,
     )
 
