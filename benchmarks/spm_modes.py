@@ -18,7 +18,6 @@ from pathlib import Path
 
 import ase.io
 import numpy as np
-import xarray as xr
 
 from ariseml import spm
 from ariseml.classifier import Classifier
@@ -53,8 +52,7 @@ def main() -> None:
                 start = time.perf_counter()
                 result = spm.scan(atoms, settings, classifier, Path(out), progress=False)
                 seconds = time.perf_counter() - start
-                with xr.open_dataset(result, engine="scipy") as dataset:
-                    maps[mode] = dataset.load()
+                maps[mode] = spm.read_result(result)
                 if mode == "fast":
                     grid = spm.make_grid(atoms, spm.effective_settings(atoms, settings))
                     features, _, valid = spm.pooled_descriptors(atoms, grid, settings, classifier.settings_,

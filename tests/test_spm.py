@@ -6,7 +6,6 @@ import pytest
 import xarray as xr
 from ase.build import bulk
 from click.testing import CliRunner
-from scipy.spatial import cKDTree
 
 from ariseml import spm
 from ariseml.classifier import Classifier
@@ -51,11 +50,11 @@ def test_flat_sample_is_scanned_as_a_slab():
 def test_box_atoms_are_those_inside_the_box():
     atoms = bulk("Cu", "fcc", a=3.6, cubic=True).repeat((6, 6, 6))
     grid = spm.make_grid(atoms, spm.SpmSettings(box=7.0, stride=(3.0, 3.0, 3.0)))
-    tree = cKDTree(atoms.positions / np.array(grid.box_edges))
+    tree = spm.box_search_tree(atoms.positions, grid.box_edges)
     for flat_index in (0, grid.size // 2, grid.size - 1):
         centre = grid.box_centre(flat_index)
         expected = np.flatnonzero(np.all(np.abs(atoms.positions - centre) <= 3.5, axis=1))
-        assert list(spm.box_atoms(atoms, tree, grid, flat_index)) == list(expected)
+        assert list(spm.atoms_in_box(tree, centre, grid.box_edges)) == list(expected)
 
 
 def test_bad_settings_are_refused():

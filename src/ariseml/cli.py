@@ -467,8 +467,6 @@ def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_ato
     """
     from pathlib import Path
 
-    import xarray as xr
-
     from ariseml import spm as strided
     from ariseml.classifier import Classifier
     from ariseml.io import write_structure
@@ -489,11 +487,9 @@ def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_ato
     classifier = Classifier.load(model_path, samples=samples, seed=seed)
     target = Path(out)
     target.mkdir(parents=True, exist_ok=True)
-    path = strided.scan(atoms, settings, classifier, target, jobs=jobs, scheduler=scheduler)
-    with xr.open_dataset(path, engine="scipy") as dataset:
-        dataset.load()
+    dataset = strided.read_result(strided.scan(atoms, settings, classifier, target, jobs=jobs, scheduler=scheduler))
     valid = int((dataset["argmax_class"] >= 0).sum())
-    click.echo(f"wrote {path}: {dataset.sizes['x']} x {dataset.sizes['y']} x {dataset.sizes['z']} boxes, "
+    click.echo(f"wrote {target / 'spm.nc'}: {dataset.sizes['x']} x {dataset.sizes['y']} x {dataset.sizes['z']} boxes, "
                f"{valid} classified, {int(dataset['argmax_class'].size) - valid} empty")
     if not valid:
         raise click.UsageError("every box is empty: lower --min-atoms or use a larger --box")

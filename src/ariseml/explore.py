@@ -49,13 +49,12 @@ class Representations:
 
 def from_spm(folder: Path, layer: int) -> Representations:
     """The boxes of an ``arise spm`` output folder that were classified, with hidden layer ``layer``."""
-    import xarray as xr
+    from ariseml.spm import read_result
 
     path = Path(folder) / "spm.nc"
     if not path.exists():
         raise ValueError(f"{folder} holds no spm.nc: give the --out folder of 'arise spm'")
-    with xr.open_dataset(path, engine="scipy") as dataset:
-        dataset.load()
+    dataset = read_result(path)
     name = f"hidden_{layer}"
     if name not in dataset:
         kept = sorted(v for v in dataset.data_vars if v.startswith("hidden_"))
@@ -139,15 +138,13 @@ def cosine_similarity(vectors: np.ndarray) -> np.ndarray:
 def species_distances(atoms: Atoms, centres: np.ndarray, box_edges: Sequence[float],
                       species: tuple[str, str]) -> np.ndarray:
     """Per box, (d_AA, d_BB): the d_NN of each species' own substructure among the box's atoms (Fig. 4b)."""
-    from scipy.spatial import cKDTree
-
+    from ariseml.spm import atoms_in_box, box_search_tree
     from ariseml.structure import nearest_neighbour_distance
 
-    tree = cKDTree(atoms.positions / np.asarray(box_edges))
+    tree = box_search_tree(atoms.positions, box_edges)
     result = np.full((len(centres), 2), np.nan)
     for row, centre in enumerate(centres):
-        inside = tree.query_ball_point(centre / np.asarray(box_edges), r=0.5, p=np.inf)
-        region = atoms[sorted(inside)]
+        region = atoms[atoms_in_box(tree, centre, box_edges)]
         region.pbc = False
         for column, element in enumerate(species):
             try:

@@ -142,16 +142,21 @@ def make_grid(atoms: Atoms, settings: SpmSettings) -> Grid:
 _SCAN: dict[str, Any] = {}
 
 
-def box_atoms(atoms: Atoms, tree: cKDTree, grid: Grid, flat_index: int) -> np.ndarray:
-    """Indices of the atoms inside one box (the tree holds positions divided by the box edges)."""
-    centre = grid.box_centre(flat_index) / np.array(grid.box_edges)
-    return np.array(sorted(tree.query_ball_point(centre, r=0.5, p=np.inf)), dtype=int)
+def box_search_tree(positions: np.ndarray, box_edges: Sequence[float]) -> cKDTree:
+    """A search tree of the positions divided by the box edges: a box is then a unit cube."""
+    return cKDTree(positions / np.asarray(box_edges))
+
+
+def atoms_in_box(tree: cKDTree, centre: np.ndarray, box_edges: Sequence[float]) -> np.ndarray:
+    """Indices of the atoms inside the box around ``centre`` (``tree`` from :func:`box_search_tree`)."""
+    scaled = np.asarray(centre) / np.asarray(box_edges)
+    return np.array(sorted(tree.query_ball_point(scaled, r=0.5, p=np.inf)), dtype=int)
 
 
 def describe_box(atoms: Atoms, tree: cKDTree, grid: Grid, settings: SpmSettings, soap: SoapSettings,
                  flat_index: int) -> tuple[int, np.ndarray | None]:
     """Exact mode: (atom count, descriptor of the box's own atoms, or None when empty or undefined)."""
-    inside = box_atoms(atoms, tree, grid, flat_index)
+    inside = atoms_in_box(tree, grid.box_centre(flat_index), grid.box_edges)
     if len(inside) < settings.min_atoms:
         return len(inside), None
     region = Atoms(numbers=atoms.numbers[inside], positions=atoms.positions[inside], pbc=False)
@@ -236,7 +241,7 @@ def _classify_described(indices: np.ndarray, described: list[tuple[int, np.ndarr
 def _remote_exact_chunk(atoms: Atoms, grid: Grid, settings: SpmSettings, classifier: Classifier,
                         indices: np.ndarray) -> dict[str, np.ndarray]:
     """One chunk of exact mode on a Dask worker (the sample and the model arrive scattered once)."""
-    tree = cKDTree(atoms.positions / np.array(grid.box_edges))
+    tree = box_search_tree(atoms.positions, grid.box_edges)
     described = [describe_box(atoms, tree, grid, settings, classifier.settings_, int(i)) for i in indices]
     return _classify_described(indices, described, classifier, settings)
 
@@ -293,7 +298,7 @@ def _chunk_results(atoms: Atoms, grid: Grid, settings: SpmSettings, classifier: 
         for indices in todo:
             yield _classify(indices, counts[indices], features[indices], valid[indices], classifier, settings)
         return
-    _SCAN.update(atoms=atoms, tree=cKDTree(atoms.positions / np.array(grid.box_edges)), grid=grid,
+    _SCAN.update(atoms=atoms, tree=box_search_tree(atoms.positions, grid.box_edges), grid=grid,
                  settings=settings, soap=classifier.settings_)
     try:
         for indices in todo:
@@ -495,6 +500,14 @@ def assemble(out: Path, grid: Grid, settings: SpmSettings, classifier: Classifie
     with atomic_path(target) as temporary:
         dataset.to_netcdf(temporary, engine="scipy")
     return target
+
+
+def read_result(path: Path) -> Any:
+    """The gridded data set ``spm.nc`` written by :func:`scan`, loaded into memory (an xarray Dataset)."""
+    import xarray as xr
+
+    with xr.open_dataset(path, engine="scipy") as dataset:
+        return dataset.load()
 
 
 def atom_labels(atoms: Atoms, dataset: Any) -> tuple[np.ndarray, np.ndarray]:
