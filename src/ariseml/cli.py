@@ -371,7 +371,8 @@ def benchmark(quick: bool, methods: str, models: tuple[str, ...], tables: str, r
     if set(table_names) - set(robustness.TABLES):
         raise click.BadParameter(f"choose tables among {', '.join(robustness.TABLES)}", param_hint="--tables")
     if any(m in robustness.OVITO_METHODS for m in chosen):
-        _require_ovito()
+        _require({"ovito": "OVITO's Python module"}, "the methods ptm, cna, acna and baa need it; "
+                 "pip install 'ariseml[benchmark]', or leave them out with --methods")
     os.makedirs(out, exist_ok=True)
     check_writable(os.path.join(out, "accuracy.csv"))
     config = robustness.BenchmarkConfig.quick() if quick else robustness.BenchmarkConfig()
@@ -394,12 +395,13 @@ def benchmark(quick: bool, methods: str, models: tuple[str, ...], tables: str, r
         click.echo(f"wrote {path}")
 
 
-def _require_ovito() -> None:
-    try:
-        import ovito  # noqa: F401
-    except ImportError as error:
-        raise click.UsageError("the methods ptm, cna, acna and baa need OVITO's Python module: "
-                               "pip install 'ariseml[benchmark]', or leave them out with --methods") from error
+def _require(packages: dict[str, str], remedy: str) -> None:
+    """A usage error when an optional package (module name -> package name) is missing: which, and ``remedy``."""
+    import importlib.util
+
+    for module, package in packages.items():
+        if importlib.util.find_spec(module) is None:
+            raise click.UsageError(f"{package} is not installed: {remedy}")
 
 
 def _strides(text: str) -> tuple[float, float, float]:
@@ -536,11 +538,8 @@ def explore(inputs: tuple[str, ...], layer: int, only_class: str | None, min_clu
 
     from ariseml import explore as unsupervised
 
-    for module, package in (("umap", "umap-learn"), ("hdbscan", "hdbscan"), ("plotly", "plotly")):
-        try:
-            __import__(module)
-        except ImportError as error:
-            raise click.UsageError(f"arise explore needs {package}: pip install 'ariseml[explore]'") from error
+    _require({"umap": "umap-learn", "hdbscan": "hdbscan", "plotly": "plotly"},
+             "arise explore needs it; pip install 'ariseml[explore]'")
     sizes = _integers(sweep, "--sweep") if sweep else []
     pair = tuple(s.strip() for s in species.split(",")) if species else None
     if pair is not None and len(pair) != 2:
