@@ -324,6 +324,10 @@ def tune(cache: str, trials: int, epochs: int, storage: str | None, output: str)
                + ", ".join(f"{k}={v}" for k, v in best.items() if k != "validation_accuracy"))
 
 
+ALL_TABLES = "Table 2,Table S2,Table S3"
+"""The tables of the robustness benchmark (the keys of ``benchmark.robustness.TABLES``)."""
+
+
 def default_benchmark_cache() -> str:
     return _cache_folder("benchmark")
 
@@ -337,7 +341,7 @@ def default_benchmark_cache() -> str:
 @click.option("--model", "models", multiple=True, default=("paper",), show_default=True,
               help="Model(s) scored as ariseml rows: a shipped name or a path written by 'arise train'. "
                    "Repeat for more rows.")
-@click.option("--tables", default="Table 2,Table S2,Table S3", show_default=True,
+@click.option("--tables", default=ALL_TABLES, show_default=True,
               help="Which tables' defect levels to run.")
 @click.option("--realisations", type=click.IntRange(1), default=None,
               help="Random draws per class, structure and level (default 10; --quick: 2).")
@@ -386,7 +390,9 @@ def benchmark(quick: bool, methods: str, models: tuple[str, ...], tables: str, r
         click.echo(f"[{number}/{len(levels)}] {level.name}", err=True)
         results[level.name] = robustness.evaluate_level(config, level, chosen, classifiers, Path(cache_dir),
                                                         jobs=jobs, progress=True)
-    command = "arise benchmark" + (" --quick" if quick else "") + f" --realisations {config.realisations}"
+    command = ("arise benchmark" + (" --quick" if quick else "") + f" --realisations {config.realisations}"
+               + ("" if methods == "all" else f" --methods {methods}") + "".join(f" --model {m}" for m in models)
+               + ("" if tables == ALL_TABLES else f' --tables "{tables}"'))
     click.echo(f"command: {command} --samples {samples} (classes: {len(config.classes)}, supercells "
                f"{','.join(map(str, config.supercells))}, periodic and finite)")
     for table in table_names:
