@@ -277,16 +277,17 @@ def _evaluate_draw(config: BenchmarkConfig, level: DefectLevel, cases: list[Benc
     truth = [c.prototype_id for c in cases]
     if needs_descriptor:
         features = np.stack([a["descriptor"] for a in answers])
+    if set(NAIVE_BAYES) & set(missing):
+        from ariseml.benchmark import naive_bayes
+
+        estimators = dict(zip(NAIVE_BAYES, naive_bayes.load()))
     for method in missing:
         if method.startswith("ariseml"):
             predicted = [r.top_ids[0] for r in models[_model_name(method)].predict_descriptors(features, top=1)]
             scores[method] = _structure_method_scores(cases, predicted, truth, periodic_only=False)
         elif method in NAIVE_BAYES:
-            from ariseml.benchmark import naive_bayes
-
-            estimator = dict(zip(NAIVE_BAYES, naive_bayes.load()))[method]
-            scores[method] = _structure_method_scores(cases, [str(p) for p in estimator.predict(features)],
-                                                      truth, periodic_only=False)
+            predicted = [str(p) for p in estimators[method].predict(features)]
+            scores[method] = _structure_method_scores(cases, predicted, truth, periodic_only=False)
         elif method in SPGLIB_TOLERANCES:
             groups = [get_prototype(c.prototype_id).space_group for c in cases]
             scores[method] = _structure_method_scores(cases, [a.get(method) for a in answers], groups,
@@ -331,14 +332,10 @@ def accuracies(result: LevelResult, method: str, classes: Sequence[str]) -> tupl
     correct = np.array(scores.correct, dtype=float)
     if method in SPGLIB_TOLERANCES:  # P1 is what any defective structure gets: it identifies nothing
         correct[[get_prototype(c.prototype_id).space_group == 1 for c in result.cases]] = 0.0
-    designed_items = items[np.array(in_designed) & np.array(scores.treated)]
-    designed_correct = correct[np.array(in_designed) & np.array(scores.treated)]
-    over_designed = 100 * designed_correct.sum() / designed_items.sum() if designed_items.sum() else float("nan")
-    if method in PER_ATOM or method in SPGLIB_TOLERANCES:
-        # periodic structures of every class, plus the tubes the method cannot treat, counted wrong
-        counted = np.array([t or c.supercell is None for t, c in zip(scores.treated, result.cases)])
-    else:
-        counted = np.ones(len(result.cases), dtype=bool)
+    scored = np.array(in_designed) & np.array(scores.treated)
+    over_designed = 100 * correct[scored].sum() / items[scored].sum() if items[scored].sum() else float("nan")
+    # every structure a method treats, plus the tubes it cannot (the methods that need a periodic cell), wrong
+    counted = np.array([t or c.supercell is None for t, c in zip(scores.treated, result.cases)])
     considered = correct if method in SPGLIB_TOLERANCES else correct * np.array(in_designed)
     over_all = 100 * considered[counted].sum() / items[counted].sum()
     return float(over_designed), float(over_all)
