@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from ase import Atoms
 
-from ariseml.io import atomic_path
+from ariseml.io import atomic_path, save_png
 
 SOFT_THRESHOLD = 0.1
 """With soft clustering a point joins its most probable cluster unless every membership is below this."""
@@ -193,7 +193,7 @@ def plot_embedding(path: Path, representations: Representations, labels: np.ndar
         axis.set_xticks([])
         axis.set_yticks([])
     figure.tight_layout()
-    _save(figure, path)
+    save_png(figure, path)
 
 
 def plot_cluster_map(path: Path, representations: Representations, labels: np.ndarray) -> None:
@@ -215,7 +215,7 @@ def plot_cluster_map(path: Path, representations: Representations, labels: np.nd
     axis.set_xlabel("x index")
     axis.set_ylabel("y index")
     figure.tight_layout()
-    _save(figure, path)
+    save_png(figure, path)
 
 
 def plot_similarity(path: Path, similarity: np.ndarray, names: Sequence[str]) -> None:
@@ -230,7 +230,7 @@ def plot_similarity(path: Path, similarity: np.ndarray, names: Sequence[str]) ->
     axis.set_yticks(range(len(names)), names, fontsize=7)
     figure.colorbar(shown, ax=axis, label="cosine similarity")
     figure.tight_layout()
-    _save(figure, path)
+    save_png(figure, path)
 
 
 def write_html(path: Path, representations: Representations, labels: np.ndarray, embedding: np.ndarray) -> None:
@@ -266,15 +266,7 @@ def plot_distance_histograms(path: Path, distances: np.ndarray, labels: np.ndarr
     axis.set_ylabel("boxes")
     axis.legend(fontsize=7)
     figure.tight_layout()
-    _save(figure, path)
-
-
-def _save(figure: Any, path: Path) -> None:
-    import matplotlib.pyplot as plt
-
-    with atomic_path(path) as temporary:
-        figure.savefig(temporary, dpi=140, format="png")
-    plt.close(figure)
+    save_png(figure, path)
 
 
 def write_json(path: Path, record: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import ase.io
 from ase import Atoms
@@ -71,3 +72,12 @@ def write_structure(path: str | Path, atoms: Atoms | list[Atoms], format: str | 
     fmt = validate_output(path, format)
     with atomic_path(path) as temporary:
         ase.io.write(temporary, atoms, format=fmt)
+
+
+def save_png(figure: Any, path: str | Path, dpi: int = 140) -> None:
+    """Write a matplotlib figure as PNG without leaving half a file behind, then close it."""
+    import matplotlib.pyplot as plt
+
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, dpi=dpi, format="png")
+    plt.close(figure)

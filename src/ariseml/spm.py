@@ -39,7 +39,7 @@ from tqdm import tqdm
 from ariseml import __version__
 from ariseml.classifier import Classifier
 from ariseml.descriptors.soap import SoapSettings, arise_soap
-from ariseml.io import atomic_path
+from ariseml.io import atomic_path, save_png
 from ariseml.parallel import progress_map
 
 AXES = "xyz"
@@ -561,6 +561,4 @@ def plot_maps(dataset: Any, path: Path, classes: Sequence[str], plane_axis: str 
     where = float(chosen[plane_axis])
     figure.suptitle(f"{plane_axis} = {where:.2f}", fontsize=10)
     figure.tight_layout()
-    with atomic_path(path) as temporary:
-        figure.savefig(temporary, dpi=130, format="png")
-    plt.close(figure)
+    save_png(figure, path, dpi=130)

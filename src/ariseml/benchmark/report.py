@@ -15,7 +15,7 @@ from ariseml.benchmark.robustness import (
     designed_classes,
     per_class_accuracy,
 )
-from ariseml.io import atomic_path
+from ariseml.io import atomic_path, save_png
 
 # Published accuracies (%), by table and row, in the order of TABLES' columns. Unstarred rows and
 # GNB/BNB: Table 2 of Leitherer et al., Nat. Commun. 12, 6234 (2021); starred rows (all 108 classes),
@@ -167,6 +167,4 @@ def plot(path: Path, results: dict[str, LevelResult], methods: Sequence[str], cl
     axes[0].set_ylim(-2, 102)
     axes[-1].legend(fontsize=8, loc="lower left")
     figure.tight_layout()
-    with atomic_path(path) as temporary:
-        figure.savefig(temporary, dpi=150, format="png")
-    plt.close(figure)
+    save_png(figure, path, dpi=150)
