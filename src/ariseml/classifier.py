@@ -21,18 +21,24 @@ import torch
 from ase import Atoms
 
 from ariseml import __version__
+from ariseml.descriptors.diffraction import DiffractionSettings, fingerprint_many
 from ariseml.descriptors.soap import SoapSettings, describe_many
-from ariseml.models.bayesian_mlp import BayesianMLP, monte_carlo_predict
+from ariseml.models.bayesian_mlp import BayesianMLP, MonteCarloPrediction, monte_carlo_predict
+from ariseml.models.convnet import DiffractionConvNet, convnet_predict
 from ariseml.prototypes import get_prototype
 
 SHIPPED_MODELS = {"paper": "arise_mlp", "outer": "arise_mlp_outer"}
-"""Name -> file stem of the models inside ``ariseml/models/shipped`` (``.pt`` weights, ``.json`` metadata).
+"""Name -> file stem of the ARISE models inside ``ariseml/models/shipped`` (``.pt`` weights, ``.json`` metadata).
 
 ``paper``: trained exactly as published (Table 1, Methods), the reference mode.
 ``outer``: the same network and training on the mean of per-atom power spectra
 (``average="outer"``), the only averaging that can be pooled from per-atom vectors:
 the model of SPM's fast mode.
 """
+SHIPPED_DIFFRACTION_MODELS = {"diffraction": "diffraction_convnet"}
+"""The ConvNet on two-dimensional diffraction fingerprints (Ziletti et al. 2018), seven classes."""
+DIFFRACTION_KIND = "diffraction"
+"""``kind`` in the metadata of a diffraction model (ARISE models have none)."""
 DEFAULT_MODEL = "paper"
 
 
@@ -45,6 +51,7 @@ class Classification:
     """One structure's answer: the most similar prototypes, how sure, and the uncertainty (nats)."""
 
     top_ids: list[str]
+    top_labels: list[str]
     top_probabilities: list[float]
     mutual_information: float
     predictive_entropy: float
@@ -52,12 +59,52 @@ class Classification:
     hidden: list[np.ndarray] | None = None
 
     def predictions(self) -> list[dict[str, Any]]:
-        return [{"id": i, "arise_label": get_prototype(i).arise_label, "probability": p}
-                for i, p in zip(self.top_ids, self.top_probabilities)]
+        """``arise_label``: the class's name in the ARISE data set (the diffraction model: its description)."""
+        return [{"id": i, "arise_label": label, "probability": p}
+                for i, label, p in zip(self.top_ids, self.top_labels, self.top_probabilities)]
 
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _model_files(model: str | Path, shipped: dict[str, str]) -> tuple[Path, dict[str, Any]]:
+    """The weights of a shipped model (by name) or of the one at a path, and its verified metadata."""
+    if str(model) in shipped:
+        weights = Path(str(resources.files("ariseml.models").joinpath("shipped", f"{shipped[str(model)]}.pt")))
+    else:
+        weights = Path(model).with_suffix(".pt")
+    meta_path = weights.with_suffix(".json")
+    if not weights.exists() or not meta_path.exists():
+        raise ModelFileError(f"model files {weights} and {meta_path.name} not found")
+    metadata = json.loads(meta_path.read_text())
+    if sha256(weights) != metadata["sha256"]:
+        raise ModelFileError(f"{weights} does not match the checksum in {meta_path.name}: "
+                             "the file is corrupted or was replaced; reinstall the package")
+    return weights, metadata
+
+
+def _write_model(weights: Path, state: dict[str, torch.Tensor], record: dict[str, Any]) -> None:
+    torch.save(state, weights)
+    record = {**record, "package_version": __version__, "sha256": sha256(weights)}
+    weights.with_suffix(".json").write_text(json.dumps(record, indent=1))
+
+
+def _classifications(prediction: MonteCarloPrediction, classes: Sequence[str], labels: Sequence[str], top: int,
+                     keep_hidden: bool = False) -> list[Classification]:
+    results = []
+    for row, probabilities in enumerate(prediction.probabilities):
+        order = np.argsort(probabilities)[::-1][:top]
+        results.append(Classification(
+            top_ids=[classes[i] for i in order],
+            top_labels=[labels[i] for i in order],
+            top_probabilities=[float(probabilities[i]) for i in order],
+            mutual_information=float(prediction.mutual_information[row]),
+            predictive_entropy=float(prediction.predictive_entropy[row]),
+            probabilities=probabilities,
+            hidden=[h[row] for h in prediction.hidden] if keep_hidden else None,
+        ))
+    return results
 
 
 class Classifier:
@@ -81,18 +128,10 @@ class Classifier:
 
         Its checksum is verified; ``settings`` other than the model's raise.
         """
-        if str(model) in SHIPPED_MODELS:
-            shipped = resources.files("ariseml.models").joinpath("shipped", f"{SHIPPED_MODELS[str(model)]}.pt")
-            weights = Path(str(shipped))
-        else:
-            weights = Path(model).with_suffix(".pt")
-        meta_path = weights.with_suffix(".json")
-        if not weights.exists() or not meta_path.exists():
-            raise ModelFileError(f"model files {weights} and {meta_path.name} not found")
-        metadata = json.loads(meta_path.read_text())
-        if sha256(weights) != metadata["sha256"]:
-            raise ModelFileError(f"{weights} does not match the checksum in {meta_path.name}: "
-                                 "the file is corrupted or was replaced; reinstall the package")
+        weights, metadata = _model_files(model, SHIPPED_MODELS)
+        if metadata.get("kind") == DIFFRACTION_KIND:
+            raise ModelFileError(f"{weights} is a diffraction-fingerprint model: load it with "
+                                 "DiffractionClassifier.load or load_classifier")
         model_settings = SoapSettings(**metadata["descriptor"])
         if settings is not None and settings != model_settings:
             raise ModelFileError(f"the model was trained on descriptors made with {model_settings}, "
@@ -106,21 +145,19 @@ class Classifier:
         classifier.classes_, classifier.metadata_ = list(metadata["classes"]), metadata
         return classifier
 
+    @property
+    def labels_(self) -> list[str]:
+        return [get_prototype(i).arise_label for i in self.classes_]
+
     def save(self, path: str | Path, **metadata: Any) -> None:
         """Write ``path.pt`` (weights) and ``path.json`` (classes, settings, checksum, extra metadata)."""
-        weights = Path(path).with_suffix(".pt")
-        torch.save(self.model_.state_dict(), weights)
-        dropout = self.model_.dropout.p
-        record = {
+        _write_model(Path(path).with_suffix(".pt"), self.model_.state_dict(), {
             **metadata,
             "classes": self.classes_,
             "descriptor": self.settings_.to_dict(),
             "hidden": [layer.out_features for layer in self.model_.hidden],
-            "dropout": dropout,
-            "package_version": __version__,
-            "sha256": sha256(weights),
-        }
-        weights.with_suffix(".json").write_text(json.dumps(record, indent=1))
+            "dropout": self.model_.dropout.p,
+        })
 
     @classmethod
     def from_model(cls, model: BayesianMLP, classes: Sequence[str], settings: SoapSettings,
@@ -138,18 +175,7 @@ class Classifier:
                             ) -> list[Classification]:
         """Classify descriptor rows (made with ``settings_``)."""
         prediction = monte_carlo_predict(self.model_, features, self.samples, keep_hidden, seed=self.seed)
-        results = []
-        for row, probabilities in enumerate(prediction.probabilities):
-            order = np.argsort(probabilities)[::-1][:top]
-            results.append(Classification(
-                top_ids=[self.classes_[i] for i in order],
-                top_probabilities=[float(probabilities[i]) for i in order],
-                mutual_information=float(prediction.mutual_information[row]),
-                predictive_entropy=float(prediction.predictive_entropy[row]),
-                probabilities=probabilities,
-                hidden=[h[row] for h in prediction.hidden] if keep_hidden else None,
-            ))
-        return results
+        return _classifications(prediction, self.classes_, self.labels_, top, keep_hidden)
 
     def classify(self, structures: Sequence[Atoms], top: int = 3, keep_hidden: bool = False,
                  progress: bool = False) -> list[Classification]:
@@ -162,3 +188,73 @@ class Classifier:
     def predict(self, structures: Sequence[Atoms]) -> list[str]:
         """The most probable prototype id of each structure."""
         return [c.top_ids[0] for c in self.classify(structures, top=1)]
+
+
+class DiffractionClassifier:
+    """The ConvNet on two-dimensional diffraction fingerprints (Ziletti et al. 2018), same answers as ``Classifier``.
+
+    ``samples`` is T, the Monte-Carlo passes of the dropout layer (0: the paper's deterministic
+    network). Learned state: ``classes_``, ``labels_``, ``settings_`` (the fingerprint's), ``model_``,
+    ``metadata_``.
+    """
+
+    def __init__(self, samples: int = 1000, seed: int | None = None, jobs: int | None = None) -> None:
+        self.samples = samples
+        self.seed = seed
+        self.jobs = jobs
+
+    @classmethod
+    def load(cls, model: str | Path = "diffraction", **options: Any) -> DiffractionClassifier:
+        """The shipped model by name (see ``SHIPPED_DIFFRACTION_MODELS``) or the one at a path; checksum verified."""
+        weights, metadata = _model_files(model, SHIPPED_DIFFRACTION_MODELS)
+        if metadata.get("kind") != DIFFRACTION_KIND:
+            raise ModelFileError(f"{weights} is not a diffraction-fingerprint model: load it with Classifier.load")
+        settings = DiffractionSettings(**metadata["descriptor"])
+        network = DiffractionConvNet(len(metadata["classes"]), n_pixels=settings.n_pixels)
+        network.load_state_dict(torch.load(weights, weights_only=True))
+        network.eval()
+        return cls.from_model(network, metadata["classes"], metadata["labels"], settings, metadata, **options)
+
+    @classmethod
+    def from_model(cls, model: DiffractionConvNet, classes: Sequence[str], labels: Sequence[str],
+                   settings: DiffractionSettings, metadata: dict[str, Any] | None = None,
+                   **options: Any) -> DiffractionClassifier:
+        classifier = cls(**options)
+        classifier.model_, classifier.settings_ = model, settings
+        classifier.classes_, classifier.labels_ = list(classes), list(labels)
+        classifier.metadata_ = metadata or {}
+        return classifier
+
+    def save(self, path: str | Path, **metadata: Any) -> None:
+        """Write ``path.pt`` (weights) and ``path.json`` (classes, fingerprint settings, checksum, extra metadata)."""
+        _write_model(Path(path).with_suffix(".pt"), self.model_.state_dict(), {
+            **metadata, "kind": DIFFRACTION_KIND, "classes": self.classes_, "labels": self.labels_,
+            "descriptor": self.settings_.to_dict()})
+
+    def describe(self, structures: Sequence[Atoms], progress: bool = False) -> np.ndarray:
+        """Fingerprint images, shape (n, pixels, pixels, 3)."""
+        return fingerprint_many(structures, self.settings_, jobs=self.jobs, progress=progress)
+
+    def predict_descriptors(self, images: np.ndarray, top: int = 3) -> list[Classification]:
+        prediction = convnet_predict(self.model_, images, self.samples, seed=self.seed)
+        return _classifications(prediction, self.classes_, self.labels_, top)
+
+    def classify(self, structures: Sequence[Atoms], top: int = 3, progress: bool = False) -> list[Classification]:
+        return self.predict_descriptors(self.describe(structures, progress), top)
+
+    def predict_proba(self, structures: Sequence[Atoms]) -> np.ndarray:
+        return np.stack([c.probabilities for c in self.classify(structures, top=1)])
+
+    def predict(self, structures: Sequence[Atoms]) -> list[str]:
+        return [c.top_ids[0] for c in self.classify(structures, top=1)]
+
+
+def load_classifier(model: str | Path, **options: Any) -> Classifier | DiffractionClassifier:
+    """Either kind of model, by shipped name or path."""
+    if str(model) in SHIPPED_DIFFRACTION_MODELS:
+        return DiffractionClassifier.load(model, **options)
+    if str(model) not in SHIPPED_MODELS:
+        _, metadata = _model_files(model, {})
+        if metadata.get("kind") == DIFFRACTION_KIND:
+            return DiffractionClassifier.load(model, **options)
+    return Classifier.load(model, **options)

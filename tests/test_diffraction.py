@@ -1,0 +1,152 @@
+"""The diffraction fingerprint, its ConvNet and their training data (Ziletti et al. 2018)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import torch
+from ase import Atoms
+from scipy.spatial.transform import Rotation
+
+from ariseml.descriptors.diffraction import (DiffractionSettings, diffraction_fingerprint, diffraction_supercell,
+                                             replication)
+from ariseml.models.convnet import DiffractionConvNet, attentive_response_maps, class_template, convnet_predict
+from ariseml.prototypes import get_prototype
+from ariseml.training.diffraction import (CLASS_SPACE_GROUPS, DIFFRACTION_CLASSES, SPECIAL_MU, ConvNetTrainingConfig,
+                                          crystal_set, random_crystal, space_group, stretched_along_c, train_convnet)
+
+
+@pytest.fixture(scope="module")
+def fcc_image() -> np.ndarray:
+    return diffraction_fingerprint(get_prototype("fcc_Cu").unit_cell())
+
+
+def test_fingerprint_is_a_normalised_image_without_the_direct_beam(fcc_image):
+    assert fcc_image.shape == (64, 64, 3) and fcc_image.dtype == np.float32
+    assert np.allclose(fcc_image.max(axis=(0, 1)), 1.0) and fcc_image.min() >= 0
+    rows, columns = np.indices((64, 64))
+    assert np.all(fcc_image[np.hypot(rows - 31.5, columns - 31.5) <= 5] == 0)
+
+
+def test_simple_cubic_first_reflections_sit_where_bragg_puts_them():
+    # unit bond length 1 Å: the {100} reflections at |q| = 2π/1 Å, i.e. x' = D λ / d = 12.5 pixels
+    image = diffraction_fingerprint(get_prototype("sc_Po").unit_cell())
+    blue = image[..., 2]  # rotations about z: the beam sees the (001) plane, turned by ±45°
+    rows, columns = np.indices(blue.shape)
+    radius = np.hypot(rows - 31.5, columns - 31.5)
+    brightest = radius[blue >= 0.9 * blue.max()]
+    settings = DiffractionSettings()
+    expected = settings.detector_distance * settings.wavelength / settings.bond_length / settings.pixel_size
+    assert np.all(np.abs(brightest - expected) < 1.5)
+
+
+def test_fingerprint_ignores_orientation_element_and_cell_choice(fcc_image):
+    copper = get_prototype("fcc_Cu").unit_cell()
+    turned = copper.copy()
+    turned.set_cell(copper.cell[:] @ Rotation.random(random_state=3).as_matrix().T, scale_atoms=True)
+    tungsten = copper.copy()
+    tungsten.symbols = ["W"] * len(copper)
+    tungsten.set_cell(copper.cell[:] * 1.2, scale_atoms=True)
+    for variant in (turned, tungsten, copper.repeat((2, 1, 3))):
+        assert np.allclose(diffraction_fingerprint(variant), fcc_image, atol=1e-5)
+
+
+def test_fingerprint_of_a_cluster_ignores_atom_order_and_position():
+    cluster = diffraction_supercell(get_prototype("bcc_W").unit_cell())
+    cluster.pbc = False
+    image = diffraction_fingerprint(cluster)
+    shuffled = cluster[np.random.default_rng(0).permutation(len(cluster))]
+    shuffled.positions += [5.0, -2.0, 7.0]
+    assert np.allclose(diffraction_fingerprint(shuffled), image, atol=1e-5)
+
+
+def test_supercell_has_about_250_atoms_and_stays_periodic():
+    for prototype in ("fcc_Cu", "hcp_Mg", "beta_Sn", "alpha_Sm"):
+        cell = get_prototype(prototype).unit_cell()
+        supercell = diffraction_supercell(cell)
+        assert supercell.pbc.all() and 150 <= len(supercell) <= 350
+    assert replication(Atoms("Cu4"), 250) == 4  # 256 atoms, closer than 108 or 500
+
+
+def test_one_fingerprint_takes_well_under_a_second(fcc_image):
+    start = time.perf_counter()
+    diffraction_fingerprint(get_prototype("diamond_C").unit_cell())
+    assert time.perf_counter() - start < 1.0  # about 0.1 s on one free core; benchmarks/speed.py measures it
+
+
+def test_two_atoms_are_the_minimum():
+    with pytest.raises(ValueError, match="at least two atoms"):
+        diffraction_fingerprint(Atoms("Cu", positions=[[0, 0, 0]]))
+
+
+def test_training_crystals_carry_their_class_space_group():
+    rng = np.random.default_rng(1)
+    for class_id in DIFFRACTION_CLASSES:
+        for _ in range(3):
+            atoms = random_crystal(class_id, rng)
+            assert space_group(atoms) in CLASS_SPACE_GROUPS[class_id]
+            assert len(set(atoms.get_chemical_symbols())) == 1
+
+
+def test_rhombohedral_lattice_becomes_cubic_at_the_special_ratios():
+    for mu, group in zip(SPECIAL_MU, (229, 221, 225)):
+        assert space_group(stretched_along_c("beta_Po", mu)) == group
+    assert space_group(stretched_along_c("beta_Po", 1.0)) == 166
+
+
+def test_crystal_set_is_reproducible_and_balanced():
+    first, labels = crystal_set(2, seed=5)
+    second, _ = crystal_set(2, seed=5)
+    assert np.bincount(labels).tolist() == [2] * 7
+    assert all(np.allclose(a.positions, b.positions) for a, b in zip(first, second))
+
+
+def test_convnet_has_the_papers_layers():
+    network = DiffractionConvNet(7)
+    assert [c.out_channels for c in network.convolutions] == [32, 32, 16, 16, 8, 8]
+    assert all(c.kernel_size == (7, 7) for c in network.convolutions)
+    assert network.dense.out_features == 128 and network.dropout.p == 0.25
+    assert sum(p.numel() for p in network.parameters()) == 365_463
+    assert network(torch.zeros(2, 3, 64, 64)).shape == (2, 7)
+
+
+def test_monte_carlo_prediction_is_reproducible_and_batch_independent(fcc_image):
+    torch.manual_seed(0)
+    network = DiffractionConvNet(7)
+    images = np.stack([fcc_image, fcc_image[::-1].copy(), fcc_image[:, ::-1].copy()])
+    together = convnet_predict(network, images, samples=200, seed=4)
+    alone = convnet_predict(network, images[1:2], samples=200, seed=4)
+    assert np.allclose(together.probabilities[1], alone.probabilities[0])
+    assert np.allclose(together.probabilities.sum(axis=1), 1.0)
+    assert np.all(together.mutual_information >= 0)
+    deterministic = convnet_predict(network, images, samples=0)
+    assert np.all(deterministic.mutual_information == 0)
+
+
+def test_attentive_response_maps_pick_the_strongest_filters(fcc_image):
+    torch.manual_seed(0)
+    network = DiffractionConvNet(7)
+    maps = attentive_response_maps(network, fcc_image, layers=(1, 6), top=3)
+    assert [m.layer for m in maps] == [1, 6]
+    assert all(m.maps.shape == (3, 64, 64, 3) for m in maps)
+    assert maps[0].activations == sorted(maps[0].activations, reverse=True)
+    assert class_template(network, fcc_image).shape == (64, 64, 3)
+    with pytest.raises(ValueError, match="layers 1 to 6"):
+        attentive_response_maps(network, fcc_image, layers=(7,))
+
+
+def test_training_learns_and_resumes_from_a_checkpoint(tmp_path):
+    cubic = ["sc_Po", "bcc_W", "fcc_Cu"]
+    images = np.stack([diffraction_fingerprint(get_prototype(p).unit_cell()) for p in cubic])
+    images = np.repeat(images, 10, axis=0)
+    labels = np.repeat(np.array([3, 6, 4]), 10)
+    config = ConvNetTrainingConfig(epochs=2, batch_size=8)
+    checkpoint = tmp_path / "checkpoint.pt"
+    first = train_convnet(images, labels, config, checkpoint=checkpoint, progress=False)
+    assert first.test_accuracy == 1.0 and first.test_size == 3
+    resumed = train_convnet(images, labels, config, checkpoint=checkpoint, progress=False)
+    assert resumed.history == first.history
+    with pytest.raises(ValueError, match="other settings"):
+        train_convnet(images, labels, ConvNetTrainingConfig(epochs=3), checkpoint=checkpoint, progress=False)
