@@ -67,7 +67,7 @@ def test_supercell_has_about_250_atoms_and_stays_periodic():
         cell = get_prototype(prototype).unit_cell()
         supercell = diffraction_supercell(cell)
         assert supercell.pbc.all() and 150 <= len(supercell) <= 350
-    assert replication(Atoms("Cu4"), 250) == 4  # 256 atoms, closer than 108 or 500
+    assert replication(4, 250) == 4  # 256 atoms, closer than 108 or 500
 
 
 def test_one_fingerprint_takes_well_under_a_second(fcc_image):
@@ -150,3 +150,21 @@ def test_training_learns_and_resumes_from_a_checkpoint(tmp_path):
     assert resumed.history == first.history
     with pytest.raises(ValueError, match="other settings"):
         train_convnet(images, labels, ConvNetTrainingConfig(epochs=3), checkpoint=checkpoint, progress=False)
+
+
+def test_noisy_periodic_cell_keeps_its_lattice_and_its_atoms():
+    # a primitive 5×5×5 bcc cell shaken by 0.08 d_NN: tight spglib tolerances see P1, looser ones Im-3m
+    cell = get_prototype("bcc_W").unit_cell().repeat(5)
+    cell.positions += np.random.default_rng(0).normal(0, 0.08 * 2.73, size=(len(cell), 3))
+    supercell = diffraction_supercell(cell)
+    assert np.allclose(supercell.cell.angles(), 90)  # cut as cubes of the conventional cell
+    assert not np.allclose(supercell.get_scaled_positions() * 12 % 1, 0, atol=1e-3)  # not symmetrised
+
+
+def test_a_cell_without_symmetry_is_cut_as_a_cube_of_its_own_axes():
+    cell = get_prototype("fcc_Cu").unit_cell().repeat(4)
+    del cell[[0, 5, 17]]
+    cell.positions += np.random.default_rng(1).normal(0, 0.5, size=(len(cell), 3))
+    supercell = diffraction_supercell(cell)
+    assert np.allclose(supercell.cell.angles(), 90) and np.allclose(supercell.cell.lengths(), supercell.cell[0, 0])
+    assert 150 <= len(supercell) <= 350

@@ -53,13 +53,13 @@ PAPER_DISPLACEMENT_ROWS = {
     "Spglib (tight)": [0.00] * 11,
     "Spglib (medium)": [73.70] + [0.00] * 10,
     "Spglib (loose)": [99.99, 99.99, 99.99, 99.99, 99.99, 75.22, 0.00, 0.00, 0.00, 0.00, 0.00],
-    "ConvNet (paper)": [100.00] * 9 + [99.97, 99.91],
+    "ConvNet": [100.00] * 9 + [99.97, 99.91],
 }
 PAPER_VACANCY_ROWS = {
     "Spglib (tight)": [0.02] + [0.00] * 11,
     "Spglib (medium)": [0.02] + [0.00] * 11,
     "Spglib (loose)": [0.01] + [0.00] * 11,
-    "ConvNet (paper)": [100.00] * 9 + [99.56, 97.18, 89.05],
+    "ConvNet": [100.00] * 9 + [99.56, 97.18, 89.05],
 }
 
 

@@ -26,6 +26,7 @@ Choices the paper leaves open, made here (``DiffractionSettings`` holds them all
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -38,7 +39,12 @@ from ariseml.parallel import progress_map
 from ariseml.structure import nearest_neighbour_distances
 
 STANDARDISE_SYMPREC = 1e-3
-"""spglib tolerance (Å) used to find the conventional standard cell of a periodic input."""
+"""spglib tolerance (Å) of ``conventional_cell`` (the training crystals' idealised cells)."""
+SYMMETRY_TOLERANCES = (1e-3, 1e-2, 5e-2, 0.1)
+"""Tolerances (× the mean bond length) tried to find the conventional lattice of a periodic input."""
+BOX_MARGIN = 1e-6
+"""The cut box starts this fraction of a conventional cell before spglib's origin, so that atoms on
+the origin's faces are inside and those on the opposite faces outside, as in a repeated cell."""
 
 
 @dataclass(frozen=True)
@@ -91,29 +97,78 @@ def conventional_cell(atoms: Atoms, symprec: float = STANDARDISE_SYMPREC) -> Ato
     return Atoms(numbers=numbers, cell=lattice, scaled_positions=scaled_positions, pbc=True)
 
 
-def replication(atoms: Atoms, target_atoms: int) -> int:
-    """n such that n × n × n copies of the cell hold the number of atoms closest to ``target_atoms``."""
-    n = max(1, round((target_atoms / len(atoms)) ** (1 / 3)))
+def conventional_lattice(atoms: Atoms) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The conventional standard lattice (rows, in the input's orientation), its origin and the rotation to
+    spglib's standard orientation.
+
+    spglib is asked at each of ``SYMMETRY_TOLERANCES`` (× the mean bond length), tightest first, and
+    the first answer with more than a triclinic point group is kept, so that thermal noise does not
+    hide the lattice. Only the lattice is taken from spglib: the atoms are never symmetrised. When no
+    tolerance finds more than triclinic symmetry (heavy noise, vacancies), the lattice is a cube along
+    the input's own axes holding one atom on average, like the cut of a finite structure.
+    """
+    os.environ.setdefault("SPGLIB_WARNING", "OFF")  # its C warnings would flood the terminal
+    cell = (atoms.cell[:], atoms.get_scaled_positions(), atoms.numbers)
+    bond = mean_bond_length(atoms)
+    best = None
+    for tolerance in SYMMETRY_TOLERANCES:
+        dataset = spglib.get_symmetry_dataset(cell, symprec=tolerance * bond)
+        if dataset is not None and len(np.unique(dataset.rotations, axis=0)) > 2:
+            best = dataset
+            break
+    if best is None:
+        side = abs(np.linalg.det(atoms.cell[:]) / len(atoms)) ** (1 / 3)
+        return side * np.eye(3), np.zeros(3), np.eye(3)
+    to_input = np.linalg.inv(best.transformation_matrix)  # x_s = P x + p for fractional coordinates
+    origin = (-to_input @ best.origin_shift) @ atoms.cell[:]
+    return to_input.T @ atoms.cell[:], origin, best.std_rotation_matrix
+
+
+def replication(atoms_per_cell: float, target_atoms: int) -> int:
+    """n such that n × n × n cells hold the number of atoms closest to ``target_atoms``."""
+    n = max(1, round((target_atoms / atoms_per_cell) ** (1 / 3)))
     candidates = [m for m in (n - 1, n, n + 1) if m >= 1]
-    return min(candidates, key=lambda m: abs(m**3 * len(atoms) - target_atoms))
+    return min(candidates, key=lambda m: abs(m**3 * atoms_per_cell - target_atoms))
+
+
+def _atoms_in_box(atoms: Atoms, box: np.ndarray, origin: np.ndarray) -> Atoms:
+    """The atoms of the periodic structure's infinite tiling inside the parallelepiped ``origin + box``."""
+    inverse_cell = np.linalg.inv(atoms.cell[:])
+    corners = origin + np.array(np.meshgrid([0, 1], [0, 1], [0, 1])).reshape(3, -1).T @ box
+    corner_fractions = corners @ inverse_cell
+    low = np.floor(corner_fractions.min(axis=0)).astype(int) - 1
+    high = np.ceil(corner_fractions.max(axis=0)).astype(int) + 1
+    shifts = np.stack(np.meshgrid(*(np.arange(lo, hi + 1) for lo, hi in zip(low, high)), indexing="ij"),
+                      axis=-1).reshape(-1, 3) @ atoms.cell[:]
+    positions = (atoms.positions[None] + shifts[:, None]).reshape(-1, 3)
+    numbers = np.tile(atoms.numbers, len(shifts))
+    fractions = (positions - origin) @ np.linalg.inv(box)
+    inside = np.all((fractions >= 0) & (fractions < 1), axis=1)
+    return Atoms(numbers=numbers[inside], positions=positions[inside], cell=box, pbc=True)
 
 
 def diffraction_supercell(atoms: Atoms, settings: DiffractionSettings = DiffractionSettings()) -> Atoms:
-    """The periodic replicated conventional cell of a periodic structure (defects go on this).
+    """The replicated conventional cell of a periodic structure, in spglib's standard orientation.
 
-    Structures that are not periodic in three dimensions are returned unchanged.
+    n × n × n conventional cells cut from the structure's own atoms (defects kept), with n chosen
+    for ``settings.target_atoms`` atoms, or for the input's atom count when that is larger; the
+    result is periodic (defects can be applied to it). Other structures are returned unchanged.
     """
     if not (atoms.pbc.all() and atoms.cell.rank == 3):
         return atoms.copy()
-    standard = conventional_cell(atoms)
-    if len(standard) >= settings.target_atoms:
-        return standard
-    return standard.repeat(replication(standard, settings.target_atoms))
+    lattice, origin, rotation = conventional_lattice(atoms)
+    atoms_per_cell = len(atoms) * abs(np.linalg.det(lattice) / np.linalg.det(atoms.cell[:]))
+    n = replication(atoms_per_cell, max(settings.target_atoms, len(atoms)))
+    origin = origin - BOX_MARGIN * lattice.sum(axis=0)
+    supercell = _atoms_in_box(atoms, n * lattice, origin)
+    supercell.positions = (supercell.positions - origin) @ rotation.T
+    supercell.set_cell(n * lattice @ rotation.T, scale_atoms=False)
+    return supercell
 
 
 def mean_bond_length(atoms: Atoms) -> float:
     """The mean distance from each atom to its nearest neighbour (the paper's scaling length)."""
-    if len(atoms) < 2:
+    if len(atoms) < 2 and not atoms.pbc.all():
         raise ValueError("the diffraction fingerprint needs at least two atoms")
     return float(np.mean(nearest_neighbour_distances(atoms)))
 

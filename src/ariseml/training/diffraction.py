@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -111,6 +112,7 @@ def _geometry(class_id: str, rng: np.random.Generator) -> Atoms:
 
 def space_group(atoms: Atoms, symprec: float = STANDARDISE_SYMPREC, angle_tolerance: float = -1.0) -> int:
     """spglib's space-group number of a periodic structure; 0 when it finds none."""
+    os.environ.setdefault("SPGLIB_WARNING", "OFF")
     dataset = spglib.get_symmetry_dataset((atoms.cell[:], atoms.get_scaled_positions(), atoms.numbers),
                                           symprec=symprec, angle_tolerance=angle_tolerance)
     return 0 if dataset is None else int(dataset.number)
