@@ -433,7 +433,7 @@ def diffraction_fingerprint_command(file: str, output: str) -> None:
 
 
 @diffraction.command("train")
-@click.option("--per-class", type=click.IntRange(2), default=400, show_default=True,
+@click.option("--per-class", type=click.IntRange(10), default=400, show_default=True,
               help="Crystals built per class (random element, bond length, c/a, orientation).")
 @click.option("--data", "cache", type=click.Path(file_okay=False), default=lambda: _cache_folder("diffraction"),
               show_default=True, help="Cache of fingerprints; an interrupted run resumes from it.")

@@ -1,0 +1,109 @@
+"""The shipped diffraction ConvNet and the commands around it: classify, explain, train, benchmark."""
+
+from __future__ import annotations
+
+import csv
+import json
+from importlib import resources
+
+import ase.io
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from ariseml.classifier import Classifier, DiffractionClassifier, ModelFileError, load_classifier
+from ariseml.cli import main
+from ariseml.descriptors.diffraction import diffraction_supercell
+from ariseml.prototypes import get_prototype
+from ariseml.structure import apply_defects
+
+PROTOTYPE_OF_CLASS = {"bct139": "bct_In", "bct141": "beta_Sn", "hex_rh": "hcp_Mg", "sc": "sc_Po", "fcc": "fcc_Cu",
+                      "diamond": "diamond_C", "bcc": "bcc_W"}
+
+
+@pytest.fixture(scope="module")
+def shipped() -> DiffractionClassifier:
+    return DiffractionClassifier.load(samples=200, seed=0)
+
+
+def test_shipped_model_knows_the_papers_seven_classes(shipped):
+    assert shipped.classes_ == ["bct139", "bct141", "hex_rh", "sc", "fcc", "diamond", "bcc"]
+    assert shipped.metadata_["test_accuracy"] == 1.0
+    assert isinstance(load_classifier("diffraction"), DiffractionClassifier)
+    assert isinstance(load_classifier("paper"), Classifier)
+    shipped_path = resources.files("ariseml.models").joinpath("shipped", "diffraction_convnet")
+    with pytest.raises(ModelFileError, match="diffraction-fingerprint model"):
+        Classifier.load(str(shipped_path))
+
+
+def test_pristine_prototypes_and_finite_defective_clusters_are_recognised(shipped):
+    pristine = [get_prototype(p).unit_cell() for p in PROTOTYPE_OF_CLASS.values()]
+    assert shipped.predict(pristine) == list(PROTOTYPE_OF_CLASS)
+    clusters = []
+    for structure in pristine:
+        supercell = diffraction_supercell(structure)
+        supercell.pbc = False  # a finite cluster: used as given
+        clusters.append(apply_defects(supercell, eta=0.3, seed=1))
+    results = shipped.classify(clusters, top=2)
+    assert [r.top_ids[0] for r in results] == list(PROTOTYPE_OF_CLASS)
+    assert all(0 <= r.mutual_information < 0.2 for r in results)
+
+
+def test_classify_command_reads_the_diffraction_model(tmp_path):
+    path = tmp_path / "beta_sn.cif"
+    ase.io.write(path, get_prototype("beta_Sn").unit_cell())
+    result = CliRunner().invoke(main, ["classify", str(path), "--model", "diffraction", "--json", "--seed", "0",
+                                       "--samples", "100"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.output)[0]
+    assert record["predictions"][0]["id"] == "bct141"
+    assert set(record["predictions"][0]) == {"id", "arise_label", "probability"}
+
+
+def test_explain_writes_the_response_maps(tmp_path):
+    path = tmp_path / "fcc.xyz"
+    ase.io.write(path, get_prototype("fcc_Cu").unit_cell())
+    out = tmp_path / "explained"
+    result = CliRunner().invoke(main, ["explain", str(path), "--layers", "1,6", "--top", "2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "fcc" in result.output.splitlines()[-1]
+    arrays = np.load(out / "response_maps.npz")
+    assert arrays["layer1_maps"].shape == (2, 64, 64, 3) and arrays["layer6_maps"].shape == (2, 64, 64, 3)
+    assert all((out / name).stat().st_size > 0 for name in ("fingerprint.png", "response_maps.png", "template.png"))
+    bad = CliRunner().invoke(main, ["explain", str(path), "--layers", "1,9", "--out", str(tmp_path / "bad")])
+    assert bad.exit_code == 2 and "layers 1 to 6" in bad.output
+
+
+def test_fingerprint_command_writes_an_image_and_an_array(tmp_path):
+    path = tmp_path / "w.xyz"
+    ase.io.write(path, get_prototype("bcc_W").unit_cell())
+    for name in ("w.png", "w.npy"):
+        result = CliRunner().invoke(main, ["diffraction", "fingerprint", str(path), "-o", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+    assert np.load(tmp_path / "w.npy").shape == (64, 64, 3)
+
+
+def test_train_command_writes_a_model_that_loads(tmp_path):
+    stem = tmp_path / "tiny"
+    result = CliRunner().invoke(main, ["diffraction", "train", "--per-class", "10", "--epochs", "1", "--data",
+                                       str(tmp_path / "cache"), "-o", str(stem)])
+    assert result.exit_code == 0, result.output
+    model = DiffractionClassifier.load(stem)
+    assert model.metadata_["per_class"] == 10 and model.metadata_["test_size"] == 7
+    assert isinstance(load_classifier(stem), DiffractionClassifier)
+
+
+def test_quick_benchmark_scores_the_convnet_beside_spglib(tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["diffraction", "benchmark", "--quick", "--per-class", "1", "--cache",
+                                       str(tmp_path / "cache"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Supplementary Table 1" in result.output and "ConvNet, paper" in result.output
+    rows = list(csv.DictReader(open(out / "accuracy.csv")))
+    pristine = {row["method"]: float(row["accuracy"]) for row in rows if row["level"] == "pristine"}
+    assert pristine["convnet"] == 100.0 and pristine["spglib-tight"] == 100.0
+    vacancies = {row["method"]: float(row["accuracy"]) for row in rows if row["level"] == "η 50 %"}
+    assert vacancies["spglib-loose"] == 0.0
+    again = CliRunner().invoke(main, ["diffraction", "benchmark", "--quick", "--per-class", "1", "--cache",
+                                      str(tmp_path / "cache"), "--out", str(out)])
+    assert again.output.split("command:")[1].strip() == result.output.split("command:")[1].strip()  # from the cache
