@@ -37,7 +37,8 @@ def write_explanation(classifier: DiffractionClassifier, atoms: Atoms, layers: S
     plt.close(figure)
 
     rows = len(responses) * len(CHANNELS)
-    figure, axes = plt.subplots(rows, top + 1, figsize=(1.5 * (top + 1), 1.5 * rows), squeeze=False)
+    figure, axes = plt.subplots(rows, top + 1, figsize=(1.5 * (top + 1), 1.5 * rows), squeeze=False,
+                                layout="constrained")
     for block, response in enumerate(responses):
         for channel, (name, colours) in enumerate(CHANNELS):
             row = axes[block * len(CHANNELS) + channel]

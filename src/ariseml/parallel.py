@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from multiprocessing import get_context
 from typing import TypeVar
 
+from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 Item = TypeVar("Item")
@@ -29,7 +30,9 @@ def progress_map(function: Callable[[Item], Result], items: Sequence[Item], jobs
                 yield function(item)
                 bar.update()
             return
-        with get_context("fork").Pool(jobs, maxtasksperchild=20) as pool:
+        # one BLAS thread per worker: with the default (one per core) the workers' NumPy products
+        # oversubscribe the cores, and two workers were slower than one (diffraction fingerprints)
+        with threadpool_limits(1), get_context("fork").Pool(jobs, maxtasksperchild=20) as pool:
             if ordered:
                 results = pool.imap(function, items, chunksize=max(1, len(items) // (8 * jobs)))
             else:

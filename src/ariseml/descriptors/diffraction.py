@@ -17,9 +17,10 @@ Choices the paper leaves open, made here (``DiffractionSettings`` holds them all
 - the atomic form factor is its forward-scattering value Z + 2 (the paper adds 2 to every atomic
   number) at all angles; at λ = 5 pm it is nearly angle-independent over the detector;
 - no polarisation factor; each channel is normalised to its own brightest pixel;
-- the cluster is the conventional standard cell (spglib, idealised orientation: a along x,
-  c along z) replicated the same number of times along each axis, so that the atom count is
-  closest to ``target_atoms``; a structure without a periodic cell is used as given, with its
+- the cluster of a periodic structure is n × n × n conventional standard cells (spglib's lattice,
+  origin and orientation: a along x, c along z), cut from the structure's own atoms, with n chosen
+  so that the atom count is closest to ``target_atoms``; the atoms are never symmetrised, so
+  defects and thermal noise stay. A structure without a periodic cell is used as given, with its
   crystal axes assumed along x, y, z.
 """
 
