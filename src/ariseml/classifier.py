@@ -174,8 +174,13 @@ class Classifier:
     def predict_descriptors(self, features: np.ndarray, top: int = 3, keep_hidden: bool = False
                             ) -> list[Classification]:
         """Classify descriptor rows (made with ``settings_``)."""
-        prediction = monte_carlo_predict(self.model_, features, self.samples, keep_hidden, seed=self.seed)
-        return _classifications(prediction, self.classes_, self.labels_, top, keep_hidden)
+        return _classifications(self.predict_arrays(features, keep_hidden), self.classes_, self.labels_, top,
+                                keep_hidden)
+
+    def predict_arrays(self, features: np.ndarray, keep_hidden: bool = False, settle: float | None = None
+                       ) -> MonteCarloPrediction:
+        """The T passes' summaries as arrays over descriptor rows (``settle``: see ``monte_carlo_predict``)."""
+        return monte_carlo_predict(self.model_, features, self.samples, keep_hidden, seed=self.seed, settle=settle)
 
     def classify(self, structures: Sequence[Atoms], top: int = 3, keep_hidden: bool = False,
                  progress: bool = False) -> list[Classification]:

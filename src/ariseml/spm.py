@@ -198,8 +198,6 @@ def _prepare_output(out: Path, identity: dict[str, Any]) -> Path:
 def _classify(indices: np.ndarray, counts: np.ndarray, features: np.ndarray, valid: np.ndarray,
               classifier: Classifier, settings: SpmSettings) -> dict[str, np.ndarray]:
     """Monte-Carlo predictions for the valid boxes of a chunk; NaN for the empty ones."""
-    from ariseml.models.bayesian_mlp import monte_carlo_predict
-
     n_classes = len(classifier.classes_)
     probabilities = np.full((len(indices), n_classes), np.nan, dtype=np.float32)
     information = np.full(len(indices), np.nan, dtype=np.float32)
@@ -209,8 +207,7 @@ def _classify(indices: np.ndarray, counts: np.ndarray, features: np.ndarray, val
     hidden = {f"hidden_{k}": np.full((len(indices), widths[k - 1]), np.nan, dtype=np.float32)
               for k in settings.hidden_layers}
     if valid.any():
-        prediction = monte_carlo_predict(classifier.model_, features[valid], classifier.samples,
-                                         keep_hidden=bool(hidden), seed=classifier.seed, settle=settings.settle)
+        prediction = classifier.predict_arrays(features[valid], keep_hidden=bool(hidden), settle=settings.settle)
         probabilities[valid] = prediction.probabilities
         information[valid] = prediction.mutual_information
         entropy[valid] = prediction.predictive_entropy
