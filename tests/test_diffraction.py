@@ -11,7 +11,7 @@ from ase import Atoms
 from scipy.spatial.transform import Rotation
 
 from ariseml.descriptors.diffraction import (DiffractionSettings, diffraction_fingerprint, diffraction_supercell,
-                                             replication)
+                                             lattice_from_positions, mean_bond_length, replication)
 from ariseml.models.convnet import DiffractionConvNet, attentive_response_maps, class_template, convnet_predict
 from ariseml.prototypes import get_prototype
 from ariseml.training.diffraction import (CLASS_SPACE_GROUPS, DIFFRACTION_CLASSES, SPECIAL_MU, ConvNetTrainingConfig,
@@ -153,18 +153,25 @@ def test_training_learns_and_resumes_from_a_checkpoint(tmp_path):
 
 
 def test_noisy_periodic_cell_keeps_its_lattice_and_its_atoms():
-    # a primitive 5×5×5 bcc cell shaken by 0.08 d_NN: tight spglib tolerances see P1, looser ones Im-3m
+    # a primitive 5×5×5 bcc cell shaken by 0.04 d_NN: tight spglib tolerances see P1, looser ones Im-3m
     cell = get_prototype("bcc_W").unit_cell().repeat(5)
-    cell.positions += np.random.default_rng(0).normal(0, 0.08 * 2.73, size=(len(cell), 3))
+    cell.positions += np.random.default_rng(0).normal(0, 0.04 * 2.73, size=(len(cell), 3))
     supercell = diffraction_supercell(cell)
     assert np.allclose(supercell.cell.angles(), 90)  # cut as cubes of the conventional cell
     assert not np.allclose(supercell.get_scaled_positions() * 12 % 1, 0, atol=1e-3)  # not symmetrised
 
 
-def test_a_cell_without_symmetry_is_cut_as_a_cube_of_its_own_axes():
-    cell = get_prototype("fcc_Cu").unit_cell().repeat(4)
-    del cell[[0, 5, 17]]
-    cell.positions += np.random.default_rng(1).normal(0, 0.5, size=(len(cell), 3))
-    supercell = diffraction_supercell(cell)
+def test_a_cell_without_a_lattice_is_cut_as_a_cube_of_its_own_axes():
+    rng = np.random.default_rng(1)
+    gas = Atoms("Ar250", positions=rng.uniform(0, 20, size=(250, 3)), cell=[20, 21, 22], pbc=True)
+    supercell = diffraction_supercell(gas)
     assert np.allclose(supercell.cell.angles(), 90) and np.allclose(supercell.cell.lengths(), supercell.cell[0, 0])
     assert 150 <= len(supercell) <= 350
+
+
+def test_a_vacancy_ridden_periodic_cell_gets_its_lattice_from_the_atoms():
+    cell = get_prototype("fcc_Cu").unit_cell().repeat(5)
+    del cell[np.random.default_rng(3).choice(len(cell), 40, replace=False)]  # spglib: P1 at any tolerance
+    supercell = diffraction_supercell(cell)
+    assert np.allclose(supercell.cell.angles(), 90)
+    assert np.allclose(supercell.cell.lengths(), 3.615 * round(supercell.cell.lengths()[0] / 3.615), rtol=1e-3)

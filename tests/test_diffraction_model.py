@@ -10,6 +10,7 @@ import ase.io
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from scipy.spatial.transform import Rotation
 
 from ariseml.classifier import Classifier, DiffractionClassifier, ModelFileError, load_classifier
 from ariseml.cli import main
@@ -58,6 +59,20 @@ def test_classify_command_reads_the_diffraction_model(tmp_path):
     record = json.loads(result.output)[0]
     assert record["predictions"][0]["id"] == "bct141"
     assert set(record["predictions"][0]) == {"id", "arise_label", "probability"}
+
+
+def test_classify_turns_finite_clusters_to_their_axes_on_request(tmp_path):
+    cluster = diffraction_supercell(get_prototype("beta_Sn").unit_cell())
+    cluster.pbc = False
+    cluster.positions = cluster.positions @ Rotation.random(random_state=1).as_matrix().T
+    path = tmp_path / "turned.xyz"
+    ase.io.write(path, cluster)
+    arguments = ["classify", str(path), "--model", "diffraction", "--json", "--seed", "0", "--samples", "50"]
+    as_given = json.loads(CliRunner().invoke(main, arguments).output)[0]
+    oriented = json.loads(CliRunner().invoke(main, [*arguments, "--orient-clusters"]).output)[0]
+    assert as_given["predictions"][0]["id"] != "bct141" and oriented["predictions"][0]["id"] == "bct141"
+    wrong_model = CliRunner().invoke(main, ["classify", str(path), "--orient-clusters"])
+    assert wrong_model.exit_code == 2 and "diffraction model only" in wrong_model.output
 
 
 def test_explain_writes_the_response_maps(tmp_path):

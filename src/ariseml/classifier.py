@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Sequence
@@ -199,14 +200,17 @@ class DiffractionClassifier:
     """The ConvNet on two-dimensional diffraction fingerprints (Ziletti et al. 2018), same answers as ``Classifier``.
 
     ``samples`` is T, the Monte-Carlo passes of the dropout layer (0: the paper's deterministic
-    network). Learned state: ``classes_``, ``labels_``, ``settings_`` (the fingerprint's), ``model_``,
-    ``metadata_``.
+    network). ``orient_clusters``: turn finite clusters to their crystal axes before the fingerprint
+    (``oriented_cluster``); the paper, and the default, use them as given. Learned state: ``classes_``,
+    ``labels_``, ``settings_`` (the fingerprint's), ``model_``, ``metadata_``.
     """
 
-    def __init__(self, samples: int = 1000, seed: int | None = None, jobs: int | None = None) -> None:
+    def __init__(self, samples: int = 1000, seed: int | None = None, jobs: int | None = None,
+                 orient_clusters: bool = False) -> None:
         self.samples = samples
         self.seed = seed
         self.jobs = jobs
+        self.orient_clusters = orient_clusters
 
     @classmethod
     def load(cls, model: str | Path = "diffraction", **options: Any) -> DiffractionClassifier:
@@ -238,7 +242,8 @@ class DiffractionClassifier:
 
     def describe(self, structures: Sequence[Atoms], progress: bool = False) -> np.ndarray:
         """Fingerprint images, shape (n, pixels, pixels, 3)."""
-        return fingerprint_many(structures, self.settings_, jobs=self.jobs, progress=progress)
+        settings = dataclasses.replace(self.settings_, orient_clusters=self.orient_clusters)
+        return fingerprint_many(structures, settings, jobs=self.jobs, progress=progress)
 
     def predict_descriptors(self, images: np.ndarray, top: int = 3) -> list[Classification]:
         prediction = convnet_predict(self.model_, images, self.samples, seed=self.seed)

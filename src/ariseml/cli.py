@@ -261,15 +261,22 @@ def _read_frames(path: str) -> list:
               help="A model shipped in the package (paper: ARISE trained as published; diffraction: the "
                    "diffraction-fingerprint ConvNet, 7 classes) or the path of one written by 'arise train' "
                    "or 'arise diffraction train'.")
+@click.option("--orient-clusters", is_flag=True,
+              help="Diffraction model only: turn finite clusters to their crystal axes (found from the "
+                   "atoms) before the fingerprint; the paper used them as given.")
 def classify(files: tuple[str, ...], top: int, samples: int, seed: int | None, as_json: bool,
-             model_path: str) -> None:
+             model_path: str, orient_clusters: bool) -> None:
     """Classify every structure (every frame) of FILES among the trained prototypes.
 
     Exit code 1 when any file could not be classified; the others are still reported.
     """
-    from ariseml.classifier import load_classifier
+    from ariseml.classifier import DiffractionClassifier, load_classifier
 
     classifier = load_classifier(model_path, samples=samples, seed=seed)
+    if orient_clusters:
+        if not isinstance(classifier, DiffractionClassifier):
+            raise click.UsageError("--orient-clusters applies to the diffraction model only (--model diffraction)")
+        classifier.orient_clusters = True
     entries, descriptors, failed = [], [], 0
     for path in files:
         try:
@@ -509,8 +516,10 @@ def diffraction_benchmark(quick: bool, per_class: int | None, model_path: str, j
               help="Filters shown per layer.")
 @click.option("--model", "model_path", default="diffraction", show_default=True,
               help="The shipped ConvNet or the path of one written by 'arise diffraction train'.")
+@click.option("--orient-clusters", is_flag=True,
+              help="Turn a finite cluster to its crystal axes (found from the atoms) before the fingerprint.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the images and arrays.")
-def explain(file: str, layers: str, top: int, model_path: str, out: str) -> None:
+def explain(file: str, layers: str, top: int, model_path: str, orient_clusters: bool, out: str) -> None:
     """Attentive response maps: what the diffraction ConvNet looks at for the first structure in FILE.
 
     Writes the fingerprint, the back-projections of the most activated filters of each chosen
@@ -527,7 +536,7 @@ def explain(file: str, layers: str, top: int, model_path: str, out: str) -> None
     except ValueError as error:
         raise click.BadParameter(f"give comma-separated layer numbers, e.g. 1,3,6; got {layers!r}",
                                  param_hint="--layers") from error
-    classifier = DiffractionClassifier.load(model_path, samples=1000, seed=0)
+    classifier = DiffractionClassifier.load(model_path, samples=1000, seed=0, orient_clusters=orient_clusters)
     atoms = _read_frames(file)[0]
     result = classifier.classify([atoms], top=3)[0]
     for path in write_explanation(classifier, atoms, chosen, top, Path(out)):

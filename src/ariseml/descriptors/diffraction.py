@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import spglib
+from scipy.spatial import cKDTree
 from ase import Atoms
 from ase.data import atomic_numbers
 
@@ -43,6 +44,22 @@ STANDARDISE_SYMPREC = 1e-3
 """spglib tolerance (Å) of ``conventional_cell`` (the training crystals' idealised cells)."""
 SYMMETRY_TOLERANCES = (1e-3, 1e-2, 5e-2, 0.1)
 """Tolerances (× the mean bond length) tried to find the conventional lattice of a periodic input."""
+LATTICE_SEARCH_RADIUS = 3.0
+"""Interatomic vectors up to this many bond lengths are searched for lattice vectors."""
+LATTICE_TOLERANCE = 0.15
+"""Vectors closer than this (× bond length) count as the same vector."""
+LATTICE_MIN_REPEATS = 0.1
+"""Vector groups repeating less than this fraction of the most repeated one are not considered."""
+LATTICE_INSIDE = 1.2
+"""A point with an atom closer than this (× bond length) lies inside the material."""
+LATTICE_MIN_HITS = 0.25
+"""Below this hit fraction (a crystal with 75 % of its atoms missing) no lattice is claimed."""
+LATTICE_PEAK_FRACTION = 0.75
+"""A vector is a lattice vector when its hit fraction is at least this share of the best one."""
+LATTICE_TOLERANCES = (0.02, 0.05, 0.1)
+"""spglib tolerances (× bond length) for the lattice found from the atoms, tightest first."""
+LATTICE_MEAN_SHIFTS = 3
+"""Times a group of interatomic vectors is re-centred on its mean."""
 BOX_MARGIN = 1e-6
 """The cut box starts this fraction of a conventional cell before spglib's origin, so that atoms on
 the origin's faces are inside and those on the opposite faces outside, as in a repeated cell."""
@@ -61,6 +78,7 @@ class DiffractionSettings:
     target_atoms: int = 250  # paper
     bond_length: float = 1.0e-10  # m: the mean nearest-neighbour distance after scaling (our choice)
     atomic_number_shift: int = 2  # paper: H is drawn as Li, He as Be, ...
+    orient_clusters: bool = False  # ours: turn finite clusters to their crystal axes (the paper: as given)
 
     def to_dict(self) -> dict[str, float | int]:
         return dataclasses.asdict(self)
@@ -105,8 +123,9 @@ def conventional_lattice(atoms: Atoms) -> tuple[np.ndarray, np.ndarray, np.ndarr
     spglib is asked at each of ``SYMMETRY_TOLERANCES`` (× the mean bond length), tightest first, and
     the first answer with more than a triclinic point group is kept, so that thermal noise does not
     hide the lattice. Only the lattice is taken from spglib: the atoms are never symmetrised. When no
-    tolerance finds more than triclinic symmetry (heavy noise, vacancies), the lattice is a cube along
-    the input's own axes holding one atom on average, like the cut of a finite structure.
+    tolerance finds more than triclinic symmetry (heavy noise, vacancies), the lattice is the one
+    ``lattice_from_positions`` finds, and failing that a cube along the input's own axes holding one
+    atom on average.
     """
     os.environ.setdefault("SPGLIB_WARNING", "OFF")  # its C warnings would flood the terminal
     cell = (atoms.cell[:], atoms.get_scaled_positions(), atoms.numbers)
@@ -118,11 +137,100 @@ def conventional_lattice(atoms: Atoms) -> tuple[np.ndarray, np.ndarray, np.ndarr
             best = dataset
             break
     if best is None:
-        side = abs(np.linalg.det(atoms.cell[:]) / len(atoms)) ** (1 / 3)
-        return side * np.eye(3), np.zeros(3), np.eye(3)
+        found = lattice_from_positions(atoms.positions, bond)
+        if found is None:
+            side = abs(np.linalg.det(atoms.cell[:]) / len(atoms)) ** (1 / 3)
+            return side * np.eye(3), np.zeros(3), np.eye(3)
+        lattice, rotation = standard_lattice(found, bond)
+        return lattice, atoms.positions[0], rotation
     to_input = np.linalg.inv(best.transformation_matrix)  # x_s = P x + p for fractional coordinates
     origin = (-to_input @ best.origin_shift) @ atoms.cell[:]
     return to_input.T @ atoms.cell[:], origin, best.std_rotation_matrix
+
+
+def lattice_from_positions(positions: np.ndarray, bond: float) -> np.ndarray | None:
+    """Three lattice vectors (rows) of a crystal given by its atoms, or None when none can be told.
+
+    The interatomic vectors up to ``LATTICE_SEARCH_RADIUS`` bond lengths are grouped within
+    ``LATTICE_TOLERANCE``. A group's vector v is a lattice vector when, from nearly every atom whose
+    point x + v lies inside the material, x + v is an atom: the fraction of such hits is about 1 for
+    lattice vectors (1 - η with vacancies) and at most one half for a vector between sublattices
+    (diamond's bond, hcp's out-of-plane neighbour). The three shortest non-coplanar lattice vectors
+    are a basis. Surfaces do not bias the fraction, so small finite clusters work.
+    """
+    tolerance = LATTICE_TOLERANCE * bond
+    atom_tree = cKDTree(positions)
+    pairs = atom_tree.query_pairs(LATTICE_SEARCH_RADIUS * bond, output_type="ndarray")
+    if len(pairs) == 0:
+        return None
+    vectors = positions[pairs[:, 1]] - positions[pairs[:, 0]]
+    vectors = np.concatenate([vectors, -vectors])
+    vector_tree = cKDTree(vectors)
+    repeats = vector_tree.query_ball_point(vectors, tolerance, return_length=True)
+    candidates: list[np.ndarray] = []
+    for index in np.argsort(-repeats, kind="stable"):
+        if repeats[index] < LATTICE_MIN_REPEATS * repeats.max():
+            break
+        if candidates and np.min(np.linalg.norm(np.array(candidates) - vectors[index], axis=1)) < 2 * tolerance:
+            continue
+        centre = vectors[index]
+        for _ in range(LATTICE_MEAN_SHIFTS):  # move to the group's mean, away from the seed's noise
+            centre = vectors[vector_tree.query_ball_point(centre, tolerance)].mean(axis=0)
+        candidates.append(centre)
+    hit_fractions = []
+    for vector in candidates:
+        distance, _ = atom_tree.query(positions + vector)
+        inside = distance < LATTICE_INSIDE * bond
+        hit_fractions.append((distance < tolerance).sum() / max(inside.sum(), 1))
+    hit_fractions = np.array(hit_fractions)
+    if hit_fractions.max() < LATTICE_MIN_HITS:  # no vector repeats like a lattice vector: not a crystal
+        return None
+    lattice = [v for v, f in zip(candidates, hit_fractions) if f >= LATTICE_PEAK_FRACTION * hit_fractions.max()]
+    basis: list[np.ndarray] = []
+    for vector in sorted(lattice, key=np.linalg.norm):
+        trial = [*basis, vector]
+        lengths = np.prod([np.linalg.norm(v) for v in trial])
+        if len(trial) == 2 and np.linalg.norm(np.cross(*trial)) < 0.2 * lengths:
+            continue
+        if len(trial) == 3 and abs(np.linalg.det(np.array(trial))) < 0.2 * lengths:
+            continue
+        basis = trial
+        if len(basis) == 3:
+            return np.array(basis)
+    return None
+
+
+def standard_lattice(basis: np.ndarray, bond: float) -> tuple[np.ndarray, np.ndarray]:
+    """The idealised conventional cell of the lattice spanned by ``basis`` (rows, same orientation) and the
+    rotation to spglib's standard orientation."""
+    os.environ.setdefault("SPGLIB_WARNING", "OFF")
+    found = None
+    for tolerance in LATTICE_TOLERANCES:  # tightest first; the first that sees more than triclinic wins
+        dataset = spglib.get_symmetry_dataset((basis, [[0.0, 0.0, 0.0]], [1]), symprec=tolerance * bond)
+        if dataset is not None and dataset.number > 2:
+            found = dataset
+            break
+    if found is None:
+        return basis, np.eye(3)
+    # spglib's idealised cell (exact angles: a measured lattice carries the atoms' noise), turned back
+    return found.std_lattice @ found.std_rotation_matrix, found.std_rotation_matrix
+
+
+def oriented_cluster(atoms: Atoms) -> Atoms:
+    """A finite crystal turned so that its crystal axes lie along x, y, z (spglib's standard orientation).
+
+    The lattice comes from ``lattice_from_positions``; a cluster whose lattice cannot be told is
+    returned unchanged.
+    """
+    bond = mean_bond_length(atoms)
+    found = lattice_from_positions(atoms.positions, bond)
+    if found is None:
+        return atoms.copy()
+    _, rotation = standard_lattice(found, bond)
+    turned = atoms.copy()
+    centre = atoms.positions.mean(axis=0)
+    turned.positions = (atoms.positions - centre) @ rotation.T + centre
+    return turned
 
 
 def replication(atoms_per_cell: float, target_atoms: int) -> int:
@@ -153,10 +261,11 @@ def diffraction_supercell(atoms: Atoms, settings: DiffractionSettings = Diffract
 
     n × n × n conventional cells cut from the structure's own atoms (defects kept), with n chosen
     for ``settings.target_atoms`` atoms, or for the input's atom count when that is larger; the
-    result is periodic (defects can be applied to it). Other structures are returned unchanged.
+    result is periodic (defects can be applied to it). Other structures are returned unchanged, or,
+    with ``settings.orient_clusters``, turned by ``oriented_cluster``.
     """
     if not (atoms.pbc.all() and atoms.cell.rank == 3):
-        return atoms.copy()
+        return oriented_cluster(atoms) if settings.orient_clusters else atoms.copy()
     lattice, origin, rotation = conventional_lattice(atoms)
     atoms_per_cell = len(atoms) * abs(np.linalg.det(lattice) / np.linalg.det(atoms.cell[:]))
     n = replication(atoms_per_cell, max(settings.target_atoms, len(atoms)))
