@@ -96,6 +96,8 @@ def test_fingerprint_command_writes_an_image_and_an_array(tmp_path):
         result = CliRunner().invoke(main, ["diffraction", "fingerprint", str(path), "-o", str(tmp_path / name)])
         assert result.exit_code == 0, result.output
     assert np.load(tmp_path / "w.npy").shape == (64, 64, 3)
+    wrong = CliRunner().invoke(main, ["diffraction", "fingerprint", str(path), "-o", str(tmp_path / "w.jpg")])
+    assert wrong.exit_code == 2 and ".png or .npy" in wrong.output and not (tmp_path / "w.jpg").exists()
 
 
 def test_train_command_writes_a_model_that_loads(tmp_path):

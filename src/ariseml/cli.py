@@ -427,6 +427,8 @@ def diffraction_fingerprint_command(file: str, output: str) -> None:
     from ariseml.descriptors.diffraction import diffraction_fingerprint
     from ariseml.io import atomic_path, check_writable
 
+    if not output.endswith((".png", ".npy")):
+        raise click.BadParameter(f"give a .png or .npy file, got {output!r}", param_hint="--output")
     check_writable(output)
     image = diffraction_fingerprint(_read_frames(file)[0])
     with atomic_path(output, suffix=os.path.splitext(output)[1]) as temporary:
