@@ -88,3 +88,21 @@ def test_dataset_cache_resumes_and_knows_its_settings(tmp_path):
     (tmp_path / "hcp_Mg__supercell2.npz").unlink()
     with pytest.raises(FileNotFoundError, match="arise dataset"):
         load(tmp_path, structures, settings)
+
+
+def test_joined_descriptor_is_the_inner_and_outer_vectors_together(tmp_path):
+    import dataclasses
+
+    from ariseml.descriptors.soap import arise_soap
+    from ariseml.prototypes import get_prototype
+    from ariseml.training.dataset import generate, load_joined
+
+    structures = pristine_structures([get_prototype("B2_CsCl")])[:1]
+    settings = training_settings()[:2]
+    for average in ("inner", "outer"):
+        chosen = [dataclasses.replace(s, average=average) for s in settings]
+        generate(tmp_path / average, structures, chosen, jobs=1, progress=False)
+    features, labels, _ = load_joined(tmp_path / "inner", tmp_path / "outer", structures, settings)
+    both = dataclasses.replace(settings[1], average="both")
+    assert features.shape == (2, 630) and both.n_features == 630 and labels == ["B2_CsCl"] * 2
+    assert np.allclose(features[1], arise_soap(structures[0].atoms(), both), atol=1e-6)

@@ -169,6 +169,11 @@ average_option = click.option(
     "--average", type=click.Choice(["inner", "outer"]), default="inner", show_default=True,
     help="How SOAP is averaged over centres: inner = coefficients first (the original code), "
          "outer = the mean of per-atom power spectra.")
+train_average_option = click.option(
+    "--average", type=click.Choice(["inner", "outer", "both"]), default="inner", show_default=True,
+    help="How SOAP is averaged over centres: inner = coefficients first (the original code), "
+         "outer = the mean of per-atom power spectra, both = the two joined (from the inner and "
+         "outer caches of 'arise dataset').")
 
 
 @main.command()
@@ -197,7 +202,7 @@ def dataset(cache: str | None, jobs: int | None, classes: str | None, average: s
 @click.option("--data", "cache", type=click.Path(file_okay=False), default=None,
               help="The cache written by 'arise dataset' [default: its default for --average].")
 @click.option("--epochs", type=click.IntRange(1), default=300, show_default=True)
-@average_option
+@train_average_option
 @click.option("--checkpoint", type=click.Path(dir_okay=False), default=None,
               help="Checkpoint file written every epoch; rerunning resumes from it.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
@@ -212,8 +217,14 @@ def train(cache: str | None, epochs: int, average: str, checkpoint: str | None, 
     from ariseml.training.train import TrainingConfig, train as train_model
 
     check_writable(output + ".pt")
-    features, labels, classes = dataset.load_for_training(Path(cache or default_cache(average)),
-                                                          dataset.training_settings(average))
+    if average == "both":
+        if cache:
+            raise click.UsageError("--average both reads the default inner and outer caches; leave out --data")
+        features, labels, classes = dataset.load_for_training(Path(default_cache("inner")),
+                                                              outer_cache=Path(default_cache("outer")))
+    else:
+        features, labels, classes = dataset.load_for_training(Path(cache or default_cache(average)),
+                                                              dataset.training_settings(average))
     config = TrainingConfig(epochs=epochs)
     result = train_model(features, labels, len(classes), config,
                          checkpoint=Path(checkpoint) if checkpoint else None)

@@ -251,6 +251,9 @@ def scan(atoms: Atoms, settings: SpmSettings, classifier: Classifier, out: Path,
     workers (fast mode's per-atom stage stays local) and give the same numbers.
     """
     settings = effective_settings(atoms, settings)
+    if settings.mode == "fast" and classifier.settings_.average == "both":
+        raise ValueError("fast mode pools inner- or outer-averaged vectors; this model joins the two "
+                         "(average 'both'): use mode exact")
     grid = make_grid(atoms, settings)
     identity = run_identity(atoms, settings, classifier, classifier.samples, classifier.seed)
     chunk_dir = _prepare_output(out, identity)

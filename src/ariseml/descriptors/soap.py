@@ -17,7 +17,7 @@ numerically identical to the paper's.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from itertools import product
 from typing import Any, Literal
@@ -45,7 +45,7 @@ class SoapSettings:
     n_max: int = 9
     l_max: int = 6
     extrinsic_factor: float = 1.0
-    average: Literal["inner", "outer"] = "inner"
+    average: Literal["inner", "outer", "both"] = "inner"
     central_weight: float = 0.0
     rbf: Literal["gto", "polynomial"] = "gto"
 
@@ -54,7 +54,8 @@ class SoapSettings:
 
     @property
     def n_features(self) -> int:
-        return self.n_max * (self.n_max + 1) // 2 * (self.l_max + 1)
+        power_spectrum = self.n_max * (self.n_max + 1) // 2 * (self.l_max + 1)
+        return 2 * power_spectrum if self.average == "both" else power_spectrum
 
 
 @lru_cache(maxsize=64)
@@ -79,8 +80,13 @@ def pair_vector(atoms: Atoms, centre_species: str, neighbour_species: str, d_nn:
                 settings: SoapSettings = SoapSettings()) -> np.ndarray | None:
     """The unit-length averaged SOAP of the (α, β) substructure scaled by its ``d_nn``.
 
-    None when no neighbour lies within the cutoff of any centre.
+    None when no neighbour lies within the cutoff of any centre. ``average="both"`` joins the
+    inner- and outer-averaged unit vectors (divided by √2: unit length again).
     """
+    if settings.average == "both":
+        parts = [pair_vector(atoms, centre_species, neighbour_species, d_nn, replace(settings, average=average))
+                 for average in ("inner", "outer")]
+        return None if any(part is None for part in parts) else np.concatenate(parts) / np.sqrt(2)
     symbols = np.array(atoms.get_chemical_symbols())
     scale = 1.0 / (settings.extrinsic_factor * d_nn)
     # centres and neighbours come from the same scaled array, so an α = β centre sits

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import product
 from pathlib import Path
 
@@ -125,10 +125,32 @@ def load(cache: Path, structures: Sequence[PristineStructure] | None = None,
     return np.concatenate(rows), labels, names
 
 
-def load_for_training(cache: Path, settings: Sequence[SoapSettings] | None = None
-                      ) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Features, class indices and the class ids (output order: the 108 classes' order)."""
-    features, labels, _ = load(cache, settings=settings)
+def load_joined(inner_cache: Path, outer_cache: Path, structures: Sequence[PristineStructure] | None = None,
+                settings: Sequence[SoapSettings] | None = None) -> tuple[np.ndarray, list[str], list[str]]:
+    """The ``average="both"`` training set from an inner- and an outer-averaged cache, without recomputing.
+
+    Averaging over pairs commutes with joining, so each row is the two caches' rows joined, over √2.
+    ``settings``: the inner-averaged ones (default: the paper's 99).
+    """
+    inner_settings = list(settings or training_settings("inner"))
+    outer_settings = [replace(s, average="outer") for s in inner_settings]
+    inner, labels, names = load(inner_cache, structures, inner_settings)
+    outer, outer_labels, _ = load(outer_cache, structures, outer_settings)
+    if labels != outer_labels:
+        raise ValueError(f"{inner_cache} and {outer_cache} do not hold the same structures")
+    return np.concatenate([inner, outer], axis=1) / np.sqrt(2), labels, names
+
+
+def load_for_training(cache: Path, settings: Sequence[SoapSettings] | None = None,
+                      outer_cache: Path | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Features, class indices and the class ids (output order: the 108 classes' order).
+
+    With ``outer_cache``, ``cache`` is inner-averaged and the rows are joined (``average="both"``).
+    """
+    if outer_cache is None:
+        features, labels, _ = load(cache, settings=settings)
+    else:
+        features, labels, _ = load_joined(cache, outer_cache)
     classes = [p.id for p in all_prototypes()]
     index = {c: i for i, c in enumerate(classes)}
     return features, np.array([index[label] for label in labels]), classes
