@@ -175,3 +175,26 @@ def test_a_vacancy_ridden_periodic_cell_gets_its_lattice_from_the_atoms():
     supercell = diffraction_supercell(cell)
     assert np.allclose(supercell.cell.angles(), 90)
     assert np.allclose(supercell.cell.lengths(), 3.615 * round(supercell.cell.lengths()[0] / 3.615), rtol=1e-3)
+
+
+def test_lattice_of_a_finite_diamond_cluster_is_fcc_not_its_bonds():
+    cluster = diffraction_supercell(get_prototype("diamond_C").unit_cell())
+    cluster.pbc = False
+    bond = mean_bond_length(cluster)
+    basis = lattice_from_positions(cluster.positions, bond)
+    a = cluster.cell.lengths()[0] / 3  # 3 × 3 × 3 conventional cells
+    assert np.allclose(np.linalg.norm(basis, axis=1), a / np.sqrt(2), rtol=1e-3)
+    assert np.isclose(abs(np.linalg.det(basis)), a**3 / 4, rtol=1e-3)  # a primitive cell
+
+
+def test_turned_defective_cluster_is_turned_back_to_its_axes():
+    cluster = diffraction_supercell(get_prototype("bcc_W").unit_cell())
+    cluster.pbc = False
+    reference = diffraction_fingerprint(cluster)
+    turned = cluster[np.random.default_rng(2).permutation(len(cluster))[:200]]  # 20 % vacancies
+    turned.positions = turned.positions @ Rotation.random(random_state=4).as_matrix().T
+    assert np.abs(diffraction_fingerprint(turned) - reference).mean() > 0.005
+    oriented = diffraction_fingerprint(turned, DiffractionSettings(orient_clusters=True))
+    errors = [np.abs(oriented[..., list(order)] - reference).mean()
+              for order in ((0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0))]
+    assert min(errors) < 0.003  # the same pattern, channels possibly permuted (cubic axes are equivalent)
