@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +39,7 @@ from ariseml.io import atomic_path
 from ariseml.models.convnet import DiffractionConvNet, as_tensor
 from ariseml.prototypes import get_prototype
 from ariseml.structure import nearest_neighbour_distance
+from ariseml.training.train import resume_checkpoint, save_checkpoint
 
 DIFFRACTION_CLASSES = ("bct139", "bct141", "hex_rh", "sc", "fcc", "diamond", "bcc")
 CLASS_SPACE_GROUPS = {"bct139": (139,), "bct141": (141,), "hex_rh": (166, 194), "sc": (221,), "fcc": (225,),
@@ -209,17 +210,10 @@ def train_convnet(images: np.ndarray, labels: np.ndarray, config: ConvNetTrainin
     model = DiffractionConvNet(len(DIFFRACTION_CLASSES), n_pixels=images.shape[1])
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     loss_function = nn.CrossEntropyLoss()
-    first_epoch, history = 0, []
-    if checkpoint is not None and checkpoint.exists():
-        saved = torch.load(checkpoint, weights_only=False)
-        if saved["config"] != asdict(config):
-            raise ValueError(f"{checkpoint} was written with other settings; delete it to start afresh")
-        model.load_state_dict(saved["model"])
-        optimizer.load_state_dict(saved["optimizer"])
-        torch.random.set_rng_state(saved["rng"])
-        first_epoch, history = saved["epoch"], saved["history"]
+    state = resume_checkpoint(checkpoint, config, model, optimizer) or {"epoch": 0, "history": []}
+    history = state["history"]
     inputs, targets = as_tensor(train_x), torch.from_numpy(np.asarray(train_y, np.int64))
-    for epoch in range(first_epoch, config.epochs):
+    for epoch in range(state["epoch"], config.epochs):
         model.train()
         order = torch.randperm(len(inputs))
         batches = order.split(config.batch_size)
@@ -235,8 +229,7 @@ def train_convnet(images: np.ndarray, labels: np.ndarray, config: ConvNetTrainin
         if progress:
             tqdm.write(f"epoch {epoch + 1}: loss {history[-1]['loss']:.4f}, "
                        f"test accuracy {100 * history[-1]['test_accuracy']:.2f} %")
+        state["epoch"] = epoch + 1
         if checkpoint is not None:
-            with atomic_path(checkpoint) as temporary:
-                torch.save({"config": asdict(config), "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                            "rng": torch.random.get_rng_state(), "epoch": epoch + 1, "history": history}, temporary)
+            save_checkpoint(checkpoint, config, model, optimizer, state)
     return ConvNetTrainingResult(model, _accuracy(model, test_x, test_y), len(train_y), len(test_y), history)

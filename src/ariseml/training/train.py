@@ -51,9 +51,29 @@ def _accuracy(model: BayesianMLP, x: torch.Tensor, y: torch.Tensor) -> float:
         return float((model(x).argmax(dim=1) == y).float().mean())
 
 
-def _save_atomically(payload: dict, path: Path) -> None:
+def save_checkpoint(path: Path, config: object, model: nn.Module, optimizer: torch.optim.Optimizer,
+                    state: dict) -> None:
+    """Weights, optimizer, random state and the trainer's ``state`` after an epoch, written atomically."""
     with atomic_path(path) as temporary:
-        torch.save(payload, temporary)
+        torch.save({"config": asdict(config), "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                    "rng": torch.random.get_rng_state(), "state": state}, temporary)
+
+
+def resume_checkpoint(path: Path | None, config: object, model: nn.Module,
+                      optimizer: torch.optim.Optimizer) -> dict | None:
+    """Restore a checkpoint written with the same ``config`` into ``model`` and ``optimizer``; its ``state``.
+
+    None when there is no checkpoint; a checkpoint of other settings is an error.
+    """
+    if path is None or not path.exists():
+        return None
+    saved = torch.load(path, weights_only=False)
+    if saved["config"] != asdict(config):
+        raise ValueError(f"{path} was written with other settings; delete it to start afresh")
+    model.load_state_dict(saved["model"])
+    optimizer.load_state_dict(saved["optimizer"])
+    torch.random.set_rng_state(saved["rng"])
+    return saved["state"]
 
 
 def train(features: np.ndarray, labels: np.ndarray, n_classes: int,
@@ -70,15 +90,8 @@ def train(features: np.ndarray, labels: np.ndarray, n_classes: int,
     model = BayesianMLP(features.shape[1], n_classes, config.hidden, config.dropout)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     loss_function = nn.CrossEntropyLoss()
-    state = {"epoch": 0, "best_accuracy": -1.0, "best_epoch": 0, "best_weights": None, "history": []}
-    if checkpoint is not None and checkpoint.exists():
-        saved = torch.load(checkpoint, weights_only=False)
-        if saved["config"] != asdict(config):
-            raise ValueError(f"{checkpoint} was written with other settings; delete it to start afresh")
-        model.load_state_dict(saved["model"])
-        optimizer.load_state_dict(saved["optimizer"])
-        torch.random.set_rng_state(saved["rng"])
-        state = saved["state"]
+    state = resume_checkpoint(checkpoint, config, model, optimizer) or {
+        "epoch": 0, "best_accuracy": -1.0, "best_epoch": 0, "best_weights": None, "history": []}
 
     batches = torch.Generator().manual_seed(config.seed)
     for epoch in tqdm(range(state["epoch"], config.epochs), initial=state["epoch"], total=config.epochs,
@@ -102,9 +115,7 @@ def train(features: np.ndarray, labels: np.ndarray, n_classes: int,
                          best_weights={k: v.clone() for k, v in model.state_dict().items()})
         state["epoch"] = epoch + 1
         if checkpoint is not None:
-            _save_atomically({"config": asdict(config), "model": model.state_dict(),
-                              "optimizer": optimizer.state_dict(), "rng": torch.random.get_rng_state(),
-                              "state": state}, checkpoint)
+            save_checkpoint(checkpoint, config, model, optimizer, state)
 
     model.load_state_dict(state["best_weights"])
     model.eval()
