@@ -165,6 +165,8 @@ def default_cache(average: str = "inner") -> str:
     return _cache_folder("training-set" + ("" if average == "inner" else f"-{average}"))
 
 
+jobs_option = click.option("--jobs", type=click.IntRange(1), default=None,
+                           help="Worker processes (default: all cores).")
 average_option = click.option(
     "--average", type=click.Choice(["inner", "outer"]), default="inner", show_default=True,
     help="How SOAP is averaged over centres: inner = coefficients first (the original code), "
@@ -180,7 +182,7 @@ train_average_option = click.option(
 @click.option("--out", "cache", type=click.Path(file_okay=False), default=None,
               help="Cache folder: one .npz per structure; an interrupted run resumes from it "
                    "[default: ~/.cache/ariseml/training-set, -outer with --average outer].")
-@click.option("--jobs", type=click.IntRange(1), default=None, help="Worker processes (default: all cores).")
+@jobs_option
 @click.option("--classes", default=None, help="Comma-separated prototype ids (default: all 108).")
 @average_option
 def dataset(cache: str | None, jobs: int | None, classes: str | None, average: str) -> None:
@@ -366,7 +368,7 @@ def default_benchmark_cache() -> str:
               help="Random draws per class, structure and level (default 10; --quick: 2).")
 @click.option("--samples", type=click.IntRange(1), default=1000, show_default=True,
               help="T, the Monte-Carlo dropout passes.")
-@click.option("--jobs", type=click.IntRange(1), default=None, help="Worker processes (default: all cores).")
+@jobs_option
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False), default=default_benchmark_cache,
               show_default=True, help="Scores per level and method; a rerun reuses them.")
 @click.option("--out", type=click.Path(file_okay=False), default="benchmark-results", show_default=True,
@@ -458,7 +460,7 @@ def diffraction_fingerprint_command(file: str, output: str) -> None:
 @click.option("--data", "cache", type=click.Path(file_okay=False), default=lambda: _cache_folder("diffraction"),
               show_default=True, help="Cache of fingerprints; an interrupted run resumes from it.")
 @click.option("--epochs", type=click.IntRange(1), default=5, show_default=True)
-@click.option("--jobs", type=click.IntRange(1), default=None, help="Worker processes (default: all cores).")
+@jobs_option
 @click.option("--checkpoint", type=click.Path(dir_okay=False), default=None,
               help="Checkpoint file written every epoch; rerunning resumes from it.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
@@ -494,7 +496,7 @@ def diffraction_train(per_class: int, cache: str, epochs: int, jobs: int | None,
               help="Test crystals per class (default 50; --quick: 3).")
 @click.option("--model", "model_path", default="diffraction", show_default=True,
               help="The shipped ConvNet or the path of one written by 'arise diffraction train'.")
-@click.option("--jobs", type=click.IntRange(1), default=None, help="Worker processes (default: all cores).")
+@jobs_option
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False), default=default_benchmark_cache,
               show_default=True, help="Scores per level; a rerun reuses them.")
 @click.option("--out", type=click.Path(file_okay=False), default="benchmark-diffraction", show_default=True,
@@ -616,7 +618,7 @@ def _slice(text: str) -> tuple[str, float]:
               help="How many classes get a probability map.")
 @click.option("--slice", "slices", multiple=True, help="A plane to plot, e.g. z=12.5 (repeatable); "
               "default: the middle plane (slabs and images: the only one).")
-@click.option("--jobs", type=click.IntRange(1), default=None, help="Worker processes (default: all cores).")
+@jobs_option
 @click.option("--scheduler", default=None,
               help="Address of a Dask distributed scheduler (e.g. tcp://10.0.0.5:8786): the chunks run on its "
                    "workers instead of this machine's cores.")
