@@ -32,7 +32,8 @@ from ariseml.descriptors.diffraction import diffraction_fingerprint, diffraction
 from ariseml.io import atomic_path
 from ariseml.parallel import progress_map
 from ariseml.structure import remove_atoms
-from ariseml.training.diffraction import CLASS_SPACE_GROUPS, DIFFRACTION_CLASSES, crystal_set, space_group
+from ariseml.training.diffraction import (CLASS_SPACE_GROUPS, DIFFRACTION_CLASSES, crystal_labels, crystal_set,
+                                          space_group)
 
 TEST_SEED = 7_000_001
 """Seed of the test crystals; training used ``TRAINING_SEED`` (cli) = 2018."""
@@ -118,9 +119,12 @@ def _group_to_class(group: int) -> int:
 
 def run(classifier: DiffractionClassifier, levels: Sequence[Level], per_class: int, cache: Path,
         jobs: int | None = None, progress: bool = True) -> list[DiffractionLevelResult]:
-    """Score the ConvNet and spglib on every level; scores are cached per level in ``cache``."""
-    structures, labels = crystal_set(per_class, TEST_SEED)
-    supercells = [diffraction_supercell(atoms, classifier.settings_) for atoms in structures]
+    """Score the ConvNet and spglib on every level; scores are cached per level in ``cache``.
+
+    The test crystals are built only when a level is missing from the cache.
+    """
+    labels = crystal_labels(per_class)
+    supercells: list[Atoms] | None = None
     model_id = classifier.metadata_.get("sha256", "unsaved")
     results = []
     for number, level in enumerate(levels, start=1):
@@ -131,6 +135,8 @@ def run(classifier: DiffractionClassifier, levels: Sequence[Level], per_class: i
             stored = np.load(path)
             predicted = {method: stored[method] for method in METHODS}
         else:
+            supercells = supercells or [diffraction_supercell(atoms, classifier.settings_)
+                                        for atoms in crystal_set(per_class, TEST_SEED)[0]]
             seeds = [TEST_SEED + 100_003 * index + level.index() for index in range(len(supercells))]
             scored = list(progress_map(_score_one, list(zip(supercells, [level] * len(supercells), seeds)),
                                        jobs=jobs, progress=progress, desc=f"[{number}/{len(levels)}] {level.name}"))

@@ -135,14 +135,16 @@ def random_crystal(class_id: str, rng: np.random.Generator) -> Atoms:
     return atoms
 
 
+def crystal_labels(per_class: int) -> np.ndarray:
+    """The class indices of ``crystal_set(per_class, ...)``, in its order (known without building it)."""
+    return np.repeat(np.arange(len(DIFFRACTION_CLASSES)), per_class)
+
+
 def crystal_set(per_class: int, seed: int) -> tuple[list[Atoms], np.ndarray]:
     """``per_class`` random crystals of every class and their class indices."""
     rng = np.random.default_rng(seed)
-    structures, labels = [], []
-    for index, class_id in enumerate(DIFFRACTION_CLASSES):
-        structures += [random_crystal(class_id, rng) for _ in range(per_class)]
-        labels += [index] * per_class
-    return structures, np.array(labels)
+    structures = [random_crystal(class_id, rng) for class_id in DIFFRACTION_CLASSES for _ in range(per_class)]
+    return structures, crystal_labels(per_class)
 
 
 def fingerprint_dataset(per_class: int, seed: int, cache: Path, settings: DiffractionSettings = DiffractionSettings(),
@@ -150,18 +152,20 @@ def fingerprint_dataset(per_class: int, seed: int, cache: Path, settings: Diffra
                         ) -> tuple[np.ndarray, np.ndarray]:
     """Fingerprints and labels of ``crystal_set(per_class, seed)``, cached in chunks under ``cache``.
 
-    An interrupted run resumes from the chunks already written.
+    An interrupted run resumes from the chunks already written; the crystals are built only when a
+    chunk is missing.
     """
     identity = json.dumps({"per_class": per_class, "seed": seed, "settings": settings.to_dict()}, sort_keys=True)
     folder = Path(cache) / f"diffraction_{hashlib.sha256(identity.encode()).hexdigest()[:16]}"
     folder.mkdir(parents=True, exist_ok=True)
-    structures, labels = crystal_set(per_class, seed)
-    starts = range(0, len(structures), chunk)
-    bar = tqdm(total=len(structures), desc="fingerprints", unit="structure", disable=not progress)
+    labels = crystal_labels(per_class)
+    structures: list[Atoms] | None = None
+    bar = tqdm(total=len(labels), desc="fingerprints", unit="structure", disable=not progress)
     images = []
-    for start in starts:
+    for start in range(0, len(labels), chunk):
         path = folder / f"chunk_{start:06d}.npy"
         if not path.exists():
+            structures = structures or crystal_set(per_class, seed)[0]
             block = fingerprint_many(structures[start:start + chunk], settings, jobs=jobs)
             with atomic_path(path, suffix=".part.npy") as temporary:
                 np.save(temporary, block)
