@@ -552,9 +552,9 @@ def explain(file: str, layers: str, top: int, model_path: str, orient_clusters: 
         raise click.BadParameter(f"give comma-separated layer numbers, e.g. 1,3,6; got {layers!r}",
                                  param_hint="--layers") from error
     classifier = DiffractionClassifier.load(model_path, samples=1000, seed=0, orient_clusters=orient_clusters)
-    atoms = _read_frames(file)[0]
-    result = classifier.classify([atoms], top=3)[0]
-    for path in write_explanation(classifier, atoms, chosen, top, Path(out)):
+    image = classifier.describe(_read_frames(file)[:1])
+    result = classifier.predict_descriptors(image, top=3)[0]
+    for path in write_explanation(classifier, image[0], chosen, top, Path(out)):
         click.echo(f"wrote {path}")
     click.echo(f"{file}: " + ", ".join(f"{i} {100 * p:.2f} %" for i, p in zip(result.top_ids, result.top_probabilities))
                + f"; mutual information {result.mutual_information:.4f} nats")

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from ase import Atoms
 
 from ariseml.classifier import DiffractionClassifier
 from ariseml.io import atomic_path, save_png
@@ -15,15 +14,14 @@ from ariseml.models.convnet import attentive_response_maps, class_template
 CHANNELS = (("x (R)", "Reds"), ("y (G)", "Greens"), ("z (B)", "Blues"))
 
 
-def write_explanation(classifier: DiffractionClassifier, atoms: Atoms, layers: Sequence[int], top: int,
+def write_explanation(classifier: DiffractionClassifier, image: np.ndarray, layers: Sequence[int], top: int,
                       out: Path) -> list[Path]:
-    """Write fingerprint.png, response_maps.png, template.png and response_maps.npz into ``out``."""
+    """Write fingerprint.png, response_maps.png, template.png and response_maps.npz for one fingerprint."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    image = classifier.describe([atoms])[0]
     responses = attentive_response_maps(classifier.model_, image, tuple(layers), top)
     template = class_template(classifier.model_, image)
     out.mkdir(parents=True, exist_ok=True)

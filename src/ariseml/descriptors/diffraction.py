@@ -30,6 +30,7 @@ import dataclasses
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import spglib
@@ -84,6 +85,7 @@ class DiffractionSettings:
         return dataclasses.asdict(self)
 
 
+@lru_cache(maxsize=8)
 def _detector_wavevectors(settings: DiffractionSettings) -> tuple[np.ndarray, np.ndarray]:
     """Scattering vectors q = k₁ - k₀ (m⁻¹, shape pixels × 3) and I's prefactor Ω/r² per pixel."""
     centres = (np.arange(settings.n_pixels) - (settings.n_pixels - 1) / 2) * settings.pixel_size
