@@ -1,10 +1,11 @@
-"""The robustness tables of the README (ARISE Table 2, S2, S3), with the time the run took.
+"""The robustness tables of the README, with the time the run took.
 
-    python benchmarks/robustness.py [--realisations 2]
+    python benchmarks/robustness.py [--realisations 2]     ARISE Table 2, S2, S3
+    python benchmarks/robustness.py --diffraction 50       Ziletti et al. 2018, Supplementary Tables 1-2
 
-Runs `arise benchmark --realisations N` (scores cached in ~/.cache/ariseml/benchmark, so a
-rerun or a run with more realisations reuses the draws made before) and prints the elapsed
-time; on a warm cache that time is only the reading of the cache.
+Runs `arise benchmark --realisations N` or `arise diffraction benchmark --per-class N` (scores
+cached in ~/.cache/ariseml/benchmark, so a rerun or a run with more realisations reuses the draws
+made before) and prints the elapsed time; on a warm cache that time is only the reading of the cache.
 """
 
 from __future__ import annotations
@@ -18,13 +19,19 @@ from ariseml.cli import main as arise
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--realisations", type=int, default=2)
+    parser.add_argument("--diffraction", type=int, metavar="PER_CLASS", default=None,
+                        help="run the diffraction ConvNet's benchmark with this many test crystals per class")
     args = parser.parse_args()
+    if args.diffraction is None:
+        command, options = ["benchmark", "--realisations", str(args.realisations)], f"--realisations {args.realisations}"
+    else:
+        command, options = ["diffraction", "benchmark", "--per-class", str(args.diffraction)], \
+            f"--diffraction {args.diffraction}"
     start = time.perf_counter()
     try:
-        arise(["benchmark", "--realisations", str(args.realisations)], standalone_mode=False)
+        arise(command, standalone_mode=False)
     finally:
-        print(f"elapsed: {(time.perf_counter() - start) / 60:.0f} min "
-              f"(python benchmarks/robustness.py --realisations {args.realisations})")
+        print(f"elapsed: {(time.perf_counter() - start) / 60:.0f} min (python benchmarks/robustness.py {options})")
 
 
 if __name__ == "__main__":
