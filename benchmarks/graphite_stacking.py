@@ -1,6 +1,6 @@
 """How far apart the averaged SOAP puts hexagonal (AB) and rhombohedral (ABC) graphite.
 
-    python benchmarks/graphite_stacking.py [--average inner|outer|both]
+    python benchmarks/graphite_stacking.py [--average inner|outer|both] [--rbf gto|polynomial]
 
 Describes the two periodic cells at the 99 settings of the training set and
 prints, per R_C at σ = 0.1 and extrinsic factor 1: the cosine similarity of the
@@ -29,14 +29,15 @@ STACKINGS = ("hex_graphite_C", "rh_graphite_C")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--average", choices=("inner", "outer", "both"), default="inner")
+    parser.add_argument("--rbf", choices=("gto", "polynomial"), default="gto")
     args = parser.parse_args()
     averages = ("inner", "outer") if args.average == "both" else (args.average,)
-    settings = training_settings(averages[0])
+    settings = training_settings(averages[0], args.rbf)
     hexagonal, rhombohedral = (
-        np.concatenate([describe(PristineStructure(get_prototype(i), None), training_settings(average))
+        np.concatenate([describe(PristineStructure(get_prototype(i), None), training_settings(average, args.rbf))
                         for average in averages], axis=1)
         for i in STACKINGS)
-    print(f"command: python benchmarks/graphite_stacking.py --average {args.average}")
+    print(f"command: python benchmarks/graphite_stacking.py --average {args.average} --rbf {args.rbf}")
     print("R_C/d_NN  cosine(AB, ABC)  |AB - ABC|")
     for index, setting in enumerate(settings):
         if setting.sigma == 0.1 and setting.extrinsic_factor == 1.0:

@@ -106,3 +106,21 @@ def test_joined_descriptor_is_the_inner_and_outer_vectors_together(tmp_path):
     both = dataclasses.replace(settings[1], average="both")
     assert features.shape == (2, 630) and both.n_features == 630 and labels == ["B2_CsCl"] * 2
     assert np.allclose(features[1], arise_soap(structures[0].atoms(), both), atol=1e-6)
+
+
+def test_dataset_command_with_the_polynomial_basis_writes_its_own_settings(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import ariseml.training.dataset as dataset
+    from ariseml.cli import main
+    from ariseml.prototypes import get_prototype
+
+    monkeypatch.setattr(dataset, "training_settings", lambda average, rbf: training_settings(average, rbf)[:1])
+    result = CliRunner().invoke(main, ["dataset", "--rbf", "polynomial", "--classes", "sc_Po", "--jobs", "1",
+                                       "--out", str(tmp_path)], catch_exceptions=False)
+    assert result.exit_code == 0 and "4 structures ready" in result.output
+    structures = pristine_structures([get_prototype("sc_Po")])
+    features, _, _ = dataset.load(tmp_path, structures, training_settings("inner", "polynomial")[:1])
+    assert features.shape == (4, 315) and np.allclose(np.linalg.norm(features, axis=1), 1)
+    with pytest.raises(ValueError, match="other settings"):
+        dataset.load(tmp_path, structures, training_settings("inner", "gto")[:1])

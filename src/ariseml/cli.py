@@ -160,9 +160,10 @@ def _cache_folder(name: str) -> str:
     return os.path.join(base, "ariseml", name)
 
 
-def default_cache(average: str = "inner") -> str:
-    """~/.cache/ariseml/training-set (-outer for outer-averaged descriptors)."""
-    return _cache_folder("training-set" + ("" if average == "inner" else f"-{average}"))
+def default_cache(average: str = "inner", rbf: str = "gto") -> str:
+    """~/.cache/ariseml/training-set (-outer for outer-averaged, -polynomial for the polynomial basis)."""
+    suffixes = ("" if average == "inner" else f"-{average}") + ("" if rbf == "gto" else f"-{rbf}")
+    return _cache_folder("training-set" + suffixes)
 
 
 jobs_option = click.option("--jobs", type=click.IntRange(1), default=None,
@@ -176,26 +177,32 @@ train_average_option = click.option(
     help="How SOAP is averaged over centres: inner = coefficients first (the original code), "
          "outer = the mean of per-atom power spectra, both = the two joined (from the inner and "
          "outer caches of 'arise dataset').")
+rbf_option = click.option(
+    "--rbf", type=click.Choice(["gto", "polynomial"]), default="gto", show_default=True,
+    help="SOAP's radial basis: gto = DScribe's Gaussian-type orbitals (the shipped models), "
+         "polynomial = the (r_c - r)^(n+2) functions of the original SOAP paper (Bartók et al. 2013).")
 
 
 @main.command()
 @click.option("--out", "cache", type=click.Path(file_okay=False), default=None,
               help="Cache folder: one .npz per structure; an interrupted run resumes from it "
-                   "[default: ~/.cache/ariseml/training-set, -outer with --average outer].")
+                   "[default: ~/.cache/ariseml/training-set, -outer with --average outer, "
+                   "-polynomial with --rbf polynomial].")
 @jobs_option
 @click.option("--classes", default=None, help="Comma-separated prototype ids (default: all 108).")
 @average_option
-def dataset(cache: str | None, jobs: int | None, classes: str | None, average: str) -> None:
+@rbf_option
+def dataset(cache: str | None, jobs: int | None, classes: str | None, average: str, rbf: str) -> None:
     """Compute the pristine training set (396 structures × 99 SOAP settings) into a cache."""
     from pathlib import Path
 
     from ariseml.prototypes import get_prototype
     from ariseml.training.dataset import generate, pristine_structures, training_settings
 
-    cache = cache or default_cache(average)
+    cache = cache or default_cache(average, rbf)
     selected = [get_prototype(c.strip()) for c in classes.split(",") if c.strip()] if classes else None
     structures = pristine_structures(selected)
-    computed = generate(Path(cache), structures, training_settings(average), jobs=jobs)
+    computed = generate(Path(cache), structures, training_settings(average, rbf), jobs=jobs)
     click.echo(f"{cache}: {len(structures)} structures ready ({computed} computed now, "
                f"{len(structures) - computed} from the cache)")
 
@@ -205,11 +212,12 @@ def dataset(cache: str | None, jobs: int | None, classes: str | None, average: s
               help="The cache written by 'arise dataset' [default: its default for --average].")
 @click.option("--epochs", type=click.IntRange(1), default=300, show_default=True)
 @train_average_option
+@rbf_option
 @click.option("--checkpoint", type=click.Path(dir_okay=False), default=None,
               help="Checkpoint file written every epoch; rerunning resumes from it.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Model path stem: writes STEM.pt and STEM.json.")
-def train(cache: str | None, epochs: int, average: str, checkpoint: str | None, output: str) -> None:
+def train(cache: str | None, epochs: int, average: str, rbf: str, checkpoint: str | None, output: str) -> None:
     """Train the Bayesian MLP on the cached training set (the paper's hyper-parameters)."""
     from pathlib import Path
 
@@ -220,17 +228,18 @@ def train(cache: str | None, epochs: int, average: str, checkpoint: str | None, 
 
     check_writable(output + ".pt")
     if average == "both":
-        if cache:
-            raise click.UsageError("--average both reads the default inner and outer caches; leave out --data")
+        if cache or rbf != "gto":
+            raise click.UsageError("--average both reads the default inner and outer caches; "
+                                   "leave out --data and --rbf")
         features, labels, classes = dataset.load_for_training(Path(default_cache("inner")),
                                                               outer_cache=Path(default_cache("outer")))
     else:
-        features, labels, classes = dataset.load_for_training(Path(cache or default_cache(average)),
-                                                              dataset.training_settings(average))
+        features, labels, classes = dataset.load_for_training(Path(cache or default_cache(average, rbf)),
+                                                              dataset.training_settings(average, rbf))
     config = TrainingConfig(epochs=epochs)
     result = train_model(features, labels, len(classes), config,
                          checkpoint=Path(checkpoint) if checkpoint else None)
-    central = dataclasses.replace(dataset.CENTRAL_SETTINGS, average=average)
+    central = dataclasses.replace(dataset.CENTRAL_SETTINGS, average=average, rbf=rbf)
     Classifier.from_model(result.model, classes, central).save(
         output, training_points=len(features), training_size=result.training_size,
         validation_size=result.validation_size, validation_accuracy=result.validation_accuracy,

@@ -30,9 +30,9 @@ EXTRINSIC_FACTORS = (0.95, 1.00, 1.05)
 CENTRAL_SETTINGS = SoapSettings(r_cut=4.0, sigma=0.1, extrinsic_factor=1.0)
 
 
-def training_settings(average: str = "inner") -> list[SoapSettings]:
-    """The 99 descriptor settings of the paper's data augmentation (``average`` of SoapSettings)."""
-    return [SoapSettings(r_cut=r_cut, sigma=sigma, extrinsic_factor=factor, average=average)
+def training_settings(average: str = "inner", rbf: str = "gto") -> list[SoapSettings]:
+    """The 99 descriptor settings of the paper's data augmentation (``average``, ``rbf`` of SoapSettings)."""
+    return [SoapSettings(r_cut=r_cut, sigma=sigma, extrinsic_factor=factor, average=average, rbf=rbf)
             for r_cut, sigma, factor in product(R_CUTS, SIGMAS, EXTRINSIC_FACTORS)]
 
 
