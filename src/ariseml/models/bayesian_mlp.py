@@ -68,7 +68,7 @@ def _masked_passes(model: BayesianMLP, batch: torch.Tensor, masks: list[torch.Te
     x = batch.unsqueeze(0) * masks[0]
     activations = []
     for layer, mask in zip(model.hidden, masks[1:]):
-        x = torch.relu(layer(x) * mask)
+        x = layer(x).mul_(mask).relu_()  # in place: these (T·b, width) arrays are the largest
         activations.append(x)
     return model.output(x), activations
 
@@ -89,10 +89,12 @@ def _run_passes(model: BayesianMLP, x: torch.Tensor, masks: list[torch.Tensor], 
     parts = []
     for start in range(0, len(x), chunk):
         logits, activations = _masked_passes(model, x[start:start + chunk], masks)
-        p = torch.softmax(logits, dim=-1).double()
-        entropy = -torch.special.xlogy(p, p).sum(dim=-1)
-        parts.append(_PassSums(p.sum(0).numpy(), (p * p).sum(0).numpy(), entropy.sum(0).numpy(),
-                               [a.double().sum(0).numpy() for a in activations] if keep_hidden else []))
+        p = torch.softmax(logits, dim=-1)
+        entropy = torch.special.xlogy(p, p).sum(dim=-1).neg_()
+        # per pass in float32 (the network's precision), summed over passes in float64
+        parts.append(_PassSums(p.sum(0, dtype=torch.float64).numpy(), p.square().sum(0, dtype=torch.float64).numpy(),
+                               entropy.sum(0, dtype=torch.float64).numpy(),
+                               [a.sum(0, dtype=torch.float64).numpy() for a in activations] if keep_hidden else []))
     return _PassSums(*(np.concatenate([getattr(q, name) for q in parts]) for name in ("probabilities", "squared",
                                                                                   "entropy")),
                      [np.concatenate(layer) for layer in zip(*(q.hidden for q in parts))])
