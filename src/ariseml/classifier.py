@@ -264,7 +264,9 @@ def load_classifier(model: str | Path, **options: Any) -> Classifier | Diffracti
     if str(model) in SHIPPED_DIFFRACTION_MODELS:
         return DiffractionClassifier.load(model, **options)
     if str(model) not in SHIPPED_MODELS:
-        _, metadata = _model_files(model, {})
-        if metadata.get("kind") == DIFFRACTION_KIND:
+        # only the kind is read here; the loader below verifies the checksum once
+        meta_path = Path(model).with_suffix(".json")
+        kind = json.loads(meta_path.read_text()).get("kind") if meta_path.exists() else None
+        if kind == DIFFRACTION_KIND:
             return DiffractionClassifier.load(model, **options)
     return Classifier.load(model, **options)
