@@ -100,21 +100,53 @@ def _run_passes(model: BayesianMLP, x: torch.Tensor, masks: list[torch.Tensor], 
                      [np.concatenate(layer) for layer in zip(*(q.hidden for q in parts))])
 
 
+def _stage_ends(first_samples: int, samples: int) -> list[int]:
+    """first, 2·first, 4·first, ... passes, ending at T."""
+    ends = [first_samples]
+    while ends[-1] < samples:
+        ends.append(min(2 * ends[-1], samples))
+    return ends
+
+
+def _settling_passes(model: BayesianMLP, x: torch.Tensor, masks: list[torch.Tensor], max_rows: int,
+                     keep_hidden: bool, settle: float, first_samples: int) -> tuple[_PassSums, np.ndarray]:
+    """Pass sums and pass counts with early stopping in doubling stages (see ``monte_carlo_predict``)."""
+    ends = _stage_ends(first_samples, len(masks[0]))
+    sums = _run_passes(model, x, [m[:ends[0]] for m in masks], max_rows, keep_hidden)
+    counts = np.full(len(x), float(ends[0]))
+    active = np.arange(len(x))
+    for done, end in zip(ends, ends[1:]):
+        deviations = np.maximum(sums.squared[active] - sums.probabilities[active] ** 2 / done, 0.0)
+        standard_error = np.sqrt(deviations + 0.25) / done
+        active = active[standard_error.max(axis=1) >= settle]
+        if not len(active):
+            break
+        stage = _run_passes(model, x[active], [m[done:end] for m in masks], max_rows, keep_hidden)
+        for name in ("probabilities", "squared", "entropy"):
+            getattr(sums, name)[active] += getattr(stage, name)
+        for total, extra in zip(sums.hidden, stage.hidden):
+            total[active] += extra
+        counts[active] = end
+    return sums, counts
+
+
 @torch.no_grad()
 def monte_carlo_predict(model: BayesianMLP, inputs: np.ndarray, samples: int = 1000,
                         keep_hidden: bool = False, max_rows: int = 262_144,
                         seed: int | None = None, settle: float | None = None,
-                        first_samples: int = 20) -> MonteCarloPrediction:
+                        first_samples: int = 25) -> MonteCarloPrediction:
     """T stochastic passes with dropout on, as one batched product over T copies of each input.
 
     The T dropout masks are drawn once and shared by all inputs: every input still
     sees T independent draws of the network, its result does not depend on the other
     inputs or on the chunking, and drawing masks no longer dominates the time.
 
-    ``settle``: run ``first_samples`` passes for every input and stop there for the
-    inputs whose class probabilities already have a standard error below ``settle``;
-    only the others get all T passes (the same passes, so their numbers are exactly
-    those of the full run).
+    ``settle``: passes run in stages of ``first_samples``, then twice, four times as many,
+    up to T; an input stops after the stage where every class probability's standard error
+    is below ``settle``. The standard error counts one extra pass of the largest possible
+    variance (1/4), so n passes that all agree still leave 0.5 / n: a rare pass that would
+    flip the answer is not ruled out by a few agreeing ones. Inputs that never settle get
+    all T passes (the same passes, so their numbers are exactly those of the full run).
     """
     if samples < 1:
         raise ValueError(f"the number of Monte-Carlo samples must be >= 1, got {samples}")
@@ -130,18 +162,7 @@ def monte_carlo_predict(model: BayesianMLP, inputs: np.ndarray, samples: int = 1
     if settle is None or first_samples >= samples or len(x) == 0:
         sums = _run_passes(model, x, masks, max_rows, keep_hidden)
     else:
-        sums = _run_passes(model, x, [m[:first_samples] for m in masks], max_rows, keep_hidden)
-        mean = sums.probabilities / first_samples
-        variance = np.maximum(sums.squared / first_samples - mean**2, 0.0)
-        unsettled = np.flatnonzero(np.sqrt(variance / first_samples).max(axis=1) >= settle)
-        counts[:] = first_samples
-        if len(unsettled):
-            rest = _run_passes(model, x[unsettled], [m[first_samples:] for m in masks], max_rows, keep_hidden)
-            for name in ("probabilities", "squared", "entropy"):
-                getattr(sums, name)[unsettled] += getattr(rest, name)
-            for total, extra in zip(sums.hidden, rest.hidden):
-                total[unsettled] += extra
-            counts[unsettled] = samples
+        sums, counts = _settling_passes(model, x, masks, max_rows, keep_hidden, settle, first_samples)
     mean = sums.probabilities / counts[:, None]
     return MonteCarloPrediction(
         probabilities=mean.astype(np.float32),
