@@ -25,3 +25,25 @@ def test_real_spherical_harmonics_are_orthonormal():
     for l, harmonics in enumerate(real_spherical_harmonics(directions, 6)):
         gram = 4 * np.pi * harmonics.T @ harmonics / len(directions)  # Monte-Carlo integral over the sphere
         assert np.allclose(gram, np.eye(2 * l + 1), atol=0.03), l
+
+
+def test_coefficients_in_small_neighbour_tables_are_the_same(monkeypatch):
+    import ariseml.descriptors.coefficients as coefficients
+
+    atoms = bulk("Cu", "fcc", a=3.61, cubic=True).repeat(3)
+    atoms.rattle(0.05, seed=3)
+    scales = np.full(len(atoms), 3.61 / np.sqrt(2))
+    whole = centre_coefficients(atoms.positions, scales, atoms.positions, SoapSettings(), jobs=1)
+    monkeypatch.setattr(coefficients, "TABLE_ENTRIES", 500)  # a few centres per table
+    grouped = centre_coefficients(atoms.positions, scales, atoms.positions, SoapSettings(), jobs=1)
+    assert all(np.array_equal(a, b) for a, b in zip(whole, grouped))
+
+
+def test_local_distance_of_an_atom_far_from_the_other_species_is_capped():
+    from ariseml.descriptors.local import local_distances
+
+    copper = bulk("Cu", "fcc", a=3.61, cubic=True).repeat(4).positions
+    tungsten = copper[:4] + np.array([60.0, 0.0, 0.0])  # a few W atoms 50 Å and more away
+    free = local_distances(copper, tungsten, same_species=False)
+    capped = local_distances(copper, tungsten, same_species=False, largest=6.0)
+    assert free.min() > 45 and np.all(capped == 6.0)

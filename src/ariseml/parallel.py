@@ -16,14 +16,15 @@ Result = TypeVar("Result")
 
 def progress_map(function: Callable[[Item], Result], items: Sequence[Item], jobs: int | None = None,
                  progress: bool = False, desc: str = "", total: int | None = None, done: int = 0,
-                 ordered: bool = True) -> Iterator[Result]:
+                 ordered: bool = True, unit: str = "structure") -> Iterator[Result]:
     """Yield ``function(item)`` for each item, on ``jobs`` forked processes (default: all cores).
 
     ``total`` and ``done`` let the bar count work finished earlier (a resumed run);
-    ``ordered=False`` yields results as they finish, one item per task (for long, uneven items).
+    ``ordered=False`` yields results as they finish, one item per task (for long, uneven items);
+    ``unit`` names an item on the progress bar.
     """
     jobs = min(jobs or os.cpu_count() or 1, max(len(items), 1))
-    with tqdm(total=total if total is not None else len(items), initial=done, unit="structure", desc=desc,
+    with tqdm(total=total if total is not None else len(items), initial=done, unit=unit, desc=desc,
               disable=not progress) as bar:
         if jobs == 1:
             for item in items:

@@ -356,6 +356,13 @@ def _voxel_matrix(voxel_of_atom: np.ndarray, n_voxels: int) -> sparse.csr_matrix
                              shape=(n_voxels, len(voxel_of_atom)))
 
 
+def _largest_scale(grid: Grid, soap: SoapSettings) -> float:
+    """The largest local d_NN (Å) of a pair: its cutoff sphere then reaches one box diagonal, the farthest
+    two atoms of a box can be in exact mode. Only α atoms far from every β atom (another grain,
+    another phase) reach it; without it their environment, and the time, would grow without bound."""
+    return float(np.linalg.norm(grid.box_edges)) / (soap.r_cut * soap.extrinsic_factor)
+
+
 def _inner_pair_boxes(atoms: Atoms, alpha_index: np.ndarray, beta_index: np.ndarray, voxel: np.ndarray,
                       layout: tuple, grid: Grid, soap: SoapSettings, cache: Path, jobs: int | None,
                       progress: bool) -> np.ndarray:
@@ -370,7 +377,8 @@ def _inner_pair_boxes(atoms: Atoms, alpha_index: np.ndarray, beta_index: np.ndar
     else:
         alpha_positions, beta_positions = atoms.positions[alpha_index], atoms.positions[beta_index]
         same = len(alpha_index) == len(beta_index) and bool(np.all(alpha_index == beta_index))
-        scales = local_distances(alpha_positions, beta_positions, same_species=same)
+        scales = local_distances(alpha_positions, beta_positions, same_species=same,
+                                 largest=_largest_scale(grid, soap))
         kept = voxel >= 0
         coefficients = centre_coefficients(alpha_positions[kept], scales[kept], beta_positions, soap, jobs, progress)
         with atomic_path(cache) as temporary, open(temporary, "wb") as handle:
@@ -394,7 +402,7 @@ def _outer_pair_boxes(atoms: Atoms, alpha: str, beta: str, alpha_index: np.ndarr
     if cache.exists():
         vectors = np.load(cache)
     else:
-        _, vectors = per_atom_vectors(atoms, alpha, beta, soap, jobs, progress)
+        _, vectors = per_atom_vectors(atoms, alpha, beta, soap, jobs, progress, _largest_scale(grid, soap))
         with atomic_path(cache) as temporary, open(temporary, "wb") as handle:
             np.save(handle, vectors)
     kept = voxel >= 0

@@ -11,6 +11,7 @@ remaining factor per l is calibrated once against DScribe.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -71,6 +72,8 @@ def pair_cutoff(settings: SoapSettings) -> float:
 
 
 CENTRES_PER_BLOCK = 1000
+TABLE_ENTRIES = 1_000_000
+"""Centre-neighbour entries computed at once (about 0.6 kB each at l_max 6)."""
 
 # The neighbours and their search tree, set before forking the workers.
 _NEIGHBOURS: dict[str, Any] = {}
@@ -78,7 +81,8 @@ _NEIGHBOURS: dict[str, Any] = {}
 
 def centre_coefficients(centres: np.ndarray, scales: np.ndarray, neighbours: np.ndarray, settings: SoapSettings,
                         jobs: int | None = None, progress: bool = False) -> list[np.ndarray]:
-    """Per l, every centre's coefficients (centres, n_max, 2l+1), float32, on ``jobs`` processes.
+    """Per l, every centre's coefficients (centres, n_max, 2l+1), float32, on ``jobs`` processes
+    (blocks of CENTRES_PER_BLOCK centres).
 
     ``scales`` is each centre's d_NN (its environment is divided by it); a neighbour
     at the centre's own position is left out (``central_weight`` 0).
@@ -91,7 +95,8 @@ def centre_coefficients(centres: np.ndarray, scales: np.ndarray, neighbours: np.
     starts = range(0, len(centres), CENTRES_PER_BLOCK)
     work = [(centres[s:s + CENTRES_PER_BLOCK], scales[s:s + CENTRES_PER_BLOCK]) for s in starts]
     try:
-        blocks = list(progress_map(_block_coefficients, work, jobs, progress, desc="SOAP coefficients"))
+        blocks = list(progress_map(_block_coefficients, work, jobs, progress, desc="SOAP coefficients",
+                                    unit="block"))
     finally:
         _NEIGHBOURS.clear()
     return [np.concatenate([b[l] for b in blocks]) if blocks else
@@ -107,8 +112,23 @@ def _block_coefficients(job: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
 
 def _centre_coefficients(centres: np.ndarray, scales: np.ndarray, neighbours: np.ndarray, tree: cKDTree,
                          settings: SoapSettings) -> list[np.ndarray]:
-    """Per l, the coefficients of each centre, (centres, n_max, 2l+1), from a padded neighbour table."""
+    """Per l, the coefficients of each centre, (centres, n_max, 2l+1), in row groups whose padded
+    neighbour tables hold at most TABLE_ENTRIES entries (memory stays bounded in dense regions)."""
     lists = tree.query_ball_point(centres, pair_cutoff(settings) * scales * settings.extrinsic_factor)
+    groups, start, width = [], 0, 1
+    for row, members in enumerate(lists):
+        width = max(width, len(members))
+        if (row + 1 - start) * width > TABLE_ENTRIES and row > start:
+            groups.append(slice(start, row))
+            start, width = row, max(1, len(members))
+    groups.append(slice(start, len(lists)))
+    parts = [_table_coefficients(centres[g], scales[g], lists[g], neighbours, settings) for g in groups]
+    return [np.concatenate([part[l] for part in parts]) for l in range(settings.l_max + 1)]
+
+
+def _table_coefficients(centres: np.ndarray, scales: np.ndarray, lists: Sequence[list[int]], neighbours: np.ndarray,
+                        settings: SoapSettings) -> list[np.ndarray]:
+    """Per l, the coefficients of each centre from a padded table of its neighbours' indices."""
     width = max(1, max(len(x) for x in lists))
     table = np.full((len(centres), width), -1, dtype=np.int64)
     for row, members in enumerate(lists):

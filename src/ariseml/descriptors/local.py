@@ -30,17 +30,18 @@ CENTRES_PER_CALL = 4000
 
 
 def local_distances(positions_alpha: np.ndarray, positions_beta: np.ndarray, same_species: bool,
-                    neighbours: int = LOCAL_NEIGHBOURS) -> np.ndarray:
-    """Per α atom: the median over its ``neighbours`` nearest α atoms of their closest-β distance."""
+                    neighbours: int = LOCAL_NEIGHBOURS, largest: float = np.inf) -> np.ndarray:
+    """Per α atom: the median over its ``neighbours`` nearest α atoms of their closest-β distance,
+    at most ``largest`` (an α atom far from every β atom would otherwise get a huge environment)."""
     if len(positions_beta) < (2 if same_species else 1):
         raise ValueError("a species pair needs at least one neighbour atom")
     distance, _ = cKDTree(positions_beta).query(positions_alpha, k=2 if same_species else 1)
     closest = distance[:, 1] if same_species else distance
     count = min(neighbours, len(positions_alpha))
     if count == 1:
-        return closest
+        return np.minimum(closest, largest)
     _, nearby = cKDTree(positions_alpha).query(positions_alpha, k=count)
-    return np.median(closest[nearby], axis=1)
+    return np.minimum(np.median(closest[nearby], axis=1), largest)
 
 
 def rounded_scales(distances: np.ndarray, step: float = SCALE_STEP) -> np.ndarray:
@@ -68,19 +69,23 @@ def _describe_centres(job: tuple[np.ndarray, float]) -> tuple[np.ndarray, np.nda
 
 
 def per_atom_vectors(atoms: Atoms, alpha: str, beta: str, settings: SoapSettings,
-                     jobs: int | None = None, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """(indices of the α atoms in ``atoms``, their per-atom vectors), each scaled by its local d_NN."""
+                     jobs: int | None = None, progress: bool = False, largest_scale: float = np.inf
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """(indices of the α atoms in ``atoms``, their per-atom vectors), each scaled by its local d_NN
+    (at most ``largest_scale``)."""
     symbols = np.array(atoms.get_chemical_symbols())
     alpha_index = np.flatnonzero(symbols == alpha)
     alpha_positions = atoms.positions[alpha_index]
     beta_positions = atoms.positions[symbols == beta]
-    scales = rounded_scales(local_distances(alpha_positions, beta_positions, alpha == beta))
+    scales = rounded_scales(local_distances(alpha_positions, beta_positions, alpha == beta,
+                                            largest=largest_scale))
     _SAMPLE.update(alpha=alpha_positions, beta=beta_positions, settings=settings)
     try:
         work = list(_jobs(alpha_positions, scales))
         vectors = np.zeros((len(alpha_index), settings.n_features), dtype=np.float32)
         for centre_index, block in progress_map(_describe_centres, work, jobs, progress,
-                                                desc=f"per-atom SOAP {alpha}-{beta}", ordered=False):
+                                                desc=f"per-atom SOAP {alpha}-{beta}", ordered=False,
+                                                unit="block"):
             vectors[centre_index] = block
     finally:
         _SAMPLE.clear()
