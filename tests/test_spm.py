@@ -154,6 +154,22 @@ def test_fast_mode_pools_the_bulk_vector_and_resumes(tmp_path, classifier):
         assert dataset["argmax_class"].values.min() >= 0
 
 
+def test_fast_mode_leaves_out_pairs_whose_species_never_share_a_box(tmp_path, classifier):
+    copper = bulk("Cu", "fcc", a=3.61, cubic=True).repeat(5)  # 18 Å
+    tungsten = bulk("W", "bcc", a=3.16, cubic=True).repeat(5)
+    tungsten.positions += [60.0, 0.0, 0.0]  # 40 Å beyond the copper: no 8 Å box holds both
+    both = copper + tungsten
+    both.pbc = copper.pbc = False
+    settings = spm.SpmSettings(box=8.0, stride=(4.0, 4.0, 4.0), mode="fast")
+    grid = spm.make_grid(both, settings)
+    mixed, _, mixed_valid = spm.pooled_descriptors(both, grid, settings, classifier.settings_, tmp_path / "both",
+                                                   jobs=1, progress=False)
+    alone, _, alone_valid = spm.pooled_descriptors(copper, grid, settings, classifier.settings_, tmp_path / "cu",
+                                                   jobs=1, progress=False)
+    assert alone_valid.sum() > 0 and np.array_equal(mixed_valid & alone_valid, alone_valid)
+    assert np.allclose(mixed[alone_valid], alone[alone_valid], atol=1e-6)  # the Cu boxes: Cu-Cu only
+
+
 def test_fast_mode_pools_outer_averaged_vectors_for_the_outer_model(tmp_path):
     from ariseml.descriptors.soap import arise_soap
 

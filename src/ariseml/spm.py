@@ -356,6 +356,14 @@ def _voxel_matrix(voxel_of_atom: np.ndarray, n_voxels: int) -> sparse.csr_matrix
                              shape=(n_voxels, len(voxel_of_atom)))
 
 
+def _has_partner_in_reach(alpha_positions: np.ndarray, beta_positions: np.ndarray, same_species: bool,
+                          reach: float) -> np.ndarray:
+    """Per α atom: whether a β atom (another atom, for α = β) lies within ``reach``."""
+    distances, _ = cKDTree(beta_positions).query(alpha_positions, k=2 if same_species else 1,
+                                                 distance_upper_bound=reach)
+    return np.isfinite(distances[:, 1] if same_species else distances)
+
+
 def _largest_scale(grid: Grid, soap: SoapSettings) -> float:
     """The largest local d_NN (Å) of a pair: its cutoff sphere then reaches one box diagonal, the farthest
     two atoms of a box can be in exact mode. Only α atoms far from every β atom (another grain,
@@ -442,7 +450,12 @@ def pooled_descriptors(atoms: Atoms, grid: Grid, settings: SpmSettings, soap: So
             if np.sum(symbols == beta) < (2 if alpha == beta else 1):
                 continue
             alpha_index = np.flatnonzero(symbols == alpha)
-            voxel = flat[alpha_index]
+            # an α atom with no β atom within a box diagonal never shares a box with one: left out
+            voxel = np.where(_has_partner_in_reach(atoms.positions[alpha_index], atoms.positions[symbols == beta],
+                                                   alpha == beta, float(np.linalg.norm(grid.box_edges))),
+                             flat[alpha_index], -1)
+            if not np.any(voxel >= 0):
+                continue
             if soap.average == "inner":
                 boxes = _inner_pair_boxes(atoms, alpha_index, np.flatnonzero(symbols == beta), voxel,
                                           (voxel_shape, box_voxels), grid, soap,
