@@ -13,6 +13,7 @@ from ariseml.structure import (
     nearest_neighbour_distances,
     remove_atoms,
     scale_to_unit_nn,
+    species_pair_distances,
 )
 
 A_CU = 3.61491  # fcc Cu lattice constant of the AFLOW A_cF4_225_a prototype (Å)
@@ -113,3 +114,12 @@ def test_combined_defects_and_validation():
         apply_defects(atoms, eta=1.0)
     with pytest.raises(ValueError, match=">= 0"):
         apply_defects(atoms, delta=-0.01)
+
+
+@pytest.mark.parametrize("periodic", [True, False])
+def test_all_species_pairs_at_once_match_each_pair_alone(periodic):
+    atoms = apply_defects(build("perovskite_CsSnCl3_orthorhombic", supercell=0, periodic=periodic), 0.02, 0.2, 11)
+    together = species_pair_distances(atoms)
+    assert len(together) == 9
+    for (alpha, beta), distances in together.items():
+        assert np.array_equal(distances, nearest_neighbour_distances(atoms, alpha, beta))

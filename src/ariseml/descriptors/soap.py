@@ -19,14 +19,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
-from itertools import product
 from typing import Any, Literal
 
 import numpy as np
 from ase import Atoms
 
 from ariseml.parallel import progress_map
-from ariseml.structure import nearest_neighbour_distance
+from ariseml.structure import d_nn_from_distances, species_pair_distances
 
 DUMMY_SPECIES = "H"
 """Every neighbour substructure is passed to DScribe as one species."""
@@ -106,15 +105,9 @@ def pair_vector(atoms: Atoms, centre_species: str, neighbour_species: str, d_nn:
 
 
 def pair_distances(atoms: Atoms) -> dict[tuple[str, str], float]:
-    """d_NN of every ordered species pair that has one (pairs without a neighbour are left out)."""
-    species = sorted(set(atoms.get_chemical_symbols()))
-    distances = {}
-    for alpha, beta in product(species, repeat=2):
-        try:
-            distances[alpha, beta] = nearest_neighbour_distance(atoms, alpha, beta)
-        except ValueError:  # e.g. a lone α atom and no other β atom in a finite structure
-            continue
-    return distances
+    """d_NN of every ordered species pair that has one (pairs without a neighbour, e.g. a lone α
+    atom and no other β atom in a finite structure, are left out)."""
+    return {pair: d_nn_from_distances(distances) for pair, distances in species_pair_distances(atoms).items()}
 
 
 def arise_soap(atoms: Atoms, settings: SoapSettings = SoapSettings(),
