@@ -8,10 +8,12 @@ two stackings and the distance between them; then the typical distance between
 one stacking's own vectors at neighbouring settings, and the 5-fold
 cross-validated accuracy of a logistic regression that sees only these 198
 vectors. A dedicated classifier that cannot separate them tells us the
-descriptor, not the network, is the limit. With ``--reference`` (the ARISE data set,
-default ``../shared/reference/arise-data``) it also prints the two periodic cells'
-distance in the descriptors the authors published (``Neural_network_data/test_data``). ``--average both`` joins the inner-
-and outer-averaged vectors of each setting into one (a candidate descriptor).
+descriptor, not the network, is the limit. ``--average both`` joins the inner-
+and outer-averaged vectors of each setting into one (a candidate descriptor);
+``--rbf polynomial`` uses the radial basis of the original SOAP paper instead of
+DScribe's GTOs. With ``--reference`` (the ARISE data set, default
+``../shared/reference/arise-data``) it also prints the two periodic cells'
+distance in the descriptors the authors published (``Neural_network_data/test_data``).
 """
 
 from __future__ import annotations
