@@ -154,6 +154,23 @@ def test_fast_mode_pools_the_bulk_vector_and_resumes(tmp_path, classifier):
         assert dataset["argmax_class"].values.min() >= 0
 
 
+def test_fast_mode_sees_across_the_faces_of_a_periodic_cell(tmp_path, classifier):
+    from ariseml.descriptors.soap import arise_soap
+
+    atoms = bulk("Fe", "fcc", a=3.6, cubic=True).repeat(10)  # a periodic 36 Å cube
+    atoms.positions += 0.9  # some atoms beyond the cell's faces: wrapped for their environments
+    settings = spm.SpmSettings(box=8.0, stride=(4.0, 4.0, 4.0), mode="fast")
+    grid = spm.make_grid(atoms, settings)
+    assert spm.environment_period(atoms, grid, classifier.settings_) is not None
+    features, _, valid = spm.pooled_descriptors(atoms, grid, settings, classifier.settings_, tmp_path,
+                                                jobs=1, progress=False)
+    periodic_fcc = arise_soap(bulk("Fe", "fcc", a=3.6, cubic=True), classifier.settings_)
+    cosines = features[valid] @ periodic_fcc / np.linalg.norm(features[valid], axis=1)
+    assert valid.all() and cosines.min() > 0.99999  # the boxes at the faces too
+    atoms.pbc = False
+    assert spm.environment_period(atoms, grid, classifier.settings_) is None
+
+
 def test_fast_mode_leaves_out_pairs_whose_species_never_share_a_box(tmp_path, classifier):
     copper = bulk("Cu", "fcc", a=3.61, cubic=True).repeat(5)  # 18 Å
     tungsten = bulk("W", "bcc", a=3.16, cubic=True).repeat(5)

@@ -357,11 +357,24 @@ def _voxel_matrix(voxel_of_atom: np.ndarray, n_voxels: int) -> sparse.csr_matrix
 
 
 def _has_partner_in_reach(alpha_positions: np.ndarray, beta_positions: np.ndarray, same_species: bool,
-                          reach: float) -> np.ndarray:
+                          reach: float, period: np.ndarray | None) -> np.ndarray:
     """Per α atom: whether a β atom (another atom, for α = β) lies within ``reach``."""
-    distances, _ = cKDTree(beta_positions).query(alpha_positions, k=2 if same_species else 1,
-                                                 distance_upper_bound=reach)
+    distances, _ = cKDTree(beta_positions, boxsize=period).query(alpha_positions, k=2 if same_species else 1,
+                                                                 distance_upper_bound=reach)
     return np.isfinite(distances[:, 1] if same_species else distances)
+
+
+def environment_period(atoms: Atoms, grid: Grid, soap: SoapSettings) -> np.ndarray | None:
+    """Fast mode's periodic cell: the edges of an orthorhombic cell periodic on all three axes whose
+    half fits the largest cutoff sphere; None otherwise (environments then end at the surface)."""
+    from ariseml.descriptors.coefficients import pair_cutoff
+
+    cell = atoms.cell.array
+    if not atoms.pbc.all() or not np.allclose(cell, np.diag(np.diag(cell)), atol=1e-8):
+        return None
+    edges = np.diag(cell).copy()
+    reach = pair_cutoff(soap) * _largest_scale(grid, soap) * soap.extrinsic_factor
+    return edges if 2 * reach < edges.min() else None
 
 
 def _largest_scale(grid: Grid, soap: SoapSettings) -> float:
@@ -371,9 +384,9 @@ def _largest_scale(grid: Grid, soap: SoapSettings) -> float:
     return float(np.linalg.norm(grid.box_edges)) / (soap.r_cut * soap.extrinsic_factor)
 
 
-def _inner_pair_boxes(atoms: Atoms, alpha_index: np.ndarray, beta_index: np.ndarray, voxel: np.ndarray,
-                      layout: tuple, grid: Grid, soap: SoapSettings, cache: Path, jobs: int | None,
-                      progress: bool) -> np.ndarray:
+def _inner_pair_boxes(positions: np.ndarray, alpha_index: np.ndarray, beta_index: np.ndarray, voxel: np.ndarray,
+                      layout: tuple, grid: Grid, soap: SoapSettings, period: np.ndarray | None, cache: Path,
+                      jobs: int | None, progress: bool) -> np.ndarray:
     """Box vectors of one species pair from the α atoms' pooled expansion coefficients (inner averaging)."""
     from ariseml.descriptors.coefficients import centre_coefficients, power_spectrum
     from ariseml.descriptors.local import local_distances
@@ -383,12 +396,13 @@ def _inner_pair_boxes(atoms: Atoms, alpha_index: np.ndarray, beta_index: np.ndar
         with np.load(cache) as stored:
             coefficients = [stored[f"l{l}"] for l in range(soap.l_max + 1)]
     else:
-        alpha_positions, beta_positions = atoms.positions[alpha_index], atoms.positions[beta_index]
+        alpha_positions, beta_positions = positions[alpha_index], positions[beta_index]
         same = len(alpha_index) == len(beta_index) and bool(np.all(alpha_index == beta_index))
         scales = local_distances(alpha_positions, beta_positions, same_species=same,
-                                 largest=_largest_scale(grid, soap))
+                                 largest=_largest_scale(grid, soap), period=period)
         kept = voxel >= 0
-        coefficients = centre_coefficients(alpha_positions[kept], scales[kept], beta_positions, soap, jobs, progress)
+        coefficients = centre_coefficients(alpha_positions[kept], scales[kept], beta_positions, soap, jobs, progress,
+                                           period)
         with atomic_path(cache) as temporary, open(temporary, "wb") as handle:
             np.savez(handle, **{f"l{l}": c for l, c in enumerate(coefficients)})
     summing = _voxel_matrix(voxel[voxel >= 0], int(np.prod(voxel_shape)))
@@ -443,6 +457,9 @@ def pooled_descriptors(atoms: Atoms, grid: Grid, settings: SpmSettings, soap: So
     pairs_present = np.zeros(grid.size, dtype=np.int32)
     symbols = np.array(atoms.get_chemical_symbols())
     species = sorted(set(symbols))
+    # environments across the faces of a periodic cell (inner averaging; outer ends at the surface)
+    period = environment_period(atoms, grid, soap) if soap.average == "inner" else None
+    positions = atoms.positions if period is None else np.mod(atoms.positions, period) % period
     cache = out / "per-atom"
     cache.mkdir(parents=True, exist_ok=True)
     for alpha in species:
@@ -451,14 +468,14 @@ def pooled_descriptors(atoms: Atoms, grid: Grid, settings: SpmSettings, soap: So
                 continue
             alpha_index = np.flatnonzero(symbols == alpha)
             # an α atom with no β atom within a box diagonal never shares a box with one: left out
-            voxel = np.where(_has_partner_in_reach(atoms.positions[alpha_index], atoms.positions[symbols == beta],
-                                                   alpha == beta, float(np.linalg.norm(grid.box_edges))),
+            voxel = np.where(_has_partner_in_reach(positions[alpha_index], positions[symbols == beta], alpha == beta,
+                                                   float(np.linalg.norm(grid.box_edges)), period),
                              flat[alpha_index], -1)
             if not np.any(voxel >= 0):
                 continue
             if soap.average == "inner":
-                boxes = _inner_pair_boxes(atoms, alpha_index, np.flatnonzero(symbols == beta), voxel,
-                                          (voxel_shape, box_voxels), grid, soap,
+                boxes = _inner_pair_boxes(positions, alpha_index, np.flatnonzero(symbols == beta), voxel,
+                                          (voxel_shape, box_voxels), grid, soap, period,
                                           cache / f"{alpha}-{beta}-coefficients.npz", jobs, progress)
             else:
                 boxes = _outer_pair_boxes(atoms, alpha, beta, alpha_index, voxel, (voxel_shape, box_voxels),

@@ -80,18 +80,22 @@ _NEIGHBOURS: dict[str, Any] = {}
 
 
 def centre_coefficients(centres: np.ndarray, scales: np.ndarray, neighbours: np.ndarray, settings: SoapSettings,
-                        jobs: int | None = None, progress: bool = False) -> list[np.ndarray]:
+                        jobs: int | None = None, progress: bool = False, period: np.ndarray | None = None
+                        ) -> list[np.ndarray]:
     """Per l, every centre's coefficients (centres, n_max, 2l+1), float32, on ``jobs`` processes
     (blocks of CENTRES_PER_BLOCK centres).
 
     ``scales`` is each centre's d_NN (its environment is divided by it); a neighbour
-    at the centre's own position is left out (``central_weight`` 0).
+    at the centre's own position is left out (``central_weight`` 0). ``period``: the edges of an
+    orthorhombic periodic cell holding all positions (each neighbour then counts at its nearest
+    image; the cutoff spheres must fit in half a cell).
     """
     if settings.central_weight != 0 or settings.rbf != "gto":
         raise ValueError("per-atom coefficients are implemented for the ARISE settings only: "
                          "central_weight 0 and rbf 'gto'")
     _calibration(settings)  # once here, not in every worker
-    _NEIGHBOURS.update(positions=neighbours, tree=cKDTree(neighbours), settings=settings)
+    _NEIGHBOURS.update(positions=neighbours, tree=cKDTree(neighbours, boxsize=period), settings=settings,
+                       period=period)
     starts = range(0, len(centres), CENTRES_PER_BLOCK)
     work = [(centres[s:s + CENTRES_PER_BLOCK], scales[s:s + CENTRES_PER_BLOCK]) for s in starts]
     try:
@@ -106,12 +110,12 @@ def centre_coefficients(centres: np.ndarray, scales: np.ndarray, neighbours: np.
 def _block_coefficients(job: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
     centres, scales = job
     coefficients = _centre_coefficients(centres, scales, _NEIGHBOURS["positions"], _NEIGHBOURS["tree"],
-                                        _NEIGHBOURS["settings"])
+                                        _NEIGHBOURS["settings"], _NEIGHBOURS["period"])
     return [c.astype(np.float32) for c in coefficients]
 
 
 def _centre_coefficients(centres: np.ndarray, scales: np.ndarray, neighbours: np.ndarray, tree: cKDTree,
-                         settings: SoapSettings) -> list[np.ndarray]:
+                         settings: SoapSettings, period: np.ndarray | None = None) -> list[np.ndarray]:
     """Per l, the coefficients of each centre, (centres, n_max, 2l+1), in row groups whose padded
     neighbour tables hold at most TABLE_ENTRIES entries (memory stays bounded in dense regions)."""
     lists = tree.query_ball_point(centres, pair_cutoff(settings) * scales * settings.extrinsic_factor)
@@ -122,19 +126,21 @@ def _centre_coefficients(centres: np.ndarray, scales: np.ndarray, neighbours: np
             groups.append(slice(start, row))
             start, width = row, max(1, len(members))
     groups.append(slice(start, len(lists)))
-    parts = [_table_coefficients(centres[g], scales[g], lists[g], neighbours, settings) for g in groups]
+    parts = [_table_coefficients(centres[g], scales[g], lists[g], neighbours, settings, period) for g in groups]
     return [np.concatenate([part[l] for part in parts]) for l in range(settings.l_max + 1)]
 
 
 def _table_coefficients(centres: np.ndarray, scales: np.ndarray, lists: Sequence[list[int]], neighbours: np.ndarray,
-                        settings: SoapSettings) -> list[np.ndarray]:
+                        settings: SoapSettings, period: np.ndarray | None) -> list[np.ndarray]:
     """Per l, the coefficients of each centre from a padded table of its neighbours' indices."""
     width = max(1, max(len(x) for x in lists))
     table = np.full((len(centres), width), -1, dtype=np.int64)
     for row, members in enumerate(lists):
         table[row, :len(members)] = members
-    vectors = (neighbours[np.maximum(table, 0)] - centres[:, None, :]) / (
-        scales[:, None, None] * settings.extrinsic_factor)
+    offsets = neighbours[np.maximum(table, 0)] - centres[:, None, :]
+    if period is not None:
+        offsets -= period * np.round(offsets / period)  # the nearest image
+    vectors = offsets / (scales[:, None, None] * settings.extrinsic_factor)
     distances = np.linalg.norm(vectors, axis=-1)
     present = (table >= 0) & (distances > 1e-9)  # padding and the centre itself contribute nothing
     vectors[~present] = 0.0

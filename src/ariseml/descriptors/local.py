@@ -30,17 +30,19 @@ CENTRES_PER_CALL = 4000
 
 
 def local_distances(positions_alpha: np.ndarray, positions_beta: np.ndarray, same_species: bool,
-                    neighbours: int = LOCAL_NEIGHBOURS, largest: float = np.inf) -> np.ndarray:
+                    neighbours: int = LOCAL_NEIGHBOURS, largest: float = np.inf,
+                    period: np.ndarray | None = None) -> np.ndarray:
     """Per α atom: the median over its ``neighbours`` nearest α atoms of their closest-β distance,
-    at most ``largest`` (an α atom far from every β atom would otherwise get a huge environment)."""
+    at most ``largest`` (an α atom far from every β atom would otherwise get a huge environment).
+    ``period``: the edges of an orthorhombic periodic cell holding all positions."""
     if len(positions_beta) < (2 if same_species else 1):
         raise ValueError("a species pair needs at least one neighbour atom")
-    distance, _ = cKDTree(positions_beta).query(positions_alpha, k=2 if same_species else 1)
+    distance, _ = cKDTree(positions_beta, boxsize=period).query(positions_alpha, k=2 if same_species else 1)
     closest = distance[:, 1] if same_species else distance
     count = min(neighbours, len(positions_alpha))
     if count == 1:
         return np.minimum(closest, largest)
-    _, nearby = cKDTree(positions_alpha).query(positions_alpha, k=count)
+    _, nearby = cKDTree(positions_alpha, boxsize=period).query(positions_alpha, k=count)
     return np.minimum(np.median(closest[nearby], axis=1), largest)
 
 

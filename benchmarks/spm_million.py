@@ -1,0 +1,67 @@
+"""Fast-mode SPM on a large fcc/bcc polycrystal: time and peak memory.
+
+    python benchmarks/spm_million.py [--size 228] [--box 16] [--stride 4] [--settle 0.01] [--samples 1000]
+
+Builds a Voronoi polycrystal of fcc and bcc grains (`arise polycrystal` with fcc_Cu and bcc_W cells,
+every atom then called Fe: one species on two lattices, as in an iron fcc/bcc sample; --size 228
+gives about a million atoms), scans it with `arise spm --mode fast` and prints the seconds,
+boxes/s, atoms/s, the peak resident memory of this process and of its largest worker, and the
+shares of the boxes classified fcc and bcc beside the shares of the atoms in fcc and bcc grains.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ariseml import spm
+from ariseml.classifier import Classifier
+from ariseml.samples import voronoi_polycrystal
+
+GRAINS = ("fcc_Cu", "bcc_W")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=float, default=228.0, help="edge of the cubic sample, Å")
+    parser.add_argument("--grains", type=int, default=16)
+    parser.add_argument("--box", type=float, default=16.0)
+    parser.add_argument("--stride", type=float, default=4.0)
+    parser.add_argument("--settle", type=float, default=0.01)
+    parser.add_argument("--samples", type=int, default=1000)
+    args = parser.parse_args()
+    print(f"command: python benchmarks/spm_million.py --size {args.size:g} --box {args.box:g} "
+          f"--stride {args.stride:g} --settle {args.settle:g} --samples {args.samples}")
+    atoms = voronoi_polycrystal(list(GRAINS), args.size, n_grains=args.grains, seed=2021)
+    grain_lattice = np.array(atoms.info["grains"])[atoms.arrays["grain_id"]]
+    atoms.set_chemical_symbols(["Fe"] * len(atoms))
+    classifier = Classifier.load("paper", samples=args.samples, seed=0)
+    settings = spm.SpmSettings(box=args.box, stride=(args.stride,) * 3, mode="fast", settle=args.settle)
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        path = spm.scan(atoms, settings, classifier, Path(out))
+        seconds = time.perf_counter() - start
+        result = spm.read_result(path)
+        predicted = result["argmax_class"].values.ravel()
+    boxes = int(np.sum(predicted >= 0))
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # kB -> GB
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
+    print(f"{len(atoms):,} atoms, {boxes:,} boxes: {seconds / 60:.1f} min, {boxes / seconds:.0f} boxes/s, "
+          f"{len(atoms) / seconds:.0f} atoms/s; peak memory {own:.1f} GB (this process), "
+          f"{workers:.1f} GB (largest worker)")
+    common = np.bincount(predicted[predicted >= 0]).argsort()[::-1][:4]
+    print("most common classes: " + ", ".join(
+        f"{classifier.classes_[i]} {100 * np.sum(predicted == i) / boxes:.0f} %" for i in common))
+    for lattice in GRAINS:
+        index = classifier.classes_.index(lattice)
+        print(f"{lattice}: {100 * np.sum(predicted == index) / boxes:.0f} % of the boxes, "
+              f"{100 * np.mean(grain_lattice == lattice):.0f} % of the atoms in its grains")
+
+
+if __name__ == "__main__":
+    main()
