@@ -176,8 +176,11 @@ def run_identity(atoms: Atoms, settings: SpmSettings, classifier: Classifier, sa
     digest = hashlib.sha256()
     digest.update(atoms.numbers.tobytes())
     digest.update(np.ascontiguousarray(atoms.positions).tobytes())
+    digest.update(np.ascontiguousarray(atoms.cell.array).tobytes())  # fast mode's environments cross a
+    digest.update(atoms.pbc.tobytes())  # periodic cell's faces
     return {"sample_sha256": digest.hexdigest(), "settings": asdict(settings),
-            "model_sha256": classifier.metadata_.get("sha256", ""), "samples": samples, "seed": seed}
+            "model_sha256": classifier.metadata_.get("sha256", ""), "samples": samples, "seed": seed,
+            "ariseml_version": __version__}
 
 
 def _prepare_output(out: Path, identity: dict[str, Any]) -> Path:
