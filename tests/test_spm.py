@@ -1,5 +1,7 @@
 """Strided pattern matching: the grid, the boxes, maps of a bicrystal, resuming, `arise spm`."""
 
+import json
+
 import ase.io
 import numpy as np
 import pytest
@@ -152,6 +154,7 @@ def test_fast_mode_pools_the_bulk_vector_and_resumes(tmp_path, classifier):
     path = spm.scan(atoms, settings, classifier, tmp_path / "scan", jobs=1, progress=False)
     with xr.open_dataset(path, engine="scipy") as dataset:
         assert dataset["argmax_class"].values.min() >= 0
+        assert json.loads(dataset.attrs["run"])["environments"] == "end at the sample's surface"
 
 
 def test_fast_mode_sees_across_the_faces_of_a_periodic_cell(tmp_path, classifier):

@@ -259,6 +259,10 @@ def scan(atoms: Atoms, settings: SpmSettings, classifier: Classifier, out: Path,
                          "(average 'both'): use mode exact")
     grid = make_grid(atoms, settings)
     identity = run_identity(atoms, settings, classifier, classifier.samples, classifier.seed)
+    if settings.mode == "fast":  # recorded in spm.nc's "run" attribute
+        inner = classifier.settings_.average == "inner"
+        period = environment_period(atoms, grid, classifier.settings_) if inner else None
+        identity["environments"] = "end at the sample's surface" if period is None else "cross the cell's faces"
     chunk_dir = _prepare_output(out, identity)
     done = {int(p.stem.split("-")[1]) for p in chunk_dir.glob("chunk-*.npz")}
     todo = [np.arange(start, min(start + settings.chunk_boxes, grid.size))
