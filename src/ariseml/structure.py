@@ -7,6 +7,8 @@ spherical shells grows with r², and the centre of its most populated bin.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from ase import Atoms
 from ase.neighborlist import neighbor_list
@@ -59,18 +61,29 @@ def _finite_nearest_distances(positions: np.ndarray, centre_mask: np.ndarray,
 
 def _periodic_nearest_distances(atoms: Atoms, centre_mask: np.ndarray,
                                 neighbour_mask: np.ndarray) -> np.ndarray:
-    volume_per_atom = _volume_per_atom(atoms)
-    cutoff = 1.5 * volume_per_atom ** (1 / 3)
+    return _periodic_nearest(atoms, np.where(neighbour_mask, 0, -1), {None: (centre_mask, 0)})[None]
+
+
+def _periodic_nearest(atoms: Atoms, group_of_atom: np.ndarray,
+                      requests: dict[Any, tuple[np.ndarray, int]]) -> dict[Any, np.ndarray]:
+    """For each request (centre mask, neighbour group): each centre's distance to its closest atom of
+    that group (``group_of_atom``, −1: in none), from one neighbour list per search radius; the radius
+    grows until every centre of every request has a neighbour or twelve tries are spent. A centre
+    is its own neighbour only as a periodic image."""
+    pending, found = dict(requests), {}
+    cutoff = 1.5 * _volume_per_atom(atoms) ** (1 / 3)
     for _ in range(12):
         i, j, d = neighbor_list("ijd", atoms, cutoff)
-        keep = centre_mask[i] & neighbour_mask[j]  # i == j only as a periodic image
-        nearest = np.full(len(atoms), np.inf)
-        np.minimum.at(nearest, i[keep], d[keep])
-        nearest = nearest[centre_mask]
-        if np.isfinite(nearest).all():
-            return nearest
+        grouped = group_of_atom[j] >= 0
+        nearest = np.full((len(atoms), group_of_atom.max() + 1), np.inf)  # per atom, the closest of each group
+        np.minimum.at(nearest, (i[grouped], group_of_atom[j][grouped]), d[grouped])
+        for key, (centre_mask, group) in pending.items():
+            found[key] = nearest[centre_mask, group]
+        pending = {key: request for key, request in pending.items() if not np.isfinite(found[key]).all()}
+        if not pending:
+            break
         cutoff *= 1.6
-    return nearest[np.isfinite(nearest)]
+    return {key: distances[np.isfinite(distances)] for key, distances in found.items()}
 
 
 def species_pair_distances(atoms: Atoms) -> dict[tuple[str, str], np.ndarray]:
@@ -84,24 +97,12 @@ def species_pair_distances(atoms: Atoms) -> dict[tuple[str, str], np.ndarray]:
     symbols = np.array(atoms.get_chemical_symbols())
     species = sorted(set(symbols))
     masks = {name: symbols == name for name in species}
-    if not atoms.pbc.any():
+    if atoms.pbc.any():
+        found = _periodic_nearest(atoms, np.searchsorted(species, symbols),
+                                  {(a, b): (masks[a], species.index(b)) for a in species for b in species})
+    else:
         found = {(a, b): _finite_nearest_distances(atoms.positions, masks[a], masks[b])
                  for a in species for b in species}
-        return {pair: d for pair, d in found.items() if len(d)}
-    index_of_species = np.searchsorted(species, symbols)
-    pending, found = [(a, b) for a in species for b in species], {}
-    cutoff = 1.5 * _volume_per_atom(atoms) ** (1 / 3)
-    for _ in range(12):
-        i, j, d = neighbor_list("ijd", atoms, cutoff)
-        nearest = np.full((len(atoms), len(species)), np.inf)  # per atom, the closest atom of each species
-        np.minimum.at(nearest, (i, index_of_species[j]), d)
-        for alpha, beta in pending:
-            found[alpha, beta] = nearest[masks[alpha], species.index(beta)]
-        pending = [pair for pair in pending if not np.isfinite(found[pair]).all()]
-        if not pending:
-            break
-        cutoff *= 1.6
-    found = {pair: d[np.isfinite(d)] for pair, d in found.items()}
     return {pair: d for pair, d in found.items() if len(d)}
 
 
