@@ -260,8 +260,7 @@ def scan(atoms: Atoms, settings: SpmSettings, classifier: Classifier, out: Path,
     grid = make_grid(atoms, settings)
     identity = run_identity(atoms, settings, classifier, classifier.samples, classifier.seed)
     if settings.mode == "fast":  # recorded in spm.nc's "run" attribute
-        inner = classifier.settings_.average == "inner"
-        period = environment_period(atoms, grid, classifier.settings_) if inner else None
+        period = environment_period(atoms, grid, classifier.settings_)
         identity["environments"] = "end at the sample's surface" if period is None else "cross the cell's faces"
     chunk_dir = _prepare_output(out, identity)
     done = {int(p.stem.split("-")[1]) for p in chunk_dir.glob("chunk-*.npz")}
@@ -373,11 +372,13 @@ def _has_partner_in_reach(alpha_positions: np.ndarray, beta_positions: np.ndarra
 
 def environment_period(atoms: Atoms, grid: Grid, soap: SoapSettings) -> np.ndarray | None:
     """Fast mode's periodic cell: the edges of an orthorhombic cell periodic on all three axes whose
-    half fits the largest cutoff sphere; None otherwise (environments then end at the surface)."""
+    half fits the largest cutoff sphere, for inner averaging; None otherwise (environments then end
+    at the surface)."""
     from ariseml.descriptors.coefficients import pair_cutoff
 
     cell = atoms.cell.array
-    if not atoms.pbc.all() or not np.allclose(cell, np.diag(np.diag(cell)), atol=1e-8):
+    if (soap.average != "inner" or not atoms.pbc.all()
+            or not np.allclose(cell, np.diag(np.diag(cell)), atol=1e-8)):
         return None
     edges = np.diag(cell).copy()
     reach = pair_cutoff(soap) * _largest_scale(grid, soap) * soap.extrinsic_factor
@@ -464,8 +465,7 @@ def pooled_descriptors(atoms: Atoms, grid: Grid, settings: SpmSettings, soap: So
     pairs_present = np.zeros(grid.size, dtype=np.int32)
     symbols = np.array(atoms.get_chemical_symbols())
     species = sorted(set(symbols))
-    # environments across the faces of a periodic cell (inner averaging; outer ends at the surface)
-    period = environment_period(atoms, grid, soap) if soap.average == "inner" else None
+    period = environment_period(atoms, grid, soap)  # environments across a periodic cell's faces
     positions = atoms.positions if period is None else np.mod(atoms.positions, period) % period
     cache = out / "per-atom"
     cache.mkdir(parents=True, exist_ok=True)

@@ -158,9 +158,9 @@ def monte_carlo_predict(model: BayesianMLP, inputs: np.ndarray, samples: int = 1
     masks = dropout_masks(model, samples, generator)
     model.eval()
     x = torch.as_tensor(np.asarray(inputs, dtype=np.float32))
-    counts = np.full(len(x), samples, dtype=float)
     if settle is None or first_samples >= samples or len(x) == 0:
         sums = _run_passes(model, x, masks, max_rows, keep_hidden)
+        counts = np.full(len(x), float(samples))
     else:
         sums, counts = _settling_passes(model, x, masks, max_rows, keep_hidden, settle, first_samples)
     mean = sums.probabilities / counts[:, None]
