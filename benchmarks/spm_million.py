@@ -1,7 +1,7 @@
 """Fast-mode SPM on a large fcc/bcc polycrystal: time and peak memory.
 
     python benchmarks/spm_million.py [--size 228] [--box 16] [--stride 4] [--settle 0.01] [--samples 1000]
-                                     [--compare-exact]
+                                     [--compare-exact] [--out DIR]
 
 Builds a Voronoi polycrystal of fcc and bcc grains (`arise polycrystal` with fcc_Cu and bcc_W cells,
 every atom then called Fe: one species on two lattices, as in an iron fcc/bcc sample; --size 228
@@ -9,6 +9,8 @@ gives about a million atoms), scans it with `arise spm --mode fast` and prints t
 boxes/s, atoms/s, the peak resident memory of this process and of its largest worker, and the
 shares of the boxes classified fcc and bcc beside the shares of the atoms in fcc and bcc grains.
 ``--compare-exact`` also scans it in exact mode (the paper's) and prints how often the two agree.
+With ``--out DIR`` the scans are kept in DIR/fast and DIR/exact, and a rerun of an interrupted run
+resumes them (the printed time is then that of the rerun only).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=0.01)
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--compare-exact", action="store_true")
+    parser.add_argument("--out", type=Path, default=None, help="keep the scans here (resumable)")
     args = parser.parse_args()
     print(f"command: python benchmarks/spm_million.py --size {args.size:g} --box {args.box:g} "
           f"--stride {args.stride:g} --settle {args.settle:g} --samples {args.samples}"
@@ -49,7 +52,7 @@ def main() -> None:
     classifier = Classifier.load("paper", samples=args.samples, seed=0)
     settings = spm.SpmSettings(box=args.box, stride=(args.stride,) * 3, mode="fast", settle=args.settle)
     start = time.perf_counter()
-    predicted = _argmax_map(atoms, settings, classifier)
+    predicted = _argmax_map(atoms, settings, classifier, args.out)
     seconds = time.perf_counter() - start
     boxes = int(np.sum(predicted >= 0))
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # kB -> GB
@@ -66,7 +69,7 @@ def main() -> None:
               f"{100 * np.mean(grain_lattice == lattice):.0f} % of the atoms in its grains")
     if args.compare_exact:
         start = time.perf_counter()
-        exact = _argmax_map(atoms, replace(settings, mode="exact"), classifier)
+        exact = _argmax_map(atoms, replace(settings, mode="exact"), classifier, args.out)
         both = (exact >= 0) & (predicted >= 0)
         print(f"exact mode: {(time.perf_counter() - start) / 60:.1f} min; argmax of fast = exact in "
               f"{100 * np.mean(exact[both] == predicted[both]):.1f} % of the boxes; exact: "
@@ -74,10 +77,11 @@ def main() -> None:
                           for lattice in GRAINS))
 
 
-def _argmax_map(atoms: Atoms, settings: spm.SpmSettings, classifier: Classifier) -> np.ndarray:
-    """The most probable class index of every box (-1: empty), flattened."""
-    with tempfile.TemporaryDirectory() as out:
-        return spm.read_result(spm.scan(atoms, settings, classifier, Path(out)))["argmax_class"].values.ravel()
+def _argmax_map(atoms: Atoms, settings: spm.SpmSettings, classifier: Classifier, keep: Path | None) -> np.ndarray:
+    """The most probable class index of every box (-1: empty), flattened; the scan kept in keep/MODE."""
+    with tempfile.TemporaryDirectory() as temporary:
+        out = Path(temporary) if keep is None else keep / settings.mode
+        return spm.read_result(spm.scan(atoms, settings, classifier, out))["argmax_class"].values.ravel()
 
 
 if __name__ == "__main__":

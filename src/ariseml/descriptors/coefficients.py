@@ -24,16 +24,25 @@ from ariseml.parallel import progress_map
 
 
 def real_spherical_harmonics(vectors: np.ndarray, l_max: int) -> list[np.ndarray]:
-    """Per l, the 2l+1 real orthonormal spherical harmonics of directions ``vectors`` (..., 3) -> (..., 2l+1).
+    """Per l, the 2l+1 real orthonormal spherical harmonics of directions ``vectors`` (..., 3) -> (..., 2l+1);
+    zero vectors give zeros."""
+    return [np.moveaxis(h, 0, -1) for h in _harmonics_first(vectors, l_max)]
 
-    Normalised associated Legendre functions by the standard three-term recurrences,
-    times cos(mφ) and sin(mφ); zero vectors give zeros.
+
+def _harmonics_first(vectors: np.ndarray, l_max: int) -> list[np.ndarray]:
+    """Per l, the real spherical harmonics with m as the first axis, (2l+1, ...), each contiguous.
+
+    Normalised associated Legendre functions by the standard three-term recurrences, times
+    cos(mφ) and sin(mφ) from the angle-addition recurrence (no trigonometric calls).
     """
     r = np.linalg.norm(vectors, axis=-1)
     safe = np.where(r > 0, r, 1.0)
     z = vectors[..., 2] / safe
-    sine = np.sqrt(np.maximum(1.0 - z * z, 0.0))
-    azimuth = np.arctan2(vectors[..., 1], vectors[..., 0])
+    in_plane = np.hypot(vectors[..., 0], vectors[..., 1])
+    sine = in_plane / safe
+    flat = in_plane > 0
+    cos_phi = np.where(flat, vectors[..., 0] / np.where(flat, in_plane, 1.0), 1.0)
+    sin_phi = np.where(flat, vectors[..., 1] / np.where(flat, in_plane, 1.0), 0.0)
     legendre = {(0, 0): np.where(r > 0, np.sqrt(1 / (4 * np.pi)), 0.0)}
     for m in range(1, l_max + 1):
         legendre[m, m] = np.sqrt((2 * m + 1) / (2 * m)) * sine * legendre[m - 1, m - 1]
@@ -43,27 +52,37 @@ def real_spherical_harmonics(vectors: np.ndarray, l_max: int) -> list[np.ndarray
             a = np.sqrt((4 * l * l - 1) / (l * l - m * m))
             b = np.sqrt(((l - 1) ** 2 - m * m) / (4 * (l - 1) ** 2 - 1))
             legendre[l, m] = a * (z * legendre[l - 1, m] - b * legendre[l - 2, m])
-    cosines = [np.cos(m * azimuth) for m in range(l_max + 1)]
-    sines = [np.sin(m * azimuth) for m in range(l_max + 1)]
+    cosines, sines = [np.ones_like(r)], [np.zeros_like(r)]
+    for _ in range(l_max):
+        cosines, sines = (cosines + [cosines[-1] * cos_phi - sines[-1] * sin_phi],
+                          sines + [sines[-1] * cos_phi + cosines[-1] * sin_phi])
     harmonics = []
     for l in range(l_max + 1):
-        columns = [legendre[l, 0]]
+        out = np.empty((2 * l + 1, *r.shape))
+        out[0] = legendre[l, 0]
         for m in range(1, l + 1):
-            columns += [np.sqrt(2) * legendre[l, m] * cosines[m], np.sqrt(2) * legendre[l, m] * sines[m]]
-        harmonics.append(np.stack(columns, axis=-1))
+            scaled = np.sqrt(2) * legendre[l, m]
+            np.multiply(scaled, cosines[m], out=out[2 * m - 1])
+            np.multiply(scaled, sines[m], out=out[2 * m])
+        harmonics.append(out)
     return harmonics
 
 
-def _radial(distances: np.ndarray, l: int, settings: SoapSettings) -> np.ndarray:
-    """g_nl(r) of a Gaussian atom at distance r projected on DScribe's basis, (..., n_max), up to a factor per l."""
+@lru_cache(maxsize=64)
+def _radial_weights(l: int, settings: SoapSettings) -> tuple[np.ndarray, np.ndarray]:
+    """(d, W) of g_nl(r) = [exp(r² d_k) r^l] @ W.T: a Gaussian atom at distance r projected on DScribe's
+    basis, up to a factor per l.
+
+    The closed form is exp(-r²/2σ²) b^l exp(b²/4a_k) / a_k^(l+3/2) with a_k = α_lk + 1/2σ² and b = r/σ²;
+    its exponent is r² d_k with d_k = 1/(4 a_k σ⁴) - 1/(2σ²) < 0 (no overflow), and every factor that
+    does not depend on r goes into W.
+    """
     basis = _dscribe_soap(settings, False)
     sigma = settings.sigma
-    a = basis._alphas[l] + 1.0 / (2 * sigma**2)  # (k,)
-    b = distances / sigma**2
-    # exp(-r²/2σ²) · b^l / a^(l+3/2) · exp(b²/4a), in one exponent so that large b cannot overflow
-    exponent = (-distances[..., None] ** 2 / (2 * sigma**2) + b[..., None] ** 2 / (4 * a)
-                - (l + 1.5) * np.log(a))
-    return (np.exp(exponent) * b[..., None] ** l) @ basis._betas[l].T
+    a = basis._alphas[l] + 1.0 / (2 * sigma**2)
+    d = 1.0 / (4 * a * sigma**4) - 1.0 / (2 * sigma**2)
+    weights = basis._betas[l] * (sigma ** (-2 * l) * a ** -(l + 1.5))[None, :]
+    return d, weights
 
 
 def pair_cutoff(settings: SoapSettings) -> float:
@@ -141,15 +160,22 @@ def _table_coefficients(centres: np.ndarray, scales: np.ndarray, lists: Sequence
     if period is not None:
         offsets -= period * np.round(offsets / period)  # the nearest image
     vectors = offsets / (scales[:, None, None] * settings.extrinsic_factor)
-    distances = np.linalg.norm(vectors, axis=-1)
-    present = (table >= 0) & (distances > 1e-9)  # padding and the centre itself contribute nothing
+    squared = np.einsum("ckx,ckx->ck", vectors, vectors)
+    present = (table >= 0) & (squared > 1e-18)  # padding and the centre itself contribute nothing
     vectors[~present] = 0.0
-    distances = np.where(present, distances, 0.0)
-    harmonics = real_spherical_harmonics(vectors, settings.l_max)
+    squared[~present] = 0.0
+    distance_power = present.astype(np.float64)  # r^l, zero where nothing contributes
+    distances = np.sqrt(squared)
+    harmonics = _harmonics_first(vectors, settings.l_max)
     coefficients = []
     for l in range(settings.l_max + 1):
-        radial = _radial(distances, l, settings) * present[..., None]  # (centres, K, n)
-        coefficients.append(np.matmul(radial.transpose(0, 2, 1), harmonics[l]))
+        decay, weights = _radial_weights(l, settings)
+        gaussians = np.exp(squared[..., None] * decay)  # (centres, K, k)
+        gaussians *= distance_power[..., None]
+        radial = gaussians @ weights.T  # (centres, K, n)
+        # (centres, 2l+1, K) @ (centres, K, n): the harmonics' transposed view needs no copy
+        coefficients.append(np.matmul(harmonics[l].transpose(1, 0, 2), radial).transpose(0, 2, 1))
+        distance_power *= distances
     return coefficients
 
 
