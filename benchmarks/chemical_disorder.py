@@ -19,6 +19,7 @@ import numpy as np
 from ase import Atoms
 
 from ariseml.classifier import Classifier
+from ariseml.structure import swap_antisites
 
 # L1₀ FePt: a = 3.852 Å, c = 3.713 Å (powder diffraction file ICDD PDF 43-1359). The descriptor
 # scales every structure by its d_NN, so for cubic L1₂ only the geometry matters, not a.
@@ -29,18 +30,6 @@ ORDERED_CELLS = {
                        cell=[3.87, 3.87, 3.87], pbc=True),
 }
 ANTISITE_FRACTIONS = (0.0, 0.02, 0.05, 0.10, 0.20, 0.30)
-
-
-def with_antisites(crystal: Atoms, fraction: float, rng: np.random.Generator) -> Atoms:
-    """``crystal`` with random Fe-Pt swaps putting ``fraction`` of all atoms on the wrong sublattice."""
-    disordered = crystal.copy()
-    numbers = disordered.numbers.copy()
-    iron, platinum = np.flatnonzero(numbers == 26), np.flatnonzero(numbers == 78)
-    swaps = int(round(fraction * len(numbers) / 2))
-    chosen_iron, chosen_platinum = rng.choice(iron, swaps, replace=False), rng.choice(platinum, swaps, replace=False)
-    numbers[chosen_iron], numbers[chosen_platinum] = 78, 26
-    disordered.numbers = numbers
-    return disordered
 
 
 def random_boxes(sample: Atoms, side: float, count: int, rng: np.random.Generator) -> list[Atoms]:
@@ -70,7 +59,8 @@ def main() -> None:
     for class_id, cell in ORDERED_CELLS.items():
         crystal = cell.repeat(tuple(int(np.ceil(3 * args.box / length)) for length in cell.cell.lengths()))
         for fraction in ANTISITE_FRACTIONS:
-            boxes = random_boxes(with_antisites(crystal, fraction, rng), args.box, args.boxes, rng)
+            disordered = swap_antisites(crystal, fraction, seed=int(rng.integers(2**32)))
+            boxes = random_boxes(disordered, args.box, args.boxes, rng)
             result = classifier.predict_arrays(classifier.describe(boxes))
             predicted = [classifier.classes_[i] for i in result.probabilities.argmax(axis=1)]
             others = Counter(p for p in predicted if p != class_id).most_common(3)

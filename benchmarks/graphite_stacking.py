@@ -28,7 +28,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 from ariseml.prototypes import get_prototype
-from ariseml.training.dataset import PristineStructure, describe, training_settings
+from ariseml.training.dataset import TrainingStructure, describe, training_settings
 
 STACKINGS = ("hex_graphite_C", "rh_graphite_C")
 DEFAULT_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "arise-data"
@@ -57,7 +57,7 @@ def main() -> None:
     averages = ("inner", "outer") if args.average == "both" else (args.average,)
     settings = training_settings(averages[0], args.rbf)
     hexagonal, rhombohedral = (
-        np.concatenate([describe(PristineStructure(get_prototype(i), None), training_settings(average, args.rbf))
+        np.concatenate([describe(TrainingStructure(get_prototype(i), None), training_settings(average, args.rbf))
                         for average in averages], axis=1)
         for i in STACKINGS)
     print(f"command: python benchmarks/graphite_stacking.py --average {args.average} --rbf {args.rbf}")

@@ -123,3 +123,19 @@ def test_all_species_pairs_at_once_match_each_pair_alone(periodic):
     assert len(together) == 9
     for (alpha, beta), distances in together.items():
         assert np.array_equal(distances, nearest_neighbour_distances(atoms, alpha, beta))
+
+
+def test_antisite_swaps_keep_composition_and_move_the_asked_fraction():
+    from ariseml.structure import swap_antisites
+
+    alloy = bulk("CuAu", "rocksalt", a=5.0).repeat(5)  # 250 atoms, two sublattices
+    swapped = swap_antisites(alloy, 0.08, seed=4)
+    assert sorted(swapped.numbers) == sorted(alloy.numbers)
+    assert np.sum(swapped.numbers != alloy.numbers) == 20  # 0.08 * 250 / 2 = 10 swaps, two atoms each
+    assert np.array_equal(swapped.positions, alloy.positions)
+    assert np.array_equal(swap_antisites(alloy, 0.08, seed=4).numbers, swapped.numbers)
+    assert not np.array_equal(swap_antisites(alloy, 0.08, seed=5).numbers, swapped.numbers)
+    with pytest.raises(ValueError, match="two species"):
+        swap_antisites(bulk("Cu", "fcc", a=3.6).repeat(3), 0.1)
+    with pytest.raises(ValueError, match="smaller fraction"):
+        swap_antisites(bulk("Cu", "fcc", a=3.6, cubic=True).repeat(2)[:-1] + bulk("Au", "fcc", a=3.6)[:1], 0.5)

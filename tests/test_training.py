@@ -124,3 +124,24 @@ def test_dataset_command_with_the_polynomial_basis_writes_its_own_settings(tmp_p
     assert features.shape == (4, 315) and np.allclose(np.linalg.norm(features, axis=1), 1)
     with pytest.raises(ValueError, match="other settings"):
         dataset.load(tmp_path, structures, training_settings("inner", "gto")[:1])
+
+
+def test_dataset_command_adds_antisite_supercells_of_compounds_only(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import ariseml.training.dataset as dataset
+    from ariseml.cli import main
+    from ariseml.prototypes import get_prototype
+
+    monkeypatch.setattr(dataset, "training_settings", lambda average, rbf: training_settings(average, rbf)[:1])
+    result = CliRunner().invoke(main, ["dataset", "--antisites", "5,10", "--classes", "B2_CsCl,sc_Po", "--jobs", "1",
+                                       "--out", str(tmp_path)], catch_exceptions=False)
+    assert result.exit_code == 0 and "14 structures ready" in result.output  # 2 x 4 pristine + 3 x 2 antisite
+    antisite = dataset.antisite_structures([0.05, 0.10], [get_prototype("B2_CsCl"), get_prototype("sc_Po")])
+    assert [s.name for s in antisite[:2]] == ["B2_CsCl__supercell0__antisites5", "B2_CsCl__supercell0__antisites10"]
+    pristine = dataset.TrainingStructure(get_prototype("B2_CsCl"), 0).atoms()
+    assert np.sum(antisite[1].atoms().numbers != pristine.numbers) == 2 * round(0.10 * len(pristine) / 2)
+    features, labels, _ = dataset.load(tmp_path, antisite, training_settings()[:1])
+    assert labels == ["B2_CsCl"] * 6 and len({tuple(np.round(f, 6)) for f in features}) == 6
+    refused = CliRunner().invoke(main, ["dataset", "--antisites", "60", "--out", str(tmp_path)])
+    assert refused.exit_code != 0 and "at most 50" in refused.output

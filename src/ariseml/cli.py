@@ -183,6 +183,25 @@ rbf_option = click.option(
          "polynomial = the (r_c - r)^(n+2) functions of the original SOAP paper (Bartók et al. 2013).")
 
 
+def _antisite_fractions(context: click.Context, parameter: click.Parameter, value: str | None) -> tuple[float, ...]:
+    if not value:
+        return ()
+    try:
+        fractions = tuple(float(v) / 100 for v in value.split(","))
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: give percentages separated by commas, e.g. 5,10") from None
+    if not all(0 < f <= 50 / 100 for f in fractions):
+        raise click.BadParameter(f"{value!r}: each antisite percentage must be above 0 and at most 50")
+    return fractions
+
+
+antisites_option = click.option(
+    "--antisites", default=None, callback=_antisite_fractions, metavar="PERCENT[,PERCENT...]",
+    help="Also the finite supercells of the bulk binary, ternary and quaternary classes with this "
+         "percentage of their atoms swapped onto another species' site (antisite defects; not in the "
+         "paper), e.g. 5,10. 'arise train' needs the same value as 'arise dataset'.")
+
+
 @main.command()
 @click.option("--out", "cache", type=click.Path(file_okay=False), default=None,
               help="Cache folder: one .npz per structure; an interrupted run resumes from it "
@@ -192,16 +211,18 @@ rbf_option = click.option(
 @click.option("--classes", default=None, help="Comma-separated prototype ids (default: all 108).")
 @average_option
 @rbf_option
-def dataset(cache: str | None, jobs: int | None, classes: str | None, average: str, rbf: str) -> None:
+@antisites_option
+def dataset(cache: str | None, jobs: int | None, classes: str | None, average: str, rbf: str,
+            antisites: tuple[float, ...]) -> None:
     """Compute the pristine training set (396 structures × 99 SOAP settings) into a cache."""
     from pathlib import Path
 
     from ariseml.prototypes import get_prototype
-    from ariseml.training.dataset import generate, pristine_structures, training_settings
+    from ariseml.training.dataset import antisite_structures, generate, pristine_structures, training_settings
 
     cache = cache or default_cache(average, rbf)
     selected = [get_prototype(c.strip()) for c in classes.split(",") if c.strip()] if classes else None
-    structures = pristine_structures(selected)
+    structures = pristine_structures(selected) + antisite_structures(antisites, selected)
     computed = generate(Path(cache), structures, training_settings(average, rbf), jobs=jobs)
     click.echo(f"{cache}: {len(structures)} structures ready ({computed} computed now, "
                f"{len(structures) - computed} from the cache)")
@@ -213,11 +234,13 @@ def dataset(cache: str | None, jobs: int | None, classes: str | None, average: s
 @click.option("--epochs", type=click.IntRange(1), default=300, show_default=True)
 @train_average_option
 @rbf_option
+@antisites_option
 @click.option("--checkpoint", type=click.Path(dir_okay=False), default=None,
               help="Checkpoint file written every epoch; rerunning resumes from it.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Model path stem: writes STEM.pt and STEM.json.")
-def train(cache: str | None, epochs: int, average: str, rbf: str, checkpoint: str | None, output: str) -> None:
+def train(cache: str | None, epochs: int, average: str, rbf: str, antisites: tuple[float, ...],
+          checkpoint: str | None, output: str) -> None:
     """Train the Bayesian MLP on the cached training set (the paper's hyper-parameters)."""
     from pathlib import Path
 
@@ -228,14 +251,15 @@ def train(cache: str | None, epochs: int, average: str, rbf: str, checkpoint: st
 
     check_writable(output + ".pt")
     if average == "both":
-        if cache or rbf != "gto":
+        if cache or rbf != "gto" or antisites:
             raise click.UsageError("--average both reads the default inner and outer caches; "
-                                   "leave out --data and --rbf")
+                                   "leave out --data, --rbf and --antisites")
         features, labels, classes = dataset.load_for_training(Path(default_cache("inner")),
                                                               outer_cache=Path(default_cache("outer")))
     else:
+        structures = dataset.pristine_structures() + dataset.antisite_structures(antisites)
         features, labels, classes = dataset.load_for_training(Path(cache or default_cache(average, rbf)),
-                                                              dataset.training_settings(average, rbf))
+                                                              dataset.training_settings(average, rbf), structures)
     config = TrainingConfig(epochs=epochs)
     result = train_model(features, labels, len(classes), config,
                          checkpoint=Path(checkpoint) if checkpoint else None)
@@ -245,7 +269,8 @@ def train(cache: str | None, epochs: int, average: str, rbf: str, checkpoint: st
         validation_size=result.validation_size, validation_accuracy=result.validation_accuracy,
         best_epoch=result.best_epoch, training=dataclasses.asdict(config),
         augmentation={"r_cut": list(dataset.R_CUTS), "sigma": list(dataset.SIGMAS),
-                      "extrinsic_factor": list(dataset.EXTRINSIC_FACTORS)})
+                      "extrinsic_factor": list(dataset.EXTRINSIC_FACTORS),
+                      "antisites": {"fractions": list(antisites), "groups": list(dataset.ANTISITE_GROUPS)}})
     click.echo(f"wrote {output}.pt: validation accuracy {100 * result.validation_accuracy:.2f} % "
                f"(best epoch {result.best_epoch} of {epochs}, {len(features)} training points)")
 

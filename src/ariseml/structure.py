@@ -224,3 +224,32 @@ def apply_defects(atoms: Atoms, delta: float = 0.0, eta: float = 0.0, seed: int 
     if delta > 0:
         defective = displace_atoms(defective, delta, displacement_seed, d_nn=d_nn)
     return defective
+
+
+def swap_antisites(atoms: Atoms, fraction: float, seed: int | None = None) -> Atoms:
+    """Antisite defects: random swaps of two atoms of different species, each atom swapped at most once,
+    until ``fraction`` of all atoms sit on another species' site (composition kept).
+
+    For a two-species ordered alloy this is a Bragg-Williams order parameter S = 1 - 2·fraction
+    of a fully ordered crystal (L1₀); not one of the paper's defects.
+    """
+    if not 0 <= fraction <= 0.5:
+        raise ValueError(f"antisite fraction must be between 0 and 0.5, got {fraction}")
+    numbers = atoms.numbers.copy()
+    if len(set(numbers)) < 2 and fraction > 0:
+        raise ValueError("antisites need at least two species")
+    rng = np.random.default_rng(seed)
+    swaps = int(round(fraction * len(atoms) / 2))
+    free = np.ones(len(atoms), dtype=bool)
+    for _ in range(swaps):
+        first = rng.choice(np.flatnonzero(free))
+        partners = np.flatnonzero(free & (numbers != numbers[first]))
+        if len(partners) == 0:
+            raise ValueError(f"cannot swap {swaps} antisite pairs in {atoms.get_chemical_formula()}: "
+                             "use a smaller fraction")
+        second = rng.choice(partners)
+        numbers[[first, second]] = numbers[[second, first]]
+        free[[first, second]] = False
+    swapped = atoms.copy()
+    swapped.numbers = numbers
+    return swapped

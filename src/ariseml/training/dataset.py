@@ -1,9 +1,14 @@
-"""The pristine training set of ARISE (Methods, "Dataset creation").
+"""The pristine training set of ARISE (Methods, "Dataset creation"), and our antisite augmentation.
 
 All 108 classes; for each the periodic cell and the three non-periodic
 supercells (nanotubes: the finite tube only), each described with R_C from 3.0
 to 5.0·d_NN in steps of 0.2, σ ∈ {0.08, 0.10, 0.12}·d_NN and extrinsic scaling
 factors {0.95, 1.00, 1.05}: 396 structures × 99 settings = 39,204 vectors.
+
+Not in the paper: ``antisite_structures`` adds the supercells of the bulk
+multi-species classes with a fraction of their atoms swapped onto another
+species' site (``arise dataset --antisites``), for a model that recognises
+ordered alloys that are not perfectly ordered.
 
 Each structure's 99 vectors are cached in one ``.npz`` file, written
 atomically, so an interrupted run resumes where it stopped.
@@ -12,6 +17,7 @@ atomically, so an interrupted run resumes where it stopped.
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import product
@@ -23,6 +29,7 @@ from ariseml.descriptors.soap import SoapSettings, arise_soap, pair_distances
 from ariseml.io import atomic_path
 from ariseml.parallel import progress_map
 from ariseml.prototypes import Prototype, all_prototypes, build
+from ariseml.structure import swap_antisites
 
 R_CUTS = tuple(round(3.0 + 0.2 * i, 1) for i in range(11))
 SIGMAS = (0.08, 0.10, 0.12)
@@ -36,39 +43,56 @@ def training_settings(average: str = "inner", rbf: str = "gto") -> list[SoapSett
             for r_cut, sigma, factor in product(R_CUTS, SIGMAS, EXTRINSIC_FACTORS)]
 
 
+ANTISITE_GROUPS = ("binary", "ternary", "quaternary")
+"""The classes that get antisite structures: the bulk compounds and ordered alloys."""
+
+
 @dataclass(frozen=True)
-class PristineStructure:
-    """One structure of the training set: a class and which of its structures."""
+class TrainingStructure:
+    """One structure of the training set: a class, which of its structures, and its antisite fraction."""
 
     prototype: Prototype
     supercell: int | None  # None: the periodic cell (nanotubes: their finite tube)
+    antisites: float = 0.0
 
     @property
     def name(self) -> str:
         kind = "periodic" if self.supercell is None else f"supercell{self.supercell}"
-        return f"{self.prototype.id}__{kind}"
+        return f"{self.prototype.id}__{kind}" + (f"__antisites{100 * self.antisites:g}" if self.antisites else "")
 
     def atoms(self):
-        return build(self.prototype, supercell=self.supercell)
+        atoms = build(self.prototype, supercell=self.supercell)
+        if not self.antisites:
+            return atoms
+        return swap_antisites(atoms, self.antisites, seed=zlib.crc32(self.name.encode()))
 
 
-def pristine_structures(prototypes: Sequence[Prototype] | None = None) -> list[PristineStructure]:
+def pristine_structures(prototypes: Sequence[Prototype] | None = None) -> list[TrainingStructure]:
     """Periodic cell and supercells 0-2 of each class; nanotubes only their tube (396 in all)."""
     structures = []
     for prototype in prototypes or all_prototypes():
         supercells = (None,) if prototype.is_nanotube else (None, 0, 1, 2)
-        structures += [PristineStructure(prototype, supercell) for supercell in supercells]
+        structures += [TrainingStructure(prototype, supercell) for supercell in supercells]
     return structures
 
 
-def describe(structure: PristineStructure, settings: Sequence[SoapSettings]) -> np.ndarray:
+def antisite_structures(fractions: Sequence[float], prototypes: Sequence[Prototype] | None = None
+                        ) -> list[TrainingStructure]:
+    """The three finite supercells of each bulk multi-species class (ANTISITE_GROUPS) with each antisite
+    fraction; a periodic cell is too small for a fraction of its atoms to be swapped."""
+    return [TrainingStructure(prototype, supercell, fraction)
+            for prototype in prototypes or all_prototypes() if prototype.group in ANTISITE_GROUPS
+            for supercell in (0, 1, 2) for fraction in fractions if fraction > 0]
+
+
+def describe(structure: TrainingStructure, settings: Sequence[SoapSettings]) -> np.ndarray:
     """The structure's descriptor for each setting (rows), d_NN computed once."""
     atoms = structure.atoms()
     distances = pair_distances(atoms)
     return np.stack([arise_soap(atoms, s, distances) for s in settings])
 
 
-def _expected_cost(structure: PristineStructure) -> int:
+def _expected_cost(structure: TrainingStructure) -> int:
     atoms = structure.atoms()
     return len(atoms) * len(set(atoms.get_chemical_symbols())) ** 2
 
@@ -78,11 +102,11 @@ def _identity(settings: Sequence[SoapSettings]) -> str:
     return json.dumps([s.to_dict() for s in settings])
 
 
-def _cache_file(cache: Path, structure: PristineStructure) -> Path:
+def _cache_file(cache: Path, structure: TrainingStructure) -> Path:
     return cache / f"{structure.name}.npz"
 
 
-def _describe_into_cache(job: tuple[PristineStructure, tuple[SoapSettings, ...], Path]) -> str:
+def _describe_into_cache(job: tuple[TrainingStructure, tuple[SoapSettings, ...], Path]) -> str:
     structure, settings, cache = job
     vectors = describe(structure, settings)
     with atomic_path(_cache_file(cache, structure), suffix=".npz") as temporary:
@@ -90,7 +114,7 @@ def _describe_into_cache(job: tuple[PristineStructure, tuple[SoapSettings, ...],
     return structure.name
 
 
-def generate(cache: Path, structures: Sequence[PristineStructure] | None = None,
+def generate(cache: Path, structures: Sequence[TrainingStructure] | None = None,
              settings: Sequence[SoapSettings] | None = None, jobs: int | None = None,
              progress: bool = True) -> int:
     """Describe every structure not yet in ``cache``; returns how many were computed."""
@@ -106,7 +130,7 @@ def generate(cache: Path, structures: Sequence[PristineStructure] | None = None,
     return len(todo)
 
 
-def load(cache: Path, structures: Sequence[PristineStructure] | None = None,
+def load(cache: Path, structures: Sequence[TrainingStructure] | None = None,
          settings: Sequence[SoapSettings] | None = None) -> tuple[np.ndarray, list[str], list[str]]:
     """Descriptor rows, their class ids and structure names, from a complete cache made with ``settings``."""
     expected = _identity(settings or training_settings())
@@ -114,7 +138,8 @@ def load(cache: Path, structures: Sequence[PristineStructure] | None = None,
     for structure in structures or pristine_structures():
         path = _cache_file(cache, structure)
         if not path.exists():
-            raise FileNotFoundError(f"{path} is missing: run 'arise dataset --out {cache}' to complete the cache")
+            raise FileNotFoundError(f"{path} is missing: run 'arise dataset --out {cache}' with the same "
+                                    "--average, --rbf and --antisites to complete the cache")
         with np.load(path) as stored:
             if str(stored["settings"]) != expected:
                 raise ValueError(f"{path} holds descriptors made with other settings; use another cache folder")
@@ -125,7 +150,7 @@ def load(cache: Path, structures: Sequence[PristineStructure] | None = None,
     return np.concatenate(rows), labels, names
 
 
-def load_joined(inner_cache: Path, outer_cache: Path, structures: Sequence[PristineStructure] | None = None,
+def load_joined(inner_cache: Path, outer_cache: Path, structures: Sequence[TrainingStructure] | None = None,
                 settings: Sequence[SoapSettings] | None = None) -> tuple[np.ndarray, list[str], list[str]]:
     """The ``average="both"`` training set from an inner- and an outer-averaged cache, without recomputing.
 
@@ -142,13 +167,15 @@ def load_joined(inner_cache: Path, outer_cache: Path, structures: Sequence[Prist
 
 
 def load_for_training(cache: Path, settings: Sequence[SoapSettings] | None = None,
-                      outer_cache: Path | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+                      structures: Sequence[TrainingStructure] | None = None, outer_cache: Path | None = None
+                      ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Features, class indices and the class ids (output order: the 108 classes' order).
 
-    With ``outer_cache``, ``cache`` is inner-averaged and the rows are joined (``average="both"``).
+    ``structures``: default the 396 pristine ones. With ``outer_cache``, ``cache`` is
+    inner-averaged and the rows are joined (``average="both"``).
     """
     if outer_cache is None:
-        features, labels, _ = load(cache, settings=settings)
+        features, labels, _ = load(cache, structures, settings)
     else:
         features, labels, _ = load_joined(cache, outer_cache)
     classes = [p.id for p in all_prototypes()]
