@@ -1,10 +1,10 @@
 """Fast-mode SPM on a large fcc/bcc polycrystal: time and peak memory.
 
-    python benchmarks/spm_million.py [--size 228] [--box 16] [--stride 4] [--settle 0.01] [--samples 1000]
+    python benchmarks/spm_million.py [--size 240] [--box 16] [--stride 4] [--settle 0.01] [--samples 1000]
                                      [--compare-exact] [--out DIR]
 
 Builds a Voronoi polycrystal of fcc and bcc grains (`arise polycrystal` with fcc_Cu and bcc_W cells,
-every atom then called Fe: one species on two lattices, as in an iron fcc/bcc sample; --size 228
+every atom then called Fe: one species on two lattices, as in an iron fcc/bcc sample; --size 240
 gives about a million atoms), scans it with `arise spm --mode fast` and prints the seconds,
 boxes/s, atoms/s, the peak resident memory of this process and of its largest worker, and the
 shares of the boxes classified fcc and bcc beside the shares of the atoms in fcc and bcc grains.
@@ -34,7 +34,7 @@ GRAINS = ("fcc_Cu", "bcc_W")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=float, default=228.0, help="edge of the cubic sample, Å")
+    parser.add_argument("--size", type=float, default=240.0, help="edge of the cubic sample, Å")
     parser.add_argument("--grains", type=int, default=16)
     parser.add_argument("--box", type=float, default=16.0)
     parser.add_argument("--stride", type=float, default=4.0)

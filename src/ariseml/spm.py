@@ -343,7 +343,7 @@ def _voxels(atoms: Atoms, grid: Grid, settings: SpmSettings) -> tuple[np.ndarray
 def _box_sums(voxel_values: np.ndarray, grid_shape: tuple[int, int, int], box_voxels: tuple[int, ...]) -> np.ndarray:
     """Sums over every box of values given per voxel, (vz, vy, vx, k) -> (nz * ny * nx, k), via prefix sums."""
     prefix = np.zeros(tuple(n + 1 for n in voxel_values.shape[:3]) + voxel_values.shape[3:])
-    prefix[1:, 1:, 1:] = voxel_values.cumsum(0).cumsum(1).cumsum(2)
+    prefix[1:, 1:, 1:] = voxel_values.cumsum(0, dtype=np.float64).cumsum(1).cumsum(2)  # float64: boxes are differences
     (nz, ny, nx), (mz, my, mx) = grid_shape, box_voxels
     total = np.zeros((nz, ny, nx) + voxel_values.shape[3:])
     for dz, dy, dx in np.ndindex(2, 2, 2):
@@ -357,8 +357,10 @@ FEATURE_BLOCK = 45
 
 
 def _voxel_matrix(voxel_of_atom: np.ndarray, n_voxels: int) -> sparse.csr_matrix:
-    """A (voxels x atoms) 0/1 matrix: multiplying per-atom rows by it sums them per voxel."""
-    return sparse.csr_matrix((np.ones(len(voxel_of_atom)), (voxel_of_atom, np.arange(len(voxel_of_atom)))),
+    """A (voxels x atoms) 0/1 matrix: multiplying per-atom rows by it sums them per voxel (in float32, as the
+    per-atom values come; a voxel holds a few dozen atoms)."""
+    return sparse.csr_matrix((np.ones(len(voxel_of_atom), dtype=np.float32),
+                              (voxel_of_atom, np.arange(len(voxel_of_atom)))),
                              shape=(n_voxels, len(voxel_of_atom)))
 
 
@@ -416,7 +418,7 @@ def _inner_pair_boxes(positions: np.ndarray, alpha_index: np.ndarray, beta_index
     summing = _voxel_matrix(voxel[voxel >= 0], int(np.prod(voxel_shape)))
     pooled = []
     for l, c in enumerate(coefficients):
-        per_voxel = np.asarray(summing @ c.reshape(len(c), -1).astype(np.float64))
+        per_voxel = np.asarray(summing @ c.reshape(len(c), -1))
         pooled.append(_box_sums(per_voxel.reshape(*voxel_shape, -1), grid.shape, box_voxels
                                 ).reshape(grid.size, soap.n_max, 2 * l + 1))
     return power_spectrum(pooled, soap).astype(np.float32)
@@ -440,7 +442,7 @@ def _outer_pair_boxes(atoms: Atoms, alpha: str, beta: str, alpha_index: np.ndarr
     boxes = np.zeros((grid.size, soap.n_features), dtype=np.float32)
     for block in range(0, soap.n_features, FEATURE_BLOCK):
         columns = slice(block, min(block + FEATURE_BLOCK, soap.n_features))
-        per_voxel = np.asarray(summing @ vectors[kept, columns].astype(np.float64))
+        per_voxel = np.asarray(summing @ vectors[kept, columns])
         boxes[:, columns] = _box_sums(per_voxel.reshape(*voxel_shape, -1), grid.shape, box_voxels)
     return boxes
 

@@ -117,13 +117,16 @@ def centre_coefficients(centres: np.ndarray, scales: np.ndarray, neighbours: np.
                        period=period)
     starts = range(0, len(centres), CENTRES_PER_BLOCK)
     work = [(centres[s:s + CENTRES_PER_BLOCK], scales[s:s + CENTRES_PER_BLOCK]) for s in starts]
-    try:
-        blocks = list(progress_map(_block_coefficients, work, jobs, progress, desc="SOAP coefficients",
-                                    unit="block"))
+    coefficients = [np.empty((len(centres), settings.n_max, 2 * l + 1), dtype=np.float32)
+                    for l in range(settings.l_max + 1)]
+    try:  # each block goes to its place as it arrives: no second copy of the whole sample's coefficients
+        for start, block in zip(starts, progress_map(_block_coefficients, work, jobs, progress,
+                                                     desc="SOAP coefficients", unit="block")):
+            for l, values in enumerate(block):
+                coefficients[l][start:start + len(values)] = values
     finally:
         _NEIGHBOURS.clear()
-    return [np.concatenate([b[l] for b in blocks]) if blocks else
-            np.zeros((0, settings.n_max, 2 * l + 1), dtype=np.float32) for l in range(settings.l_max + 1)]
+    return coefficients
 
 
 def _block_coefficients(job: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
