@@ -214,7 +214,8 @@ antisites_option = click.option(
 @antisites_option
 def dataset(cache: str | None, jobs: int | None, classes: str | None, average: str, rbf: str,
             antisites: tuple[float, ...]) -> None:
-    """Compute the pristine training set (396 structures × 99 SOAP settings) into a cache."""
+    """Compute the pristine training set (396 structures × 99 SOAP settings) into a cache; with
+    --antisites also the antisite supercells (69 per percentage)."""
     from pathlib import Path
 
     from ariseml.prototypes import get_prototype
