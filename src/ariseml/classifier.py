@@ -28,13 +28,15 @@ from ariseml.models.bayesian_mlp import BayesianMLP, MonteCarloPrediction, monte
 from ariseml.models.convnet import DiffractionConvNet, convnet_predict
 from ariseml.prototypes import get_prototype
 
-SHIPPED_MODELS = {"paper": "arise_mlp", "outer": "arise_mlp_outer"}
+SHIPPED_MODELS = {"paper": "arise_mlp", "outer": "arise_mlp_outer", "antisite": "arise_mlp_antisite"}
 """Name -> file stem of the ARISE models inside ``ariseml/models/shipped`` (``.pt`` weights, ``.json`` metadata).
 
 ``paper``: trained exactly as published (Table 1, Methods), the reference mode.
 ``outer``: the same network and training on the mean of per-atom power spectra
-(``average="outer"``), the only averaging that can be pooled from per-atom vectors:
-the model of SPM's fast mode.
+(``average="outer"``), the only averaging that can be pooled from per-atom vectors.
+``antisite``: the paper's network and descriptor, trained on the paper's set plus the
+supercells of the bulk compounds with 5 % and 10 % antisites (``arise dataset/train
+--antisites 5,10``; not in the paper): ordered alloys that are not perfectly ordered.
 """
 SHIPPED_DIFFRACTION_MODELS = {"diffraction": "diffraction_convnet"}
 """The ConvNet on two-dimensional diffraction fingerprints (Ziletti et al. 2018), seven classes."""
