@@ -2,9 +2,10 @@
 
     python benchmarks/explore_aet_l10.py [--stride 2] [--samples 1000] [--model antisite] [--out aet-l10]
 
-Runs `arise spm` on the reference particle (exact mode, box 12 Å as in the paper; stride 2 Å
-gives 44,339 classified boxes, the paper's count is 43,679) keeping the first hidden layer, then `arise explore --only-class L10_CuAu --layer 1
---min-cluster-size 10 --neighbors 50 --species Fe,Pt`, and prints per cluster the number of boxes
+Runs `arise spm` on the reference particle (exact mode, box 12 Å as in the paper; stride 2 Å gives
+44,339 classified boxes, the paper's count is 43,679) keeping the first hidden layer, then
+`arise explore --only-class L10_CuAu --layer 1 --min-cluster-size 10 --neighbors 50 --species Fe,Pt`,
+and prints per cluster the number of boxes
 and the mean d_FeFe, d_PtPt and Δd = d_FeFe - d_PtPt. Plots, the HTML map and the arrays are in
 OUT/explore. The paper's model finds almost no L1₀ boxes in this particle (README, Known limits);
 the `antisite` model does. Rerunning resumes the scan.
