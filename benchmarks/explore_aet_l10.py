@@ -6,8 +6,8 @@ Runs `arise spm` on the reference particle (exact mode, box 12 Å as in the pape
 44,339 classified boxes, the paper's count is 43,679) keeping the first hidden layer, then
 `arise explore --only-class L10_CuAu --layer 1 --min-cluster-size 10 --neighbors 50 --species Fe,Pt`,
 and prints per cluster the number of boxes and the mean d_FeFe, d_PtPt and Δd = d_FeFe - d_PtPt.
-Plots, the HTML map and the arrays are in OUT/explore. The paper's model finds almost no L1₀ boxes in this particle (README, Known limits);
-the `antisite` model does. Rerunning resumes the scan.
+Plots, the HTML map and the arrays are in OUT/explore. The paper's model finds almost no L1₀ boxes
+in this particle (README, Known limits); the `antisite` model does. Rerunning resumes the scan.
 """
 
 from __future__ import annotations
