@@ -1,11 +1,12 @@
 """The robustness tables of the README, with the time the run took.
 
-    python benchmarks/robustness.py [--realisations 2]     ARISE Table 2, S2, S3
+    python benchmarks/robustness.py [--realisations 2] [--model antisite]     ARISE Table 2, S2, S3
     python benchmarks/robustness.py --diffraction 50       Ziletti et al. 2018, Supplementary Tables 1-2
 
 Runs `arise benchmark --realisations N` or `arise diffraction benchmark --per-class N` (scores
 cached in ~/.cache/ariseml/benchmark, so a rerun or a run with more realisations reuses the draws
-made before) and prints the elapsed time; on a warm cache that time is only the reading of the cache.
+made before, and a model added later reuses their descriptors) and prints the elapsed time; on a
+warm cache that time is only the reading of the cache.
 """
 
 from __future__ import annotations
@@ -19,11 +20,15 @@ from ariseml.cli import main as arise
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--realisations", type=int, default=2)
+    parser.add_argument("--model", action="append", default=[],
+                        help="a shipped model scored beside the paper's (repeat for more)")
     parser.add_argument("--diffraction", type=int, metavar="PER_CLASS", default=None,
                         help="run the diffraction ConvNet's benchmark with this many test crystals per class")
     args = parser.parse_args()
     if args.diffraction is None:
-        command, options = ["benchmark", "--realisations", str(args.realisations)], f"--realisations {args.realisations}"
+        models = [option for name in ["paper", *args.model] for option in ("--model", name)]
+        command = ["benchmark", "--realisations", str(args.realisations), *models]
+        options = f"--realisations {args.realisations}" + "".join(f" --model {m}" for m in args.model)
     else:
         command, options = ["diffraction", "benchmark", "--per-class", str(args.diffraction)], \
             f"--diffraction {args.diffraction}"

@@ -19,8 +19,10 @@ from ariseml.benchmark.robustness import (
     defective_structure,
     designed_classes,
     draws,
+    evaluate_level,
     space_group,
 )
+from ariseml.classifier import Classifier
 from ariseml.cli import main
 from ariseml.prototypes import build
 
@@ -119,6 +121,24 @@ def test_quick_benchmark_runs_every_method_and_resumes(tmp_path):
     assert (tmp_path / "out" / "accuracy.png").stat().st_size > 10_000
     again = CliRunner().invoke(main, arguments, catch_exceptions=False)  # everything from the cache
     assert again.exit_code == 0 and "draw" not in again.output
+
+
+def test_a_model_added_later_reuses_the_draws_descriptors(tmp_path, monkeypatch):
+    config = BenchmarkConfig(classes=("fcc_Cu", "bcc_W"), supercells=(0,), realisations=1, samples=10)
+    level = DefectLevel(delta=0.01)
+    models = {name: Classifier.load(name, samples=10, seed=0) for name in ("paper", "antisite", "outer")}
+    first = evaluate_level(config, level, ["ariseml"], {"paper": models["paper"]}, tmp_path, jobs=1)
+    assert first.scores["ariseml"].correct == [1.0] * 4
+
+    def no_descriptor(*_):
+        raise AssertionError("the descriptors of this draw were cached")
+
+    monkeypatch.setattr("ariseml.benchmark.robustness.arise_soap", no_descriptor)
+    second = evaluate_level(config, level, ["ariseml"], {"paper": models["paper"], "antisite": models["antisite"]},
+                            tmp_path, jobs=1)
+    assert second.scores["ariseml[antisite]"].correct == [1.0] * 4
+    with pytest.raises(AssertionError, match="cached"):  # another descriptor setting is computed, not reused
+        evaluate_level(config, level, ["ariseml"], {"outer": models["outer"]}, tmp_path, jobs=1)
 
 
 def test_spglib_finding_p1_for_a_p1_class_does_not_count():

@@ -150,14 +150,14 @@ def space_group(atoms: Atoms, symprec: float, angle_tolerance: float) -> int:
     return 0 if dataset is None else int(dataset.number)
 
 
-def _evaluate_structure(job: tuple[BenchmarkCase, DefectLevel, tuple[str, ...], SoapSettings | None]
+def _evaluate_structure(job: tuple[BenchmarkCase, DefectLevel, tuple[str, ...], tuple[SoapSettings, ...]]
                         ) -> dict[str, Any]:
-    """The per-structure work of a forked worker: the descriptor and spglib's answers."""
+    """The per-structure work of a forked worker: the descriptors and spglib's answers."""
     case, level, methods, settings = job
     atoms = defective_structure(case, level)
     answers: dict[str, Any] = {"atoms": len(atoms)}
-    if settings is not None:
-        answers["descriptor"] = arise_soap(atoms, settings)
+    for one in settings:
+        answers[one] = arise_soap(atoms, one)
     if case.periodic:
         for method in methods:
             answers[method] = space_group(atoms, *SPGLIB_TOLERANCES[method])
@@ -211,6 +211,15 @@ def _cache_file(cache_dir: Path, level: DefectLevel, draw: int, method: str, key
     return cache_dir / slug / f"draw{draw}__{method}__{key}.json"
 
 
+def _descriptor_file(cache_dir: Path, config: BenchmarkConfig, level: DefectLevel, draw: int,
+                     settings: SoapSettings) -> Path:
+    """Where one draw's descriptors are kept, so that another model scored later reuses them."""
+    test_set = {k: v for k, v in asdict(config).items() if k not in ("realisations", "samples")}
+    identity = json.dumps([CACHE_VERSION, test_set, asdict(level), draw, asdict(settings)], default=str)
+    key = hashlib.sha256(identity.encode()).hexdigest()[:16]
+    return _cache_file(cache_dir, level, draw, "descriptors", key).with_suffix(".npz")
+
+
 def _read_cached(path: Path) -> MethodScores | None:
     if not path.exists():
         return None
@@ -262,31 +271,40 @@ def _evaluate_draw(config: BenchmarkConfig, level: DefectLevel, cases: list[Benc
     if not missing:
         return scores
 
-    needs_descriptor = any(m in NAIVE_BAYES or m.startswith("ariseml") for m in missing)
-    settings = next(iter(models.values())).settings_ if models else _central_settings()
+    draw = cases[0].realisation
+    settings_of = {m: models[_model_name(m)].settings_ if m.startswith("ariseml") else _central_settings()
+                   for m in missing if m in NAIVE_BAYES or m.startswith("ariseml")}
+    descriptor_files = {one: _descriptor_file(cache_dir, config, level, draw, one) for one in set(settings_of.values())}
+    features = {one: np.load(path)["descriptors"] for one, path in descriptor_files.items() if path.exists()}
+    to_compute = tuple(one for one in descriptor_files if one not in features)
     symmetry_methods = tuple(m for m in missing if m in SPGLIB_TOLERANCES)
     for case in cases:  # built once here, inherited by the forked workers
         _pristine(case.prototype_id, case.supercell, case.periodic)
-    jobs_list = [(case, level, symmetry_methods, settings if needs_descriptor else None) for case in cases]
-    answers = list(progress_map(_evaluate_structure, jobs_list, jobs, progress, desc=label))
     per_atom = [m for m in missing if m in PER_ATOM]
+    jobs_list = [(case, level, symmetry_methods, to_compute) for case in cases]
+    answers = (list(progress_map(_evaluate_structure, jobs_list, jobs, progress, desc=label))
+               if to_compute or symmetry_methods or per_atom else [{} for _ in cases])
     if per_atom:
         for answer, extra in zip(answers, _per_atom_answers(cases, level, per_atom)):
             answer.update(extra)
+    for one in to_compute:
+        features[one] = np.stack([a[one] for a in answers])
+        descriptor_files[one].parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(descriptor_files[one]) as temporary, open(temporary, "wb") as stream:
+            np.savez_compressed(stream, descriptors=features[one])
 
     truth = [c.prototype_id for c in cases]
-    if needs_descriptor:
-        features = np.stack([a["descriptor"] for a in answers])
     if set(NAIVE_BAYES) & set(missing):
         from ariseml.benchmark import naive_bayes
 
         estimators = dict(zip(NAIVE_BAYES, naive_bayes.load()))
     for method in missing:
         if method.startswith("ariseml"):
-            predicted = [r.top_ids[0] for r in models[_model_name(method)].predict_descriptors(features, top=1)]
+            results = models[_model_name(method)].predict_descriptors(features[settings_of[method]], top=1)
+            predicted = [r.top_ids[0] for r in results]
             scores[method] = _structure_method_scores(cases, predicted, truth, periodic_only=False)
         elif method in NAIVE_BAYES:
-            predicted = [str(p) for p in estimators[method].predict(features)]
+            predicted = [str(p) for p in estimators[method].predict(features[settings_of[method]])]
             scores[method] = _structure_method_scores(cases, predicted, truth, periodic_only=False)
         elif method in SPGLIB_TOLERANCES:
             groups = [get_prototype(c.prototype_id).space_group for c in cases]
