@@ -90,6 +90,10 @@ def test_explore_command_on_an_spm_run(tmp_path):
     right = stored["grid_index"][:, 2] == stored["grid_index"][:, 2].max()
     assert set(stored["labels"][left]) .isdisjoint(set(stored["labels"][right]) - {-1})
     assert (tmp_path / "out" / "cluster_map.png").exists() and (tmp_path / "out" / "delta_d.png").exists()
+    before = runner.invoke(main, ["explore", str(tmp_path / "spm2"), "--before-relu", "--min-cluster-size", "10",
+                                  "--neighbors", "10", "--out", str(tmp_path / "before")])
+    assert before.exit_code == 0 and "before its ReLU" in before.output, before.output
+    assert json.loads((tmp_path / "before" / "summary.json").read_text())["before_relu"] is True
 
 
 def test_subset_keeps_the_chosen_points_and_their_facts():

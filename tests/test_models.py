@@ -40,9 +40,14 @@ def test_monte_carlo_prediction_shapes_reproducibility_and_hidden_layers():
     alone = monte_carlo_predict(model, inputs[2:3], samples=200, seed=3)
     assert np.allclose(alone.probabilities, first.probabilities[2:3], atol=1e-6)  # nor do the other inputs
     assert [h.shape for h in first.hidden] == [(5, 256), (5, 512), (5, 256)]
+    for after, before in zip(first.hidden, first.hidden_before_relu):
+        assert before.shape == after.shape and (before < 0).any()
+        assert np.all(after >= np.maximum(before, 0) - 1e-5)  # the mean of a ReLU is at least the ReLU of the mean
     assert np.all(first.mutual_information > 0)
-    single = monte_carlo_predict(model, inputs, samples=1)
+    single = monte_carlo_predict(model, inputs, samples=1, keep_hidden=True)
     assert np.allclose(single.mutual_information, 0.0, atol=1e-6)
+    for after, before in zip(single.hidden, single.hidden_before_relu):  # one pass: after = ReLU(before)
+        assert np.array_equal(after, np.maximum(before, 0))
     assert not model.training
     with pytest.raises(ValueError, match=">= 1"):
         monte_carlo_predict(model, inputs, samples=0)

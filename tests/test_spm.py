@@ -74,6 +74,8 @@ def test_bicrystal_map_finds_both_grains_and_resumes(tmp_path, classifier):
     with xr.open_dataset(path, engine="scipy") as dataset:
         first = dataset.load()
     assert first["hidden_2"].shape == (*first["argmax_class"].shape, 512) and (first["hidden_2"].values >= 0).all()
+    before = first["hidden_2_before_relu"].values
+    assert before.shape == first["hidden_2"].shape and np.nanmin(before) < 0
     classes = list(first["class"].values)
     argmax = first["argmax_class"].values[0]
     assert first["probabilities"].dims == ("class", "z", "y", "x")

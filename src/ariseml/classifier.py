@@ -59,7 +59,8 @@ class Classification:
     mutual_information: float
     predictive_entropy: float
     probabilities: np.ndarray
-    hidden: list[np.ndarray] | None = None
+    hidden: list[np.ndarray] | None = None  # per hidden layer, after its ReLU, mean over the passes
+    hidden_before_relu: list[np.ndarray] | None = None
 
     def predictions(self) -> list[dict[str, Any]]:
         """``arise_label``: the class's name in the ARISE data set (the diffraction model: its description)."""
@@ -106,6 +107,7 @@ def _classifications(prediction: MonteCarloPrediction, classes: Sequence[str], l
             predictive_entropy=float(prediction.predictive_entropy[row]),
             probabilities=probabilities,
             hidden=[h[row] for h in prediction.hidden] if keep_hidden else None,
+            hidden_before_relu=[h[row] for h in prediction.hidden_before_relu] if keep_hidden else None,
         ))
     return results
 

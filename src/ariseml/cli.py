@@ -715,6 +715,7 @@ def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_ato
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--layer", type=click.IntRange(1, 3), default=2, show_default=True, help="Hidden layer (1-3).")
+@click.option("--before-relu", is_flag=True, help="The layer's activations before its ReLU (default: after).")
 @click.option("--only-class", default=None, help="Keep only the points whose most probable class is this id.")
 @click.option("--min-cluster-size", type=click.IntRange(2), default=25, show_default=True)
 @click.option("--soft", is_flag=True, help="Soft clustering: outliers join their most probable cluster unless "
@@ -728,7 +729,8 @@ def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_ato
 @click.option("--samples", type=click.IntRange(1), default=1000, show_default=True,
               help="T for structure inputs (SPM inputs keep the passes of their run).")
 @click.option("--out", type=click.Path(file_okay=False), default="explore-out", show_default=True)
-def explore(inputs: tuple[str, ...], layer: int, only_class: str | None, min_cluster_size: int, soft: bool,
+def explore(inputs: tuple[str, ...], layer: int, before_relu: bool, only_class: str | None, min_cluster_size: int,
+            soft: bool,
             neighbors: int, min_dist: float, sweep: str | None, species: str | None, samples: int,
             out: str) -> None:
     """Cluster and map the network's hidden representations of INPUTS.
@@ -747,7 +749,7 @@ def explore(inputs: tuple[str, ...], layer: int, only_class: str | None, min_clu
         raise click.BadParameter(f"give two elements, e.g. Fe,Pt; got {species!r}", param_hint="--species")
     folder = Path(out)
     if len(inputs) == 1 and Path(inputs[0]).is_dir():
-        points = unsupervised.from_spm(Path(inputs[0]), layer)
+        points = unsupervised.from_spm(Path(inputs[0]), layer, before_relu)
     else:
         if any(Path(i).is_dir() for i in inputs):
             raise click.UsageError("give one 'arise spm' output folder, or structure files, not both")
@@ -760,7 +762,8 @@ def explore(inputs: tuple[str, ...], layer: int, only_class: str | None, min_clu
             frames = _read_frames(path)
             structures += frames
             names += [path if len(frames) == 1 else f"{path}[{n}]" for n in range(len(frames))]
-        points = unsupervised.from_structures(structures, names, Classifier.load(samples=samples, seed=0), layer)
+        points = unsupervised.from_structures(structures, names, Classifier.load(samples=samples, seed=0), layer,
+                                              before_relu)
     if only_class is not None:
         points = points.subset(np.array(points.predicted) == only_class)
     if len(points.vectors) < 3:
@@ -789,11 +792,12 @@ def explore(inputs: tuple[str, ...], layer: int, only_class: str | None, min_clu
         np.save(folder / "similarity.npy", similarity)
         unsupervised.plot_similarity(folder / "similarity.png", similarity, points.labels)
         written += [folder / "similarity.npy", folder / "similarity.png"]
-    summary = {"points": len(labels), "layer": layer, "clusters": int(labels.max() + 1),
+    summary = {"points": len(labels), "layer": layer, "before_relu": before_relu, "clusters": int(labels.max() + 1),
                "outliers": int(np.sum(labels < 0)), "min_cluster_size": min_cluster_size, "soft": soft,
                "sweep": unsupervised.sweep(points.vectors, sizes) if sizes else []}
     unsupervised.write_json(folder / "summary.json", summary)
-    click.echo(f"{summary['points']} points, hidden layer {layer}: {summary['clusters']} clusters, "
+    click.echo(f"{summary['points']} points, hidden layer {layer}{' before its ReLU' if before_relu else ''}: "
+               f"{summary['clusters']} clusters, "
                f"{summary['outliers']} outliers (min cluster size {min_cluster_size}{', soft' if soft else ''})")
     for row in summary["sweep"]:
         click.echo(f"  min cluster size {row['min_cluster_size']:5d}: {row['clusters']} clusters, "

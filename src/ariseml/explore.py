@@ -47,19 +47,20 @@ class Representations:
             None if self.grid_index is None else self.grid_index[rows], self.extra)
 
 
-def from_spm(folder: Path, layer: int) -> Representations:
-    """The boxes of an ``arise spm`` output folder that were classified, with hidden layer ``layer``."""
-    from ariseml.spm import read_result
+def from_spm(folder: Path, layer: int, before_relu: bool = False) -> Representations:
+    """The boxes of an ``arise spm`` output folder that were classified, with hidden layer ``layer``
+    after its ReLU, or before it."""
+    from ariseml.spm import BEFORE_RELU, read_result
 
     path = Path(folder) / "spm.nc"
     if not path.exists():
         raise ValueError(f"{folder} holds no spm.nc: give the --out folder of 'arise spm'")
     dataset = read_result(path)
-    name = f"hidden_{layer}"
+    name = f"hidden_{layer}{BEFORE_RELU if before_relu else ''}"
     if name not in dataset:
         kept = sorted(v for v in dataset.data_vars if v.startswith("hidden_"))
-        raise ValueError(f"{path} has no activations of hidden layer {layer} (it has: {', '.join(kept) or 'none'}); "
-                         f"rerun 'arise spm' with --hidden-layer {layer}")
+        raise ValueError(f"{path} has no {name} (it has: {', '.join(kept) or 'none'}); "
+                         f"rerun 'arise spm' with --hidden-layer {layer} into a new folder")
     argmax = dataset["argmax_class"].values
     valid = argmax >= 0
     z, y, x = np.nonzero(valid)
@@ -78,11 +79,13 @@ def from_spm(folder: Path, layer: int) -> Representations:
     )
 
 
-def from_structures(structures: Sequence[Atoms], names: Sequence[str], classifier: Any, layer: int) -> Representations:
-    """Hidden layer ``layer`` of each structure, from the classifier's Monte-Carlo passes."""
+def from_structures(structures: Sequence[Atoms], names: Sequence[str], classifier: Any, layer: int,
+                    before_relu: bool = False) -> Representations:
+    """Hidden layer ``layer`` of each structure (after its ReLU, or before), from the Monte-Carlo passes."""
     results = classifier.classify(list(structures), top=1, keep_hidden=True)
     return Representations(
-        vectors=np.stack([r.hidden[layer - 1] for r in results]).astype(np.float64),
+        vectors=np.stack([(r.hidden_before_relu if before_relu else r.hidden)[layer - 1]
+                          for r in results]).astype(np.float64),
         labels=list(names), predicted=[r.top_ids[0] for r in results],
         probability=np.array([r.top_probabilities[0] for r in results]),
         mutual_information=np.array([r.mutual_information for r in results]),

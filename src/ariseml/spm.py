@@ -46,6 +46,10 @@ AXES = "xyz"
 DEFAULT_MIN_ATOMS = 10
 """Boxes with fewer atoms are marked empty: their descriptor would describe a surface, not a crystal."""
 FLAT_TOLERANCE = 1e-6
+BEFORE_RELU = "_before_relu"
+"""Suffix of a hidden layer's activations before its ReLU (``hidden_1_before_relu``); ``hidden_1`` is after."""
+CHUNK_FORMAT = 2
+"""Bumped when chunks hold other arrays (2: hidden layers before the ReLU too), so older chunks are not mixed in."""
 """A sample whose z coordinates all agree to this (in its unit) is 2D: a microscopy image."""
 
 
@@ -180,7 +184,7 @@ def run_identity(atoms: Atoms, settings: SpmSettings, classifier: Classifier, sa
     digest.update(atoms.pbc.tobytes())  # periodic cell's faces
     return {"sample_sha256": digest.hexdigest(), "settings": asdict(settings),
             "model_sha256": classifier.metadata_.get("sha256", ""), "samples": samples, "seed": seed,
-            "ariseml_version": __version__}
+            "ariseml_version": __version__, "chunk_format": CHUNK_FORMAT}
 
 
 def _prepare_output(out: Path, identity: dict[str, Any]) -> Path:
@@ -207,8 +211,8 @@ def _classify(indices: np.ndarray, counts: np.ndarray, features: np.ndarray, val
     entropy = np.full(len(indices), np.nan, dtype=np.float32)
     passes = np.zeros(len(indices), dtype=np.int32)
     widths = [layer.out_features for layer in classifier.model_.hidden]
-    hidden = {f"hidden_{k}": np.full((len(indices), widths[k - 1]), np.nan, dtype=np.float32)
-              for k in settings.hidden_layers}
+    hidden = {f"hidden_{k}{suffix}": np.full((len(indices), widths[k - 1]), np.nan, dtype=np.float32)
+              for k in settings.hidden_layers for suffix in ("", BEFORE_RELU)}
     if valid.any():
         prediction = classifier.predict_arrays(features[valid], keep_hidden=bool(hidden), settle=settings.settle)
         probabilities[valid] = prediction.probabilities
@@ -217,6 +221,7 @@ def _classify(indices: np.ndarray, counts: np.ndarray, features: np.ndarray, val
         passes[valid] = prediction.passes
         for k in settings.hidden_layers:
             hidden[f"hidden_{k}"][valid] = prediction.hidden[k - 1]
+            hidden[f"hidden_{k}{BEFORE_RELU}"][valid] = prediction.hidden_before_relu[k - 1]
     return {"indices": indices, "counts": counts.astype(np.int32), "probabilities": probabilities,
             "mutual_information": information, "predictive_entropy": entropy, "passes": passes, **hidden}
 
@@ -510,7 +515,8 @@ def assemble(out: Path, grid: Grid, settings: SpmSettings, classifier: Classifie
     counts = np.zeros(grid.size, dtype=np.int32)
     passes = np.zeros(grid.size, dtype=np.int32)
     widths = [layer.out_features for layer in classifier.model_.hidden]
-    hidden = {k: np.full((grid.size, widths[k - 1]), np.nan, dtype=np.float32) for k in settings.hidden_layers}
+    hidden = {f"hidden_{k}{suffix}": np.full((grid.size, widths[k - 1]), np.nan, dtype=np.float32)
+              for k in settings.hidden_layers for suffix in ("", BEFORE_RELU)}
     for path in sorted((out / "chunks").glob("chunk-*.npz")):
         with np.load(path) as chunk:
             index = chunk["indices"]
@@ -519,8 +525,8 @@ def assemble(out: Path, grid: Grid, settings: SpmSettings, classifier: Classifie
             entropy[index] = chunk["predictive_entropy"]
             counts[index] = chunk["counts"]
             passes[index] = chunk["passes"]
-            for k, values in hidden.items():
-                values[index] = chunk[f"hidden_{k}"]
+            for name, values in hidden.items():
+                values[index] = chunk[name]
     valid = ~np.isnan(information)
     argmax = np.where(valid, np.argmax(np.nan_to_num(probabilities, nan=-1.0), axis=1), -1).astype(np.int16)
     shape = grid.shape
@@ -533,9 +539,11 @@ def assemble(out: Path, grid: Grid, settings: SpmSettings, classifier: Classifie
             "predictive_entropy": (("z", "y", "x"), entropy.reshape(shape), {"units": "nats"}),
             "atom_count": (("z", "y", "x"), counts.reshape(shape)),
             "passes": (("z", "y", "x"), passes.reshape(shape), {"description": "Monte-Carlo passes of the box"}),
-            **{f"hidden_{k}": (("z", "y", "x", f"unit_{k}"), values.reshape(*shape, -1),
-                               {"description": f"hidden layer {k} after its ReLU, mean over the passes"})
-               for k, values in hidden.items()},
+            **{name: (("z", "y", "x", f"unit_{name.split('_')[1]}"), values.reshape(*shape, -1),
+                      {"description": f"hidden layer {name.split('_')[1]} "
+                                      f"{'before' if name.endswith(BEFORE_RELU) else 'after'} its ReLU, "
+                                      "mean over the passes"})
+               for name, values in hidden.items()},
         },
         coords={"x": grid.centres[0], "y": grid.centres[1], "z": grid.centres[2],
                 "class": np.array(classifier.classes_, dtype=str)},

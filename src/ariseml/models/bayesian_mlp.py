@@ -50,8 +50,9 @@ class MonteCarloPrediction:
     probabilities: np.ndarray  # (n, classes)
     mutual_information: np.ndarray  # (n,)
     predictive_entropy: np.ndarray  # (n,)
-    hidden: list[np.ndarray] | None = None  # per hidden layer, (n, width), averaged over passes
+    hidden: list[np.ndarray] | None = None  # per hidden layer, (n, width), after the ReLU, averaged over passes
     passes: np.ndarray | None = None  # (n,) passes each input got (fewer than T where it settled early)
+    hidden_before_relu: list[np.ndarray] | None = None  # the same before the ReLU (dropout applied)
 
 
 def dropout_masks(model: BayesianMLP, samples: int, generator: torch.Generator) -> list[torch.Tensor]:
@@ -62,15 +63,20 @@ def dropout_masks(model: BayesianMLP, samples: int, generator: torch.Generator) 
             for width in widths]
 
 
-def _masked_passes(model: BayesianMLP, batch: torch.Tensor, masks: list[torch.Tensor]
-                   ) -> tuple[torch.Tensor, list[torch.Tensor]]:
-    """Logits (T, b, classes) and hidden activations of the T passes given by ``masks``."""
+def _masked_passes(model: BayesianMLP, batch: torch.Tensor, masks: list[torch.Tensor], keep_hidden: bool
+                   ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
+    """Logits (T, b, classes) of the T passes given by ``masks`` and, with ``keep_hidden``, each
+    hidden layer's activations after and before its ReLU summed over the passes (float64)."""
     x = batch.unsqueeze(0) * masks[0]
-    activations = []
+    after, before = [], []
     for layer, mask in zip(model.hidden, masks[1:]):
-        x = layer(x).mul_(mask).relu_()  # in place: these (T·b, width) arrays are the largest
-        activations.append(x)
-    return model.output(x), activations
+        x = layer(x).mul_(mask)
+        if keep_hidden:
+            before.append(x.sum(0, dtype=torch.float64))
+        x = x.relu_()  # in place: these (T·b, width) arrays are the largest
+        if keep_hidden:
+            after.append(x.sum(0, dtype=torch.float64))
+    return model.output(x), after, before
 
 
 @dataclass
@@ -81,6 +87,7 @@ class _PassSums:
     squared: np.ndarray  # (n, classes), for the standard error
     entropy: np.ndarray  # (n,)
     hidden: list[np.ndarray]
+    hidden_before_relu: list[np.ndarray]
 
 
 def _run_passes(model: BayesianMLP, x: torch.Tensor, masks: list[torch.Tensor], max_rows: int,
@@ -88,16 +95,17 @@ def _run_passes(model: BayesianMLP, x: torch.Tensor, masks: list[torch.Tensor], 
     chunk = max(1, max_rows // len(masks[0]))
     parts = []
     for start in range(0, len(x), chunk):
-        logits, activations = _masked_passes(model, x[start:start + chunk], masks)
+        logits, after, before = _masked_passes(model, x[start:start + chunk], masks, keep_hidden)
         p = torch.softmax(logits, dim=-1)
         entropy = torch.special.xlogy(p, p).sum(dim=-1).neg_()
         # per pass in float32 (the network's precision), summed over passes in float64
         parts.append(_PassSums(p.sum(0, dtype=torch.float64).numpy(), p.square().sum(0, dtype=torch.float64).numpy(),
-                               entropy.sum(0, dtype=torch.float64).numpy(),
-                               [a.sum(0, dtype=torch.float64).numpy() for a in activations] if keep_hidden else []))
+                               entropy.sum(0, dtype=torch.float64).numpy(), [a.numpy() for a in after],
+                               [b.numpy() for b in before]))
     return _PassSums(*(np.concatenate([getattr(q, name) for q in parts]) for name in ("probabilities", "squared",
                                                                                   "entropy")),
-                     [np.concatenate(layer) for layer in zip(*(q.hidden for q in parts))])
+                     *([np.concatenate(layer) for layer in zip(*(getattr(q, name) for q in parts))]
+                       for name in ("hidden", "hidden_before_relu")))
 
 
 def _stage_ends(first_samples: int, samples: int) -> list[int]:
@@ -124,7 +132,7 @@ def _settling_passes(model: BayesianMLP, x: torch.Tensor, masks: list[torch.Tens
         stage = _run_passes(model, x[active], [m[done:end] for m in masks], max_rows, keep_hidden)
         for name in ("probabilities", "squared", "entropy"):
             getattr(sums, name)[active] += getattr(stage, name)
-        for total, extra in zip(sums.hidden, stage.hidden):
+        for total, extra in zip(sums.hidden + sums.hidden_before_relu, stage.hidden + stage.hidden_before_relu):
             total[active] += extra
         counts[active] = end
     return sums, counts
@@ -170,4 +178,6 @@ def monte_carlo_predict(model: BayesianMLP, inputs: np.ndarray, samples: int = 1
         predictive_entropy=predictive_entropy(mean),
         hidden=[(h / counts[:, None]).astype(np.float32) for h in sums.hidden] if keep_hidden else None,
         passes=counts.astype(np.int32),
+        hidden_before_relu=([(h / counts[:, None]).astype(np.float32) for h in sums.hidden_before_relu]
+                            if keep_hidden else None),
     )
