@@ -638,7 +638,7 @@ def _slice(text: str) -> tuple[str, float]:
               help="Boxes with fewer atoms are marked empty, never guessed.")
 @click.option("--mode", type=click.Choice(["exact", "fast"]), default="exact", show_default=True,
               help="exact: each box described from its own atoms (the paper); fast: per-atom coefficients "
-                   "computed once in the whole sample and pooled per box (needs box = whole number of strides).")
+                   "computed once in the whole sample and pooled per box (box and stride need a common divisor).")
 @click.option("--settle", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Run a box's Monte-Carlo passes in stages of 25, 50, 100, ... and stop after the stage where "
                    "its probabilities' standard error (with one pass of variance 1/4 added, so n agreeing passes "

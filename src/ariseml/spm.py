@@ -318,42 +318,72 @@ def _chunk_results(atoms: Atoms, grid: Grid, settings: SpmSettings, classifier: 
         _SCAN.clear()
 
 
-def _voxels(atoms: Atoms, grid: Grid, settings: SpmSettings) -> tuple[np.ndarray, tuple[int, ...], tuple[int, ...]]:
-    """Per atom its voxel (flat index, -1 outside every box), the voxel grid's shape and a box's size in voxels.
+@dataclass(frozen=True)
+class VoxelLayout:
+    """The voxel grid of fast mode, each as (z, y, x): its shape, a box's size and the step between boxes
+    in voxels."""
 
-    Voxels are one stride wide, so that every box is a whole block of voxels.
+    shape: tuple[int, int, int]
+    box: tuple[int, int, int]
+    step: tuple[int, int, int]
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+
+MAX_VOXELS_PER_STRIDE = 64
+"""Voxels are the largest common divisor of box and stride, at least a 64th of the stride."""
+
+
+def _voxel_width(box: float, stride: float) -> tuple[float, int, int]:
+    """(voxel width, voxels per box, voxels per stride): the widest voxel of which both are whole multiples."""
+    for per_stride in range(1, MAX_VOXELS_PER_STRIDE + 1):
+        width = stride / per_stride
+        ratio = box / width
+        if abs(ratio - round(ratio)) <= 1e-6 * max(ratio, 1.0):
+            return width, int(round(ratio)), per_stride
+    raise ValueError(f"fast mode needs box and stride with a common divisor of at least stride / "
+                     f"{MAX_VOXELS_PER_STRIDE} (box {box}, stride {stride}): round one of them, or use mode exact")
+
+
+def _voxels(atoms: Atoms, grid: Grid, settings: SpmSettings) -> tuple[np.ndarray, VoxelLayout]:
+    """Per atom its voxel (flat index, -1 outside every box) and the voxel layout.
+
+    Voxels divide both the box and the stride (box 16 Å, stride 4 Å: 4 Å; stride 3 Å: 1 Å),
+    so that every box is a whole block of voxels.
     """
-    shape, box_voxels, index = [], [], []
+    shape, box_voxels, step_voxels, index = [], [], [], []
     for axis in range(3):
         count = len(grid.centres[axis])
         if count > 1:
-            ratio = grid.box_edges[axis] / settings.stride[axis]
-            if abs(ratio - round(ratio)) > 1e-6:
-                raise ValueError(f"fast mode needs a box that is a whole number of strides (box {settings.box}, "
-                                 f"stride {settings.stride[axis]} along {AXES[axis]}): change one, or use mode exact")
-            width, size = settings.stride[axis], int(round(ratio))
+            width, size, step = _voxel_width(grid.box_edges[axis], settings.stride[axis])
         else:
-            width, size = grid.box_edges[axis], 1
-        voxels = count + size - 1
+            width, size, step = grid.box_edges[axis], 1, 1
+        voxels = (count - 1) * step + size
         origin = grid.centres[axis][0] - grid.box_edges[axis] / 2
         index.append(np.floor((atoms.positions[:, axis] - origin) / width + 1e-9).astype(np.int64))
         shape.append(voxels)
         box_voxels.append(size)
+        step_voxels.append(step)
     x, y, z = index
     inside = (x >= 0) & (x < shape[0]) & (y >= 0) & (y < shape[1]) & (z >= 0) & (z < shape[2])
     flat = np.where(inside, (z * shape[1] + y) * shape[0] + x, -1)
-    return flat, (shape[2], shape[1], shape[0]), (box_voxels[2], box_voxels[1], box_voxels[0])
+    return flat, VoxelLayout(tuple(shape[::-1]), tuple(box_voxels[::-1]), tuple(step_voxels[::-1]))
 
 
-def _box_sums(voxel_values: np.ndarray, grid_shape: tuple[int, int, int], box_voxels: tuple[int, ...]) -> np.ndarray:
+def _box_sums(voxel_values: np.ndarray, grid_shape: tuple[int, int, int], layout: VoxelLayout) -> np.ndarray:
     """Sums over every box of values given per voxel, (vz, vy, vx, k) -> (nz * ny * nx, k), via prefix sums."""
     prefix = np.zeros(tuple(n + 1 for n in voxel_values.shape[:3]) + voxel_values.shape[3:])
-    prefix[1:, 1:, 1:] = voxel_values.cumsum(0, dtype=np.float64).cumsum(1).cumsum(2)  # float64: boxes are differences
-    (nz, ny, nx), (mz, my, mx) = grid_shape, box_voxels
+    prefix[1:, 1:, 1:] = voxel_values  # float64: boxes are differences of large sums
+    for axis in range(3):
+        np.cumsum(prefix, axis=axis, out=prefix)
+    (nz, ny, nx), (mz, my, mx), (sz, sy, sx) = grid_shape, layout.box, layout.step
     total = np.zeros((nz, ny, nx) + voxel_values.shape[3:])
     for dz, dy, dx in np.ndindex(2, 2, 2):
         sign = (-1) ** (3 - dz - dy - dx)
-        total += sign * prefix[dz * mz:dz * mz + nz, dy * my:dy * my + ny, dx * mx:dx * mx + nx]
+        total += sign * prefix[dz * mz:dz * mz + (nz - 1) * sz + 1:sz, dy * my:dy * my + (ny - 1) * sy + 1:sy,
+                               dx * mx:dx * mx + (nx - 1) * sx + 1:sx]
     return total.reshape(nz * ny * nx, *voxel_values.shape[3:])
 
 
@@ -400,13 +430,12 @@ def _largest_scale(grid: Grid, soap: SoapSettings) -> float:
 
 
 def _inner_pair_boxes(positions: np.ndarray, alpha_index: np.ndarray, beta_index: np.ndarray, voxel: np.ndarray,
-                      layout: tuple, grid: Grid, soap: SoapSettings, period: np.ndarray | None, cache: Path,
+                      layout: VoxelLayout, grid: Grid, soap: SoapSettings, period: np.ndarray | None, cache: Path,
                       jobs: int | None, progress: bool) -> np.ndarray:
     """Box vectors of one species pair from the α atoms' pooled expansion coefficients (inner averaging)."""
     from ariseml.descriptors.coefficients import centre_coefficients, power_spectrum
     from ariseml.descriptors.local import local_distances
 
-    voxel_shape, box_voxels = layout
     if cache.exists():
         with np.load(cache) as stored:
             coefficients = [stored[f"l{l}"] for l in range(soap.l_max + 1)]
@@ -420,22 +449,25 @@ def _inner_pair_boxes(positions: np.ndarray, alpha_index: np.ndarray, beta_index
                                            period)
         with atomic_path(cache) as temporary, open(temporary, "wb") as handle:
             np.savez(handle, **{f"l{l}": c for l, c in enumerate(coefficients)})
-    summing = _voxel_matrix(voxel[voxel >= 0], int(np.prod(voxel_shape)))
+    summing = _voxel_matrix(voxel[voxel >= 0], layout.size)
     pooled = []
     for l, c in enumerate(coefficients):
-        per_voxel = np.asarray(summing @ c.reshape(len(c), -1))
-        pooled.append(_box_sums(per_voxel.reshape(*voxel_shape, -1), grid.shape, box_voxels
-                                ).reshape(grid.size, soap.n_max, 2 * l + 1))
+        flat = c.reshape(len(c), -1)
+        sums = np.zeros((grid.size, flat.shape[1]))
+        for block in range(0, flat.shape[1], FEATURE_BLOCK):
+            columns = slice(block, min(block + FEATURE_BLOCK, flat.shape[1]))
+            per_voxel = np.asarray(summing @ flat[:, columns])
+            sums[:, columns] = _box_sums(per_voxel.reshape(*layout.shape, -1), grid.shape, layout)
+        pooled.append(sums.reshape(grid.size, soap.n_max, 2 * l + 1))
     return power_spectrum(pooled, soap).astype(np.float32)
 
 
 def _outer_pair_boxes(atoms: Atoms, alpha: str, beta: str, alpha_index: np.ndarray, voxel: np.ndarray,
-                      layout: tuple, grid: Grid, soap: SoapSettings, cache: Path, jobs: int | None,
+                      layout: VoxelLayout, grid: Grid, soap: SoapSettings, cache: Path, jobs: int | None,
                       progress: bool) -> np.ndarray:
     """Box vectors of one species pair from the α atoms' summed power spectra (outer averaging)."""
     from ariseml.descriptors.local import per_atom_vectors
 
-    voxel_shape, box_voxels = layout
     if cache.exists():
         vectors = np.load(cache)
     else:
@@ -443,12 +475,12 @@ def _outer_pair_boxes(atoms: Atoms, alpha: str, beta: str, alpha_index: np.ndarr
         with atomic_path(cache) as temporary, open(temporary, "wb") as handle:
             np.save(handle, vectors)
     kept = voxel >= 0
-    summing = _voxel_matrix(voxel[kept], int(np.prod(voxel_shape)))
+    summing = _voxel_matrix(voxel[kept], layout.size)
     boxes = np.zeros((grid.size, soap.n_features), dtype=np.float32)
     for block in range(0, soap.n_features, FEATURE_BLOCK):
         columns = slice(block, min(block + FEATURE_BLOCK, soap.n_features))
         per_voxel = np.asarray(summing @ vectors[kept, columns])
-        boxes[:, columns] = _box_sums(per_voxel.reshape(*voxel_shape, -1), grid.shape, box_voxels)
+        boxes[:, columns] = _box_sums(per_voxel.reshape(*layout.shape, -1), grid.shape, layout)
     return boxes
 
 
@@ -463,11 +495,10 @@ def pooled_descriptors(atoms: Atoms, grid: Grid, settings: SpmSettings, soap: So
     averaged, as the whole-structure descriptor does. Per-atom quantities are kept
     in ``OUT/per-atom/`` so that a resumed run skips them.
     """
-    flat, voxel_shape, box_voxels = _voxels(atoms, grid, settings)
-    n_voxels = int(np.prod(voxel_shape))
+    flat, layout = _voxels(atoms, grid, settings)
     inside = flat >= 0
-    counts = _box_sums(np.bincount(flat[inside], minlength=n_voxels).reshape(*voxel_shape, 1).astype(float),
-                       grid.shape, box_voxels)[:, 0].round().astype(np.int64)
+    counts = _box_sums(np.bincount(flat[inside], minlength=layout.size).reshape(*layout.shape, 1).astype(float),
+                       grid.shape, layout)[:, 0].round().astype(np.int64)
     total = np.zeros((grid.size, soap.n_features), dtype=np.float32)
     pairs_present = np.zeros(grid.size, dtype=np.int32)
     symbols = np.array(atoms.get_chemical_symbols())
@@ -489,10 +520,10 @@ def pooled_descriptors(atoms: Atoms, grid: Grid, settings: SpmSettings, soap: So
                 continue
             if soap.average == "inner":
                 boxes = _inner_pair_boxes(positions, alpha_index, np.flatnonzero(symbols == beta), voxel,
-                                          (voxel_shape, box_voxels), grid, soap, period,
+                                          layout, grid, soap, period,
                                           cache / f"{alpha}-{beta}-coefficients.npz", jobs, progress)
             else:
-                boxes = _outer_pair_boxes(atoms, alpha, beta, alpha_index, voxel, (voxel_shape, box_voxels),
+                boxes = _outer_pair_boxes(atoms, alpha, beta, alpha_index, voxel, layout,
                                           grid, soap, cache / f"{alpha}-{beta}-power.npy", jobs, progress)
             norms = np.linalg.norm(boxes, axis=1)
             present = norms > 1e-12
