@@ -372,19 +372,27 @@ def _voxels(atoms: Atoms, grid: Grid, settings: SpmSettings) -> tuple[np.ndarray
     return flat, VoxelLayout(tuple(shape[::-1]), tuple(box_voxels[::-1]), tuple(step_voxels[::-1]))
 
 
+def _window_matrix(count: int, size: int, step: int, length: int, dtype: np.dtype) -> np.ndarray:
+    """(count, length) 0/1 matrix whose row i sums voxels i·step to i·step + size - 1 of an axis."""
+    voxel = np.arange(length)
+    starts = step * np.arange(count)[:, None]
+    return ((voxel >= starts) & (voxel < starts + size)).astype(dtype)
+
+
 def _box_sums(voxel_values: np.ndarray, grid_shape: tuple[int, int, int], layout: VoxelLayout) -> np.ndarray:
-    """Sums over every box of values given per voxel, (vz, vy, vx, k) -> (nz * ny * nx, k), via prefix sums."""
-    prefix = np.zeros(tuple(n + 1 for n in voxel_values.shape[:3]) + voxel_values.shape[3:])
-    prefix[1:, 1:, 1:] = voxel_values  # float64: boxes are differences of large sums
-    for axis in range(3):
-        np.cumsum(prefix, axis=axis, out=prefix)
+    """Sums over every box of values given per voxel, (vz, vy, vx, k) -> (nz * ny * nx, k), in their precision.
+
+    A box sum is separable: window sums along z, then y, then x, each a product with a 0/1
+    window matrix (no differences of large sums, so float32 loses nothing), the first and
+    largest one a single matrix product.
+    """
+    (vz, vy, vx), k = voxel_values.shape[:3], int(np.prod(voxel_values.shape[3:], dtype=int))
     (nz, ny, nx), (mz, my, mx), (sz, sy, sx) = grid_shape, layout.box, layout.step
-    total = np.zeros((nz, ny, nx) + voxel_values.shape[3:])
-    for dz, dy, dx in np.ndindex(2, 2, 2):
-        sign = (-1) ** (3 - dz - dy - dx)
-        total += sign * prefix[dz * mz:dz * mz + (nz - 1) * sz + 1:sz, dy * my:dy * my + (ny - 1) * sy + 1:sy,
-                               dx * mx:dx * mx + (nx - 1) * sx + 1:sx]
-    return total.reshape(nz * ny * nx, *voxel_values.shape[3:])
+    dtype = voxel_values.dtype
+    sums = _window_matrix(nz, mz, sz, vz, dtype) @ voxel_values.reshape(vz, vy * vx * k)
+    sums = _window_matrix(ny, my, sy, vy, dtype) @ sums.reshape(nz, vy, vx * k)
+    sums = _window_matrix(nx, mx, sx, vx, dtype) @ sums.reshape(nz * ny, vx, k)
+    return sums.reshape(nz * ny * nx, *voxel_values.shape[3:])
 
 
 FEATURE_BLOCK = 45
