@@ -79,9 +79,10 @@ def main() -> None:
 
 def _argmax_map(atoms: Atoms, settings: spm.SpmSettings, classifier: Classifier, keep: Path | None) -> np.ndarray:
     """The most probable class index of every box (-1: empty), flattened; the scan kept in keep/MODE."""
+    if keep is not None:
+        return spm.read_result(spm.scan(atoms, settings, classifier, keep / settings.mode))["argmax_class"].values.ravel()
     with tempfile.TemporaryDirectory() as temporary:
-        out = Path(temporary) if keep is None else keep / settings.mode
-        return spm.read_result(spm.scan(atoms, settings, classifier, out))["argmax_class"].values.ravel()
+        return spm.read_result(spm.scan(atoms, settings, classifier, Path(temporary)))["argmax_class"].values.ravel()
 
 
 if __name__ == "__main__":

@@ -52,10 +52,13 @@ def main() -> None:
         atoms = ase.io.read(args.reference / PARTICLE)
     classifier = Classifier.load("paper", samples=args.samples, seed=0)
     settings = spm.SpmSettings(box=box, stride=(stride,) * 3, mode="fast", settle=args.settle)
-    with tempfile.TemporaryDirectory() as temporary:
-        start = time.perf_counter()
-        result = spm.read_result(spm.scan(atoms, settings, classifier, args.out or Path(temporary))).load()
-        seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    if args.out is not None:
+        result = spm.read_result(spm.scan(atoms, settings, classifier, args.out)).load()
+    else:
+        with tempfile.TemporaryDirectory() as temporary:
+            result = spm.read_result(spm.scan(atoms, settings, classifier, Path(temporary))).load()
+    seconds = time.perf_counter() - start
     valid = result["argmax_class"].values >= 0
     boxes = int(valid.sum())
     print(f"{len(atoms):,} atoms, {boxes:,} boxes (box {box:g} Å, stride {stride:g} Å): {seconds / 60:.1f} min "
