@@ -67,7 +67,7 @@ def main() -> None:
     classes = list(result["class"].values)
     counts = np.bincount(result["argmax_class"].values[valid], minlength=len(classes))
     print("most common classes: " + ", ".join(f"{classes[i]} {100 * counts[i] / boxes:.0f} %"
-                                              for i in counts.argsort()[::-1][:4]))
+                                              for i in counts.argsort()[::-1][:4] if counts[i]))
     if args.case == "superalloy":
         _precipitate_read_out(atoms, result)
 
