@@ -730,8 +730,7 @@ def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_ato
               help="T for structure inputs (SPM inputs keep the passes of their run).")
 @click.option("--out", type=click.Path(file_okay=False), default="explore-out", show_default=True)
 def explore(inputs: tuple[str, ...], layer: int, before_relu: bool, only_class: str | None, min_cluster_size: int,
-            soft: bool,
-            neighbors: int, min_dist: float, sweep: str | None, species: str | None, samples: int,
+            soft: bool, neighbors: int, min_dist: float, sweep: str | None, species: str | None, samples: int,
             out: str) -> None:
     """Cluster and map the network's hidden representations of INPUTS.
 
@@ -797,8 +796,8 @@ def explore(inputs: tuple[str, ...], layer: int, before_relu: bool, only_class: 
                "sweep": unsupervised.sweep(points.vectors, sizes) if sizes else []}
     unsupervised.write_json(folder / "summary.json", summary)
     click.echo(f"{summary['points']} points, hidden layer {layer}{' before its ReLU' if before_relu else ''}: "
-               f"{summary['clusters']} clusters, "
-               f"{summary['outliers']} outliers (min cluster size {min_cluster_size}{', soft' if soft else ''})")
+               f"{summary['clusters']} clusters, {summary['outliers']} outliers "
+               f"(min cluster size {min_cluster_size}{', soft' if soft else ''})")
     for row in summary["sweep"]:
         click.echo(f"  min cluster size {row['min_cluster_size']:5d}: {row['clusters']} clusters, "
                    f"{row['outliers']} outliers")

@@ -46,11 +46,11 @@ AXES = "xyz"
 DEFAULT_MIN_ATOMS = 10
 """Boxes with fewer atoms are marked empty: their descriptor would describe a surface, not a crystal."""
 FLAT_TOLERANCE = 1e-6
+"""A sample whose z coordinates all agree to this (in its unit) is 2D: a microscopy image."""
 BEFORE_RELU = "_before_relu"
 """Suffix of a hidden layer's activations before its ReLU (``hidden_1_before_relu``); ``hidden_1`` is after."""
 CHUNK_FORMAT = 2
 """Bumped when chunks hold other arrays (2: hidden layers before the ReLU too), so older chunks are not mixed in."""
-"""A sample whose z coordinates all agree to this (in its unit) is 2D: a microscopy image."""
 
 
 @dataclass(frozen=True)
