@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 import torch
 
-from ariseml.models.bayesian_mlp import BayesianMLP, monte_carlo_predict
+from ariseml.models.bayesian_mlp import (
+    BayesianMLP,
+    _dropped_inputs,
+    _first_layer,
+    dropout_masks,
+    monte_carlo_predict,
+)
 from ariseml.models.uncertainty import mutual_information, predictive_entropy
 
 
@@ -51,6 +57,17 @@ def test_monte_carlo_prediction_shapes_reproducibility_and_hidden_layers():
     assert not model.training
     with pytest.raises(ValueError, match=">= 1"):
         monte_carlo_predict(model, inputs, samples=0)
+
+
+def test_first_layer_from_the_dropped_inputs_equals_the_masked_product():
+    torch.manual_seed(0)
+    model = BayesianMLP(315, 108)
+    batch = torch.rand(7, 315)
+    masks = dropout_masks(model, 50, torch.Generator().manual_seed(2))
+    masks[0][0] = 1.0 / (1.0 - model.input_dropout.p)  # a pass that drops nothing
+    masks[0][1, :, :40] = 0.0  # and one that drops many
+    direct = model.hidden[0](batch.unsqueeze(0) * masks[0])
+    assert torch.allclose(_first_layer(model, batch, _dropped_inputs(masks[0])), direct, atol=1e-5)
 
 
 def test_settled_inputs_stop_early_and_the_others_match_the_full_run():
