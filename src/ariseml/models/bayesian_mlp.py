@@ -72,13 +72,20 @@ def _dropped_inputs(input_mask: torch.Tensor) -> torch.Tensor:
     return torch.where(torch.gather(dropped, 1, order), order, input_mask.shape[-1])
 
 
-def _first_layer(model: BayesianMLP, batch: torch.Tensor, dropped: torch.Tensor) -> torch.Tensor:
+DIRECT_BELOW = 8
+"""Batches smaller than this take the T masked products directly (the correction's overhead is larger)."""
+
+
+def _first_layer(model: BayesianMLP, batch: torch.Tensor, input_mask: torch.Tensor, dropped: torch.Tensor
+                 ) -> torch.Tensor:
     """The first hidden layer's pre-activations (T, b, width) of the inputs under the T input-dropout masks.
 
     With inverted dropout, W (x ⊙ m) = (W x - Σ_dropped W_j x_j) / keep: one product for the batch and a
     correction from the few inputs each pass drops (3 % of them), instead of T full products.
     """
     layer, keep = model.hidden[0], 1.0 - model.input_dropout.p
+    if len(batch) < DIRECT_BELOW:
+        return layer(batch.unsqueeze(0) * input_mask)
     padded_x = torch.nn.functional.pad(batch, (0, 1))  # the padding index picks a zero input
     padded_w = torch.nn.functional.pad(layer.weight.T, (0, 0, 0, 1))  # ... and a zero weight row
     undropped = torch.addmm(layer.bias, batch, layer.weight.T, alpha=1.0 / keep)  # (b, width)
@@ -92,7 +99,7 @@ def _masked_passes(model: BayesianMLP, batch: torch.Tensor, masks: list[torch.Te
     with ``keep_hidden``, each hidden layer's activations after and before its ReLU summed over the passes."""
     after, before = [], []
     for number, (layer, mask) in enumerate(zip(model.hidden, masks[1:])):
-        x = (_first_layer(model, batch, dropped) if number == 0 else layer(x)).mul_(mask)
+        x = (_first_layer(model, batch, masks[0], dropped) if number == 0 else layer(x)).mul_(mask)
         if keep_hidden:
             before.append(x.sum(0).double())
         x = x.relu_()  # in place: these (T·b, width) arrays are the largest
