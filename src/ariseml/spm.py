@@ -12,8 +12,8 @@ spanning the sample across it).
 Mode ``exact`` is the paper's definition: each box's descriptor is computed
 from the box's own atoms, with d_NN measured in that box. Mode ``fast`` computes
 per-atom quantities once in the whole sample (each atom scaled by its local
-d_NN) and pools them per box with prefix sums over a voxel grid one stride wide:
-the SOAP expansion coefficients for the paper's inner averaging, per-atom power
+d_NN) and pools them per box with window sums over a voxel grid whose voxels
+divide box and stride: the SOAP expansion coefficients for the paper's inner averaging, per-atom power
 spectra for outer averaging. Its boxes see their atoms' full environments (no
 surface at the box faces), which is what separates it from exact mode.
 
