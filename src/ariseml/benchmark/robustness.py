@@ -200,10 +200,14 @@ class LevelResult:
     scores: dict[str, MethodScores] = field(default_factory=dict)
 
 
+def _digest(config: BenchmarkConfig, leave_out: tuple[str, ...], *identity: Any) -> str:
+    """A short hash of the cache version, the test set (less the ``leave_out`` fields) and ``identity``."""
+    test_set = {k: v for k, v in asdict(config).items() if k not in leave_out}
+    return hashlib.sha256(json.dumps([CACHE_VERSION, test_set, *identity]).encode()).hexdigest()[:16]
+
+
 def _key(config: BenchmarkConfig, level: DefectLevel, draw: int, method: str, model_checksum: str) -> str:
-    test_set = {k: v for k, v in asdict(config).items() if k != "realisations"}
-    identity = json.dumps([CACHE_VERSION, test_set, asdict(level), draw, method, model_checksum])
-    return hashlib.sha256(identity.encode()).hexdigest()[:16]
+    return _digest(config, ("realisations",), asdict(level), draw, method, model_checksum)
 
 
 def _cache_file(cache_dir: Path, level: DefectLevel, draw: int, method: str, key: str) -> Path:
@@ -214,9 +218,7 @@ def _cache_file(cache_dir: Path, level: DefectLevel, draw: int, method: str, key
 def _descriptor_file(cache_dir: Path, config: BenchmarkConfig, level: DefectLevel, draw: int,
                      settings: SoapSettings) -> Path:
     """Where one draw's descriptors are kept, so that another model scored later reuses them."""
-    test_set = {k: v for k, v in asdict(config).items() if k not in ("realisations", "samples")}
-    identity = json.dumps([CACHE_VERSION, test_set, asdict(level), draw, asdict(settings)], default=str)
-    key = hashlib.sha256(identity.encode()).hexdigest()[:16]
+    key = _digest(config, ("realisations", "samples"), asdict(level), draw, asdict(settings))
     return _cache_file(cache_dir, level, draw, "descriptors", key).with_suffix(".npz")
 
 
