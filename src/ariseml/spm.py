@@ -399,6 +399,18 @@ FEATURE_BLOCK = 45
 """Box sums of per-atom vectors are formed this many features at a time, to bound memory."""
 
 
+def _atom_box_sums(summing: sparse.csr_matrix, per_atom: np.ndarray, layout: VoxelLayout, grid: Grid,
+                   rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """Box sums (boxes, k) of the per-atom rows ``per_atom[rows]`` (``summing`` from :func:`_voxel_matrix`),
+    FEATURE_BLOCK columns at a time."""
+    sums = np.zeros((grid.size, per_atom.shape[1]), dtype=np.float32)
+    for block in range(0, per_atom.shape[1], FEATURE_BLOCK):
+        columns = slice(block, min(block + FEATURE_BLOCK, per_atom.shape[1]))
+        per_voxel = np.asarray(summing @ per_atom[rows, columns])
+        sums[:, columns] = _box_sums(per_voxel.reshape(*layout.shape, -1), grid.shape, layout)
+    return sums
+
+
 def _voxel_matrix(voxel_of_atom: np.ndarray, n_voxels: int) -> sparse.csr_matrix:
     """A (voxels x atoms) 0/1 matrix: multiplying per-atom rows by it sums them per voxel (in float32, as the
     per-atom values come; a voxel holds a few dozen atoms)."""
@@ -460,12 +472,7 @@ def _inner_pair_boxes(positions: np.ndarray, alpha_index: np.ndarray, beta_index
     summing = _voxel_matrix(voxel[voxel >= 0], layout.size)
     pooled = []
     for l, c in enumerate(coefficients):
-        flat = c.reshape(len(c), -1)
-        sums = np.zeros((grid.size, flat.shape[1]))
-        for block in range(0, flat.shape[1], FEATURE_BLOCK):
-            columns = slice(block, min(block + FEATURE_BLOCK, flat.shape[1]))
-            per_voxel = np.asarray(summing @ flat[:, columns])
-            sums[:, columns] = _box_sums(per_voxel.reshape(*layout.shape, -1), grid.shape, layout)
+        sums = _atom_box_sums(summing, c.reshape(len(c), -1), layout, grid).astype(np.float64)
         pooled.append(sums.reshape(grid.size, soap.n_max, 2 * l + 1))
     return power_spectrum(pooled, soap).astype(np.float32)
 
@@ -483,13 +490,7 @@ def _outer_pair_boxes(atoms: Atoms, alpha: str, beta: str, alpha_index: np.ndarr
         with atomic_path(cache) as temporary, open(temporary, "wb") as handle:
             np.save(handle, vectors)
     kept = voxel >= 0
-    summing = _voxel_matrix(voxel[kept], layout.size)
-    boxes = np.zeros((grid.size, soap.n_features), dtype=np.float32)
-    for block in range(0, soap.n_features, FEATURE_BLOCK):
-        columns = slice(block, min(block + FEATURE_BLOCK, soap.n_features))
-        per_voxel = np.asarray(summing @ vectors[kept, columns])
-        boxes[:, columns] = _box_sums(per_voxel.reshape(*layout.shape, -1), grid.shape, layout)
-    return boxes
+    return _atom_box_sums(_voxel_matrix(voxel[kept], layout.size), vectors, layout, grid, rows=kept)
 
 
 def pooled_descriptors(atoms: Atoms, grid: Grid, settings: SpmSettings, soap: SoapSettings, out: Path,
