@@ -226,6 +226,53 @@ def test_fast_mode_box_sums_match_the_boxes_atoms_when_the_stride_does_not_divid
     assert grid.size > 100 and np.array_equal(counts, direct)
 
 
+def _box_atom_sets(atoms: Atoms, grid: spm.Grid, settings: spm.SpmSettings) -> list[frozenset[int]]:
+    """Each box's atoms by the rule of the mode: the search tree's (exact), the voxels' (fast)."""
+    if settings.mode == "exact":
+        tree = spm.box_search_tree(atoms.positions, grid.box_edges)
+        return [frozenset(spm.atoms_in_box(tree, grid.box_centre(i), grid.box_edges)) for i in range(grid.size)]
+    voxel, layout = spm._voxels(atoms, grid, settings)
+    position = np.array(np.unravel_index(np.maximum(voxel, 0), layout.shape)).T  # (atoms, 3) in z, y, x
+    sets = []
+    for box in range(grid.size):
+        low = np.array(np.unravel_index(box, grid.shape)) * layout.step
+        inside = (voxel >= 0) & np.all((position >= low) & (position < low + layout.box), axis=1)
+        sets.append(frozenset(np.flatnonzero(inside)))
+    return sets
+
+
+@pytest.mark.parametrize("mode", ["exact", "fast"])
+def test_boxes_holding_the_same_atoms_point_to_the_first_such_box(mode):
+    atoms = bulk("Fe", "fcc", a=3.6, cubic=True).repeat(4)  # atomic planes 1.8 Å apart, stride 0.5 Å
+    atoms.rattle(0.05, seed=1)
+    atoms.pbc = False
+    settings = spm.SpmSettings(box=8.0, stride=(0.5, 0.5, 0.5), mode=mode)
+    grid = spm.make_grid(atoms, settings)
+    first = spm.first_equal_box(atoms, grid, settings)
+    sets = _box_atom_sets(atoms, grid, settings)
+    expected = [sets.index(atoms_of_box) for atoms_of_box in sets]
+    assert np.array_equal(first, expected) and np.sum(first != np.arange(grid.size)) > grid.size // 4
+
+
+def test_a_scan_classifies_equal_boxes_once_and_maps_them_all(tmp_path, classifier):
+    atoms = bulk("Fe", "fcc", a=3.6, cubic=True).repeat(4)
+    atoms.rattle(0.05, seed=1)
+    atoms.pbc = False
+    settings = spm.SpmSettings(box=8.0, stride=(0.5, 0.5, 0.5), mode="fast", chunk_boxes=16)
+    grid = spm.make_grid(atoms, settings)
+    features, _, valid = spm.pooled_descriptors(atoms, grid, settings, classifier.settings_, tmp_path / "pool",
+                                                jobs=1, progress=False)
+    every_box = classifier.predict_arrays(features[valid])  # all boxes, duplicates too
+    path = spm.scan(atoms, settings, classifier, tmp_path / "scan", jobs=1, progress=False)
+    result = spm.read_result(path)
+    distinct = np.unique(spm.first_equal_box(atoms, grid, settings))
+    chunks = sorted((tmp_path / "scan" / "chunks").glob("chunk-*.npz"))
+    assert sum(len(np.load(chunk)["indices"]) for chunk in chunks) == len(distinct) < grid.size
+    mapped = result["probabilities"].values.reshape(len(result["class"]), -1).T
+    assert valid.all() and np.allclose(mapped, every_box.probabilities, atol=1e-5)
+    assert np.allclose(result["mutual_information"].values.ravel(), every_box.mutual_information, atol=1e-5)
+
+
 def test_fast_mode_needs_box_and_stride_with_a_common_divisor(tmp_path, classifier):
     atoms = iron_bicrystal()
     settings = spm.SpmSettings(box=10.0, stride=(np.pi, np.pi, np.pi), geometry="slab", mode="fast")

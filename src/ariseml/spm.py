@@ -17,6 +17,11 @@ divide box and stride: the SOAP expansion coefficients for the paper's inner ave
 spectra for outer averaging. Its boxes see their atoms' full environments (no
 surface at the box faces), which is what separates it from exact mode.
 
+Boxes that hold exactly the same atoms as an earlier box (common at strides
+below the atomic spacing) are classified once and copied: a box's descriptor
+depends only on its atoms and all boxes share the T dropout masks, so the maps
+are those of classifying every box.
+
 The run is split into chunks of boxes, each written to ``OUT/chunks/`` when it
 finishes; a rerun of the same command skips the finished chunks.
 """
@@ -26,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
+from itertools import chain
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -49,8 +55,9 @@ FLAT_TOLERANCE = 1e-6
 """A sample whose z coordinates all agree to this (in its unit) is 2D: a microscopy image."""
 BEFORE_RELU = "_before_relu"
 """Suffix of a hidden layer's activations before its ReLU (``hidden_1_before_relu``); ``hidden_1`` is after."""
-CHUNK_FORMAT = 2
-"""Bumped when chunks hold other arrays (2: hidden layers before the ReLU too), so older chunks are not mixed in."""
+CHUNK_FORMAT = 3
+"""Bumped when chunks hold other arrays or boxes (2: hidden layers before the ReLU too; 3: only the first of
+boxes holding the same atoms), so older chunks are not mixed in."""
 
 
 @dataclass(frozen=True)
@@ -268,20 +275,60 @@ def scan(atoms: Atoms, settings: SpmSettings, classifier: Classifier, out: Path,
         period = environment_period(atoms, grid, classifier.settings_)
         identity["environments"] = "end at the sample's surface" if period is None else "cross the cell's faces"
     chunk_dir = _prepare_output(out, identity)
+    first = first_equal_box(atoms, grid, settings)
+    distinct = np.flatnonzero(first == np.arange(grid.size))
     done = {int(p.stem.split("-")[1]) for p in chunk_dir.glob("chunk-*.npz")}
-    todo = [np.arange(start, min(start + settings.chunk_boxes, grid.size))
-            for start in range(0, grid.size, settings.chunk_boxes) if start not in done]
+    todo = [distinct[start:start + settings.chunk_boxes] for start in range(0, len(distinct), settings.chunk_boxes)]
+    todo = [indices for indices in todo if indices[0] not in done]
     pooled = None
     if settings.mode == "fast" and todo:
         pooled = pooled_descriptors(atoms, grid, settings, classifier.settings_, out, jobs, progress)
-    with tqdm(total=grid.size, initial=grid.size - sum(len(i) for i in todo), unit="box", desc="boxes",
+    with tqdm(total=len(distinct), initial=len(distinct) - sum(len(i) for i in todo), unit="box",
+              desc=f"boxes ({grid.size - len(distinct):,} more hold the same atoms as one of them)",
               disable=not progress) as bar:
         for result in _chunk_results(atoms, grid, settings, classifier, todo, pooled, jobs, scheduler):
             with atomic_path(chunk_dir / f"chunk-{result['indices'][0]:09d}.npz") as temporary, \
                     open(temporary, "wb") as handle:
                 np.savez(handle, **result)
             bar.update(len(result["indices"]))
-    return assemble(out, grid, settings, classifier, identity)
+    return assemble(out, grid, settings, classifier, identity, first)
+
+
+RANDOM_KEY_SEED = 0
+"""Seed of the atoms' random keys in :func:`first_equal_box` (any fixed value: the keys only compare sets)."""
+BOXES_PER_QUERY = 4096
+"""Exact mode finds the atoms of this many boxes per search-tree query when comparing boxes."""
+
+
+def first_equal_box(atoms: Atoms, grid: Grid, settings: SpmSettings) -> np.ndarray:
+    """Per box, the first box (flat index) holding exactly the same atoms: itself unless an earlier one does.
+
+    Atom sets are compared by their sums of two random 64-bit keys per atom (integer sums wrap, so
+    equal sets give equal sums whatever the order; two different sets agree with a chance of
+    2⁻¹²⁸). Fast mode sums the keys per voxel and box as it pools; exact mode asks the search tree.
+    """
+    keys = np.random.default_rng(RANDOM_KEY_SEED).integers(0, 2**64, size=(len(atoms), 2), dtype=np.uint64)
+    if settings.mode == "fast":
+        flat, layout = _voxels(atoms, grid, settings)
+        inside = flat >= 0
+        per_voxel = np.zeros((layout.size, 2), dtype=np.uint64)
+        np.add.at(per_voxel, flat[inside], keys[inside])
+        sums = _box_sums(per_voxel.reshape(*layout.shape, 2), grid.shape, layout)
+    else:
+        tree = box_search_tree(atoms.positions, grid.box_edges)
+        sums = np.zeros((grid.size, 2), dtype=np.uint64)
+        for start in range(0, grid.size, BOXES_PER_QUERY):
+            boxes = np.arange(start, min(start + BOXES_PER_QUERY, grid.size))
+            z, y, x = np.unravel_index(boxes, grid.shape)
+            centres = np.stack([grid.centres[0][x], grid.centres[1][y], grid.centres[2][z]], axis=1)
+            members = tree.query_ball_point(centres / np.asarray(grid.box_edges), r=0.5, p=np.inf)
+            ends = np.cumsum([len(inside) for inside in members])
+            running = np.cumsum(keys[np.fromiter(chain.from_iterable(members), dtype=np.int64, count=ends[-1])],
+                                axis=0)  # wrapping sums of the keys, box after box
+            running = np.concatenate([np.zeros((1, 2), dtype=np.uint64), running])
+            sums[boxes] = running[ends] - running[np.concatenate([[0], ends[:-1]])]
+    _, first, inverse = np.unique(sums, axis=0, return_index=True, return_inverse=True)
+    return first[inverse.ravel()]
 
 
 def _chunk_results(atoms: Atoms, grid: Grid, settings: SpmSettings, classifier: Classifier,
@@ -544,8 +591,9 @@ def pooled_descriptors(atoms: Atoms, grid: Grid, settings: SpmSettings, soap: So
 
 
 def assemble(out: Path, grid: Grid, settings: SpmSettings, classifier: Classifier,
-             identity: dict[str, Any]) -> Path:
-    """Gather the chunks into one gridded data set, ``OUT/spm.nc`` (NetCDF, read with xarray)."""
+             identity: dict[str, Any], first: np.ndarray) -> Path:
+    """Gather the chunks into one gridded data set, ``OUT/spm.nc`` (NetCDF, read with xarray); a box not
+    classified itself gets the results of ``first[box]``, which holds the same atoms."""
     import xarray as xr
 
     n_classes = len(classifier.classes_)
@@ -567,6 +615,9 @@ def assemble(out: Path, grid: Grid, settings: SpmSettings, classifier: Classifie
             passes[index] = chunk["passes"]
             for name, values in hidden.items():
                 values[index] = chunk[name]
+    probabilities, information, entropy, counts, passes = (values[first] for values in (
+        probabilities, information, entropy, counts, passes))
+    hidden = {name: values[first] for name, values in hidden.items()}
     valid = ~np.isnan(information)
     argmax = np.where(valid, np.argmax(np.nan_to_num(probabilities, nan=-1.0), axis=1), -1).astype(np.int16)
     shape = grid.shape

@@ -169,9 +169,14 @@ def _settling_passes(model: BayesianMLP, x: torch.Tensor, masks: list[torch.Tens
     return sums, counts
 
 
+PASS_ROWS = 16_384
+"""Rows (passes x inputs) per batched product: 16,384 keeps the elementwise work between the products
+about 25 % faster than 262,144 rows (whose 0.5 GB activations leave every cache); the products run as fast."""
+
+
 @torch.no_grad()
 def monte_carlo_predict(model: BayesianMLP, inputs: np.ndarray, samples: int = 1000,
-                        keep_hidden: bool = False, max_rows: int = 262_144,
+                        keep_hidden: bool = False, max_rows: int = PASS_ROWS,
                         seed: int | None = None, settle: float | None = None,
                         first_samples: int = 25) -> MonteCarloPrediction:
     """T stochastic passes with dropout on, as one batched product over T copies of each input.
