@@ -30,7 +30,7 @@ SAMPLES = {
                                          dict(box=16.0, geometry="slab")),
     "AET FePt nanoparticle (Fig. 4)": ("Fig_4/Fig_4_AET_2017_data.xyz", dict(box=12.0, geometry="cube")),
 }
-SETTLE_VALUES = (0.01, 0.005)
+SETTLE_VALUES = (0.02, 0.01, 0.005)
 GRAIN_MAP = ("Fig_2/2_a_to_g_supervised_unsupervised_analysis/unsupervised/min_dist_0.9_analysis/"
              "dense_1_neighbors_500_crystal_map_cluster_labels_min_csize_500.npy")
 """The authors' cluster of every box of the four-grain polycrystal at stride 1 Å (-1: outlier)."""

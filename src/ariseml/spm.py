@@ -283,8 +283,9 @@ def scan(atoms: Atoms, settings: SpmSettings, classifier: Classifier, out: Path,
     pooled = None
     if settings.mode == "fast" and todo:
         pooled = pooled_descriptors(atoms, grid, settings, classifier.settings_, out, jobs, progress)
+    copies = grid.size - len(distinct)
     with tqdm(total=len(distinct), initial=len(distinct) - sum(len(i) for i in todo), unit="box",
-              desc=f"boxes ({grid.size - len(distinct):,} more hold the same atoms as one of them)",
+              desc=f"boxes (+{copies:,} holding the same atoms as one of them)" if copies else "boxes",
               disable=not progress) as bar:
         for result in _chunk_results(atoms, grid, settings, classifier, todo, pooled, jobs, scheduler):
             with atomic_path(chunk_dir / f"chunk-{result['indices'][0]:09d}.npz") as temporary, \
