@@ -1,7 +1,7 @@
 """Fast-mode SPM on the issue's speed targets: the superalloy model and the AET nanoparticle.
 
-    python benchmarks/spm_targets.py superalloy [--size 114.2] [--settle 0.01] [--out DIR]
-    python benchmarks/spm_targets.py aet [--stride 1] [--settle 0.01] [--out DIR]
+    python benchmarks/spm_targets.py superalloy [--size 114.2] [--settle 0.01] [--device cpu] [--out DIR]
+    python benchmarks/spm_targets.py aet [--stride 1] [--settle 0.01] [--device cpu] [--out DIR]
 
 ``superalloy``: the γ/γ' model of `arise superalloy` (seed 1), 114.2 Å gives 131,072 atoms, box 16 Å,
 stride 3 Å (target: 5 min on 2 cores); prints also the mean L1₂ and fcc probabilities of the boxes
@@ -39,18 +39,19 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=0.01)
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--reference", type=Path, default=Path("../shared/reference/arise-data"))
+    parser.add_argument("--device", default="cpu", help="where the Monte-Carlo passes run (cpu, cuda)")
     parser.add_argument("--out", type=Path, default=None, help="keep the scan here (resumable)")
     args = parser.parse_args()
     stride = args.stride or (3.0 if args.case == "superalloy" else 1.0)
     box = 16.0 if args.case == "superalloy" else 12.0
     print(f"command: python benchmarks/spm_targets.py {args.case}"
           + (f" --size {args.size:g}" if args.case == "superalloy" else "")
-          + f" --stride {stride:g} --settle {args.settle:g} --samples {args.samples}")
+          + f" --stride {stride:g} --settle {args.settle:g} --samples {args.samples} --device {args.device}")
     if args.case == "superalloy":
         atoms = superalloy(size=args.size, seed=1)
     else:
         atoms = ase.io.read(args.reference / PARTICLE)
-    classifier = Classifier.load("paper", samples=args.samples, seed=0)
+    classifier = Classifier.load("paper", samples=args.samples, seed=0, device=args.device)
     settings = spm.SpmSettings(box=box, stride=(stride,) * 3, mode="fast", settle=args.settle)
     start = time.perf_counter()
     if args.out is not None:

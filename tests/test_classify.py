@@ -1,10 +1,12 @@
 """The classifier and `arise classify` on a small model trained here on four classes."""
 
 import json
+from pathlib import Path
 
 import ase.io
 import numpy as np
 import pytest
+import torch
 from ase import Atoms
 from click.testing import CliRunner
 
@@ -86,3 +88,18 @@ def test_cli_classifies_good_files_and_reports_bad_ones(small_model, tmp_path):
     assert "NaN" in errors[0] and "single atom" in errors[1] and "on top of each other" in errors[2]
     table = CliRunner().invoke(main, ["classify", str(trajectory), "--model", str(small_model), "--top", "2"])
     assert table.exit_code == 0 and "1. fcc_Cu" in table.output and "mutual information" in table.output
+
+
+def test_device_names_are_checked_and_the_cpu_gives_the_same_numbers(small_model):
+    classifier = Classifier.load(small_model, samples=50, seed=1)
+    structure = build("fcc_Cu", supercell=0)
+    on_cpu = classifier.classify([structure])[0]
+    assert classifier.to("cpu").classify([structure])[0].probabilities.tolist() == on_cpu.probabilities.tolist()
+    with pytest.raises(ValueError, match="unknown device 'gpu'"):
+        classifier.to("gpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="sees no such device"):
+            Classifier.load(small_model, device="cuda")
+        result = CliRunner().invoke(main, ["classify", "--device", "cuda", "--model", str(small_model),
+                                           str(Path(__file__).parents[1] / "examples/structures/NaCl_rocksalt.cif")])
+        assert result.exit_code != 0 and "arise: error: device 'cuda'" in result.output

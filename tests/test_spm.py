@@ -128,6 +128,9 @@ def test_spm_command_refuses_bad_options(tmp_path):
     assert frames.exit_code == 2 and "2 frames" in frames.output
     stride = runner.invoke(main, ["spm", str(sample), "--stride", "1,2", "--out", str(tmp_path / "o")])
     assert stride.exit_code == 2 and "three" in stride.output
+    remote = runner.invoke(main, ["spm", str(sample), "--scheduler", "tcp://localhost:1", "--device", "cuda",
+                                  "--out", str(tmp_path / "o")])
+    assert remote.exit_code == 2 and "leave out --device" in remote.output
 
 
 def test_four_grain_polycrystal_of_the_paper(arise_data, tmp_path, classifier):

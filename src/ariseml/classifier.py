@@ -24,7 +24,7 @@ from ase import Atoms
 from ariseml import __version__
 from ariseml.descriptors.diffraction import DiffractionSettings, fingerprint_many
 from ariseml.descriptors.soap import SoapSettings, describe_many
-from ariseml.models.bayesian_mlp import BayesianMLP, MonteCarloPrediction, monte_carlo_predict
+from ariseml.models.bayesian_mlp import BayesianMLP, MonteCarloPrediction, monte_carlo_predict, torch_device
 from ariseml.models.convnet import DiffractionConvNet, convnet_predict
 from ariseml.prototypes import get_prototype
 
@@ -120,10 +120,19 @@ class Classifier:
     (the descriptor the model was trained for), ``model_`` and ``metadata_``.
     """
 
-    def __init__(self, samples: int = 1000, seed: int | None = None, jobs: int | None = None) -> None:
+    def __init__(self, samples: int = 1000, seed: int | None = None, jobs: int | None = None,
+                 device: str = "cpu") -> None:
         self.samples = samples
         self.seed = seed
         self.jobs = jobs
+        self.device = torch_device(device)  # where the Monte-Carlo passes run
+
+    def to(self, device: str) -> Classifier:
+        """Run the Monte-Carlo passes on ``device`` (cpu, cuda, cuda:N, mps) from now on; returns the classifier."""
+        self.device = torch_device(device)
+        if hasattr(self, "model_"):
+            self.model_.to(self.device)
+        return self
 
     # -- persistence -------------------------------------------------------------------------
     @classmethod
@@ -146,7 +155,7 @@ class Classifier:
                               tuple(metadata["hidden"]), metadata["dropout"])
         network.load_state_dict(torch.load(weights, weights_only=True))
         network.eval()
-        classifier.model_, classifier.settings_ = network, model_settings
+        classifier.model_, classifier.settings_ = network.to(classifier.device), model_settings
         classifier.classes_, classifier.metadata_ = list(metadata["classes"]), metadata
         return classifier
 
@@ -156,7 +165,7 @@ class Classifier:
 
     def save(self, path: str | Path, **metadata: Any) -> None:
         """Write ``path.pt`` (weights) and ``path.json`` (classes, settings, checksum, extra metadata)."""
-        _write_model(Path(path).with_suffix(".pt"), self.model_.state_dict(), {
+        _write_model(Path(path).with_suffix(".pt"), {k: v.cpu() for k, v in self.model_.state_dict().items()}, {
             **metadata,
             "classes": self.classes_,
             "descriptor": self.settings_.to_dict(),
@@ -168,7 +177,8 @@ class Classifier:
     def from_model(cls, model: BayesianMLP, classes: Sequence[str], settings: SoapSettings,
                    **options: Any) -> Classifier:
         classifier = cls(**options)
-        classifier.model_, classifier.classes_, classifier.settings_ = model, list(classes), settings
+        classifier.model_, classifier.classes_ = model.to(classifier.device), list(classes)
+        classifier.settings_ = settings
         classifier.metadata_ = {}
         return classifier
 
@@ -240,7 +250,7 @@ class DiffractionClassifier:
 
     def save(self, path: str | Path, **metadata: Any) -> None:
         """Write ``path.pt`` (weights) and ``path.json`` (classes, fingerprint settings, checksum, extra metadata)."""
-        _write_model(Path(path).with_suffix(".pt"), self.model_.state_dict(), {
+        _write_model(Path(path).with_suffix(".pt"), {k: v.cpu() for k, v in self.model_.state_dict().items()}, {
             **metadata, "kind": DIFFRACTION_KIND, "classes": self.classes_, "labels": self.labels_,
             "descriptor": self.settings_.to_dict()})
 

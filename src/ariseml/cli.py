@@ -297,6 +297,12 @@ def _read_frames(path: str) -> list:
     return frames
 
 
+device_option = click.option(
+    "--device", default="cpu", show_default=True,
+    help="Where the ARISE network's Monte-Carlo passes run: cpu, cuda, cuda:N (an NVIDIA GPU, with a CUDA "
+         "build of PyTorch) or mps (Apple); the numbers are those of the CPU to float32 rounding.")
+
+
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--top", type=click.IntRange(1, 108), default=3, show_default=True,
@@ -312,8 +318,9 @@ def _read_frames(path: str) -> list:
 @click.option("--orient-clusters", is_flag=True,
               help="Diffraction model only: turn finite clusters to their crystal axes (found from the "
                    "atoms) before the fingerprint; the paper used them as given.")
+@device_option
 def classify(files: tuple[str, ...], top: int, samples: int, seed: int | None, as_json: bool,
-             model_path: str, orient_clusters: bool) -> None:
+             model_path: str, orient_clusters: bool, device: str) -> None:
     """Classify every structure (every frame) of FILES among the trained prototypes.
 
     Exit code 1 when any file could not be classified; the others are still reported.
@@ -325,6 +332,10 @@ def classify(files: tuple[str, ...], top: int, samples: int, seed: int | None, a
         if not isinstance(classifier, DiffractionClassifier):
             raise click.UsageError("--orient-clusters applies to the diffraction model only (--model diffraction)")
         classifier.orient_clusters = True
+    if device != "cpu":
+        if isinstance(classifier, DiffractionClassifier):
+            raise click.UsageError("--device applies to the ARISE network; the diffraction ConvNet runs on the CPU")
+        classifier.to(device)
     entries, descriptors, failed = [], [], 0
     for path in files:
         try:
@@ -659,12 +670,12 @@ def _slice(text: str) -> tuple[str, float]:
 @click.option("--scheduler", default=None,
               help="Address of a Dask distributed scheduler (e.g. tcp://10.0.0.5:8786): the chunks run on its "
                    "workers instead of this machine's cores.")
+@device_option
 @click.option("--out", type=click.Path(file_okay=False), default="spm-out", show_default=True,
               help="Folder for spm.nc, the PNG maps, the per-atom XYZ and the resumable chunks.")
 def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_atoms: int, mode: str,
         settle: float | None, samples: int, hidden_layers: tuple[int, ...], seed: int, model_path: str, top: int,
-        slices: tuple[str, ...],
-        jobs: int | None, scheduler: str | None, out: str) -> None:
+        slices: tuple[str, ...], jobs: int | None, scheduler: str | None, device: str, out: str) -> None:
     """Strided pattern matching: maps of the class probabilities and uncertainty across FILE.
 
     Rerunning the same command after an interruption resumes where it stopped.
@@ -677,6 +688,9 @@ def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_ato
 
     if slab and rod:
         raise click.UsageError("choose --slab or --rod, not both")
+    if scheduler and device != "cpu":
+        raise click.UsageError("--device applies to this machine; with --scheduler the passes run on the workers' "
+                               "CPUs: leave out --device")
     planes = [_slice(s) for s in slices]
     strides = _strides(stride)
     frames = _read_frames(file)
@@ -688,7 +702,7 @@ def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_ato
     settings = strided.SpmSettings(box=box, stride=strides, geometry=geometry, axis="xyz".index(rod) if rod else 2,
                                    min_atoms=min_atoms, mode=mode, settle=settle,
                                    hidden_layers=tuple(sorted(set(hidden_layers))))
-    classifier = Classifier.load(model_path, samples=samples, seed=seed)
+    classifier = Classifier.load(model_path, samples=samples, seed=seed, device=device)
     target = Path(out)
     target.mkdir(parents=True, exist_ok=True)
     dataset = strided.read_result(strided.scan(atoms, settings, classifier, target, jobs=jobs, scheduler=scheduler))

@@ -43,6 +43,21 @@ class BayesianMLP(nn.Module):
 
 
 
+def torch_device(name: str) -> torch.device:
+    """The PyTorch device called ``name`` ("cpu", "cuda", "cuda:1", "mps"), checked to be usable here."""
+    try:
+        device = torch.device(name)
+    except RuntimeError as error:
+        raise ValueError(f"unknown device {name!r}: use cpu, cuda, cuda:N or mps") from error
+    available = {"cuda": torch.cuda.is_available, "mps": torch.backends.mps.is_available}.get(device.type)
+    if available is not None and not available():
+        raise ValueError(f"device {name!r}: PyTorch {torch.__version__} sees no such device here (a CPU-only "
+                         f"build, or no driver); install a PyTorch build for it, or use cpu")
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise ValueError(f"device {name!r}: only {torch.cuda.device_count()} CUDA device(s) here")
+    return device
+
+
 @dataclass
 class MonteCarloPrediction:
     """Mean class probabilities over T dropout passes and their uncertainty (nats)."""
@@ -130,9 +145,9 @@ def _run_passes(model: BayesianMLP, x: torch.Tensor, masks: list[torch.Tensor], 
         entropy = torch.special.xlogy(p, p).sum(dim=-1).neg_()
         # per pass in float32 (the network's precision), summed over the passes in float32 (pairwise: a
         # relative error near 1e-7, and ten times faster than converting every pass), then kept in float64
-        parts.append(_PassSums(p.sum(0).double().numpy(), p.square().sum(0).double().numpy(),
-                               entropy.sum(0).double().numpy(), [a.numpy() for a in after],
-                               [b.numpy() for b in before]))
+        parts.append(_PassSums(p.sum(0).double().cpu().numpy(), p.square().sum(0).double().cpu().numpy(),
+                               entropy.sum(0).double().cpu().numpy(), [a.cpu().numpy() for a in after],
+                               [b.cpu().numpy() for b in before]))
     return _PassSums(*(np.concatenate([getattr(q, name) for q in parts]) for name in ("probabilities", "squared",
                                                                                   "entropy")),
                      *([np.concatenate(layer) for layer in zip(*(getattr(q, name) for q in parts))]
@@ -187,7 +202,9 @@ def monte_carlo_predict(model: BayesianMLP, inputs: np.ndarray, samples: int = 1
 
     The T dropout masks are drawn once and shared by all inputs: every input still
     sees T independent draws of the network, its result does not depend on the other
-    inputs or on the chunking, and drawing masks no longer dominates the time.
+    inputs or on the chunking, and drawing masks no longer dominates the time. The
+    passes run where the model's parameters are (CPU or GPU); the masks are drawn on
+    the CPU, so a seed gives the same passes on every device.
 
     ``settle``: passes run in stages of ``stage_samples`` up to T; an input stops after the
     stage where, for every class probability, the standard error of its difference to the
@@ -204,9 +221,10 @@ def monte_carlo_predict(model: BayesianMLP, inputs: np.ndarray, samples: int = 1
         generator.seed()
     else:
         generator.manual_seed(seed)
-    masks = dropout_masks(model, samples, generator)
+    device = next(model.parameters()).device
+    masks = [mask.to(device) for mask in dropout_masks(model, samples, generator)]
     model.eval()
-    x = torch.as_tensor(np.asarray(inputs, dtype=np.float32))
+    x = torch.as_tensor(np.asarray(inputs, dtype=np.float32)).to(device)
     if settle is None or stage_samples >= samples or len(x) == 0:
         sums = _run_passes(model, x, masks, max_rows, keep_hidden)
         counts = np.full(len(x), float(samples))
