@@ -89,7 +89,7 @@ def _model_files(model: str | Path, shipped: dict[str, str]) -> tuple[Path, dict
 
 
 def _write_model(weights: Path, state: dict[str, torch.Tensor], record: dict[str, Any]) -> None:
-    torch.save(state, weights)
+    torch.save({name: tensor.cpu() for name, tensor in state.items()}, weights)  # loadable without a GPU
     record = {**record, "package_version": __version__, "sha256": sha256(weights)}
     weights.with_suffix(".json").write_text(json.dumps(record, indent=1))
 
@@ -165,7 +165,7 @@ class Classifier:
 
     def save(self, path: str | Path, **metadata: Any) -> None:
         """Write ``path.pt`` (weights) and ``path.json`` (classes, settings, checksum, extra metadata)."""
-        _write_model(Path(path).with_suffix(".pt"), {k: v.cpu() for k, v in self.model_.state_dict().items()}, {
+        _write_model(Path(path).with_suffix(".pt"), self.model_.state_dict(), {
             **metadata,
             "classes": self.classes_,
             "descriptor": self.settings_.to_dict(),
@@ -250,7 +250,7 @@ class DiffractionClassifier:
 
     def save(self, path: str | Path, **metadata: Any) -> None:
         """Write ``path.pt`` (weights) and ``path.json`` (classes, fingerprint settings, checksum, extra metadata)."""
-        _write_model(Path(path).with_suffix(".pt"), {k: v.cpu() for k, v in self.model_.state_dict().items()}, {
+        _write_model(Path(path).with_suffix(".pt"), self.model_.state_dict(), {
             **metadata, "kind": DIFFRACTION_KIND, "classes": self.classes_, "labels": self.labels_,
             "descriptor": self.settings_.to_dict()})
 

@@ -300,7 +300,8 @@ def _read_frames(path: str) -> list:
 device_option = click.option(
     "--device", default="cpu", show_default=True,
     help="Where the ARISE network's Monte-Carlo passes run: cpu, cuda, cuda:N (an NVIDIA GPU, with a CUDA "
-         "build of PyTorch) or mps (Apple); the numbers are those of the CPU to float32 rounding.")
+         "build of PyTorch) or mps (Apple); the dropout masks are drawn on the CPU, so a seed gives the same "
+         "passes everywhere.")
 
 
 @main.command()
