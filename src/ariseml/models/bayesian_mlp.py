@@ -116,10 +116,10 @@ def _masked_passes(model: BayesianMLP, batch: torch.Tensor, masks: list[torch.Te
     for number, (layer, mask) in enumerate(zip(model.hidden, masks[1:])):
         x = (_first_layer(model, batch, masks[0], dropped) if number == 0 else layer(x)).mul_(mask)
         if keep_hidden:
-            before.append(x.sum(0).double())
+            before.append(x.sum(0))
         x = x.relu_()  # in place: these (T·b, width) arrays are the largest
         if keep_hidden:
-            after.append(x.sum(0).double())
+            after.append(x.sum(0))
     return model.output(x), after, before
 
 
@@ -134,6 +134,11 @@ class _PassSums:
     hidden_before_relu: list[np.ndarray]
 
 
+def _float64(sums: torch.Tensor) -> np.ndarray:
+    """Pass sums on the host in float64 (converted after leaving the device: some GPUs have no float64)."""
+    return sums.cpu().double().numpy()
+
+
 def _run_passes(model: BayesianMLP, x: torch.Tensor, masks: list[torch.Tensor], max_rows: int,
                 keep_hidden: bool) -> _PassSums:
     chunk = max(1, max_rows // len(masks[0]))
@@ -145,9 +150,8 @@ def _run_passes(model: BayesianMLP, x: torch.Tensor, masks: list[torch.Tensor], 
         entropy = torch.special.xlogy(p, p).sum(dim=-1).neg_()
         # per pass in float32 (the network's precision), summed over the passes in float32 (pairwise: a
         # relative error near 1e-7, and ten times faster than converting every pass), then kept in float64
-        parts.append(_PassSums(p.sum(0).double().cpu().numpy(), p.square().sum(0).double().cpu().numpy(),
-                               entropy.sum(0).double().cpu().numpy(), [a.cpu().numpy() for a in after],
-                               [b.cpu().numpy() for b in before]))
+        parts.append(_PassSums(_float64(p.sum(0)), _float64(p.square().sum(0)), _float64(entropy.sum(0)),
+                               [_float64(a) for a in after], [_float64(b) for b in before]))
     return _PassSums(*(np.concatenate([getattr(q, name) for q in parts]) for name in ("probabilities", "squared",
                                                                                   "entropy")),
                      *([np.concatenate(layer) for layer in zip(*(getattr(q, name) for q in parts))]
