@@ -274,6 +274,10 @@ def test_a_scan_classifies_equal_boxes_once_and_maps_them_all(tmp_path, classifi
     mapped = result["probabilities"].values.reshape(len(result["class"]), -1).T
     assert valid.all() and np.allclose(mapped, every_box.probabilities, atol=1e-5)
     assert np.allclose(result["mutual_information"].values.ravel(), every_box.mutual_information, atol=1e-5)
+    chunks[len(chunks) // 2].unlink()  # an interrupted run: the rerun redoes that chunk only
+    resumed = spm.read_result(spm.scan(atoms, settings, classifier, tmp_path / "scan", jobs=1, progress=False))
+    assert len(list((tmp_path / "scan" / "chunks").glob("chunk-*.npz"))) == len(chunks)
+    assert np.array_equal(resumed["probabilities"].values, result["probabilities"].values)
 
 
 def test_fast_mode_needs_box_and_stride_with_a_common_divisor(tmp_path, classifier):
