@@ -112,9 +112,10 @@ class Grid:
     def size(self) -> int:
         return int(np.prod(self.shape))
 
-    def box_centre(self, flat_index: int) -> np.ndarray:
+    def box_centre(self, flat_index: int | np.ndarray) -> np.ndarray:
+        """The centre (x, y, z) of a box; for an array of boxes, their centres (n, 3)."""
         z, y, x = np.unravel_index(flat_index, self.shape)
-        return np.array([self.centres[0][x], self.centres[1][y], self.centres[2][z]])
+        return np.stack([self.centres[0][x], self.centres[1][y], self.centres[2][z]], axis=-1)
 
 
 def is_flat(atoms: Atoms) -> bool:
@@ -158,10 +159,15 @@ def box_search_tree(positions: np.ndarray, box_edges: Sequence[float]) -> cKDTre
     return cKDTree(positions / np.asarray(box_edges))
 
 
+def atoms_in_boxes(tree: cKDTree, centres: np.ndarray, box_edges: Sequence[float]) -> Sequence[list[int]]:
+    """Per box around ``centres`` (n, 3), the indices of the atoms inside it, unsorted (``tree`` from
+    :func:`box_search_tree`)."""
+    return tree.query_ball_point(np.asarray(centres) / np.asarray(box_edges), r=0.5, p=np.inf)
+
+
 def atoms_in_box(tree: cKDTree, centre: np.ndarray, box_edges: Sequence[float]) -> np.ndarray:
-    """Indices of the atoms inside the box around ``centre`` (``tree`` from :func:`box_search_tree`)."""
-    scaled = np.asarray(centre) / np.asarray(box_edges)
-    return np.array(sorted(tree.query_ball_point(scaled, r=0.5, p=np.inf)), dtype=int)
+    """Indices of the atoms inside the box around ``centre``, sorted."""
+    return np.array(sorted(atoms_in_boxes(tree, np.asarray(centre)[None], box_edges)[0]), dtype=int)
 
 
 def describe_box(atoms: Atoms, tree: cKDTree, grid: Grid, settings: SpmSettings, soap: SoapSettings,
@@ -320,9 +326,7 @@ def first_equal_box(atoms: Atoms, grid: Grid, settings: SpmSettings) -> np.ndarr
         sums = np.zeros((grid.size, 2), dtype=np.uint64)
         for start in range(0, grid.size, BOXES_PER_QUERY):
             boxes = np.arange(start, min(start + BOXES_PER_QUERY, grid.size))
-            z, y, x = np.unravel_index(boxes, grid.shape)
-            centres = np.stack([grid.centres[0][x], grid.centres[1][y], grid.centres[2][z]], axis=1)
-            members = tree.query_ball_point(centres / np.asarray(grid.box_edges), r=0.5, p=np.inf)
+            members = atoms_in_boxes(tree, grid.box_centre(boxes), grid.box_edges)
             ends = np.cumsum([len(inside) for inside in members])
             running = np.cumsum(keys[np.fromiter(chain.from_iterable(members), dtype=np.int64, count=ends[-1])],
                                 axis=0)  # wrapping sums of the keys, box after box
