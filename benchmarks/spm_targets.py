@@ -7,7 +7,8 @@
 stride 3 Å (target: 5 min on 2 cores); prints also the mean L1₂ and fcc probabilities of the boxes
 inside the precipitate and in the matrix. ``aet``: the reference FePt particle
 (../shared/reference/arise-data), box 12 Å, stride 1 Å (target: 5 min). Both with the paper's model,
-T = 1000 and early settling at ``--settle``. Prints seconds, boxes, boxes/s and the mean passes per box.
+T = 1000 and early settling at ``--settle``. Prints seconds, boxes, boxes/s, the mean passes per box,
+and how many boxes hold atoms of their own (the others copy them) with their network passes.
 With ``--out DIR`` the scan is kept and an interrupted run resumes (the time printed is then the rerun's).
 The million-atom target is benchmarks/spm_million.py.
 """
@@ -65,6 +66,10 @@ def main() -> None:
     print(f"{len(atoms):,} atoms, {boxes:,} boxes (box {box:g} Å, stride {stride:g} Å): {seconds / 60:.1f} min "
           f"(target {TARGET_MINUTES:g} min), {boxes / seconds:.0f} boxes/s, {len(atoms) / seconds:.0f} atoms/s, "
           f"{result['passes'].values[valid].mean():.0f} passes per box on average")
+    own = spm.first_equal_box(atoms, spm.make_grid(atoms, settings), settings) == np.arange(valid.size)
+    distinct = own & valid.ravel()
+    print(f"{int(distinct.sum()):,} boxes hold atoms of their own (the others copy them): "
+          f"{int(result['passes'].values.ravel()[distinct].sum()):,} network passes")
     classes = list(result["class"].values)
     counts = np.bincount(result["argmax_class"].values[valid], minlength=len(classes))
     print("most common classes: " + ", ".join(f"{classes[i]} {100 * counts[i] / boxes:.0f} %"
