@@ -19,16 +19,9 @@ import numpy as np
 from ase import Atoms
 
 from ariseml.classifier import Classifier
+from ariseml.samples import FEPT_LATTICE, ordered_fept
 from ariseml.structure import swap_antisites
 
-# L1₀ FePt: a = 3.852 Å, c = 3.713 Å (powder diffraction file ICDD PDF 43-1359). The descriptor
-# scales every structure by its d_NN, so for cubic L1₂ only the geometry matters, not a.
-ORDERED_CELLS = {
-    "L10_CuAu": Atoms("FePtFePt", scaled_positions=[(0, 0, 0), (0.5, 0, 0.5), (0.5, 0.5, 0), (0, 0.5, 0.5)],
-                      cell=[3.852, 3.852, 3.713], pbc=True),
-    "L12_Cu3Au": Atoms("FePt3", scaled_positions=[(0, 0, 0), (0.5, 0.5, 0), (0.5, 0, 0.5), (0, 0.5, 0.5)],
-                       cell=[3.87, 3.87, 3.87], pbc=True),
-}
 ANTISITE_FRACTIONS = (0.0, 0.02, 0.05, 0.10, 0.20, 0.30)
 
 
@@ -56,7 +49,8 @@ def main() -> None:
           f"--samples {args.samples} --model {args.model}")
     print("| class | antisite fraction f | boxes read as the class | mean mutual information (nats) | the others |")
     print("|---|---|---|---|---|")
-    for class_id, cell in ORDERED_CELLS.items():
+    for class_id in FEPT_LATTICE:
+        cell = ordered_fept(class_id)
         crystal = cell.repeat(tuple(int(np.ceil(3 * args.box / length)) for length in cell.cell.lengths()))
         for fraction in ANTISITE_FRACTIONS:
             disordered = swap_antisites(crystal, fraction, seed=int(rng.integers(2**32)))

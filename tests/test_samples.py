@@ -10,7 +10,7 @@ from ase.neighborlist import neighbor_list
 from scipy.spatial import cKDTree
 
 from ariseml.prototypes import UnknownPrototypeError, build
-from ariseml.samples import superalloy, voronoi_polycrystal
+from ariseml.samples import ordered_fept, superalloy, voronoi_polycrystal
 from ariseml.structure import nearest_neighbour_distance
 
 FOUR_GRAINS = ["fcc_Cu", "bcc_W", "hcp_Mg", "diamond_C"]
@@ -333,3 +333,15 @@ def test_superalloy_without_precipitate():
 def test_bad_superalloy_inputs(kwargs):
     with pytest.raises(ValueError):
         superalloy(**kwargs)
+
+
+@pytest.mark.parametrize("class_id, space_group, fe_share", [("L10_CuAu", "P4/mmm (123)", 0.5),
+                                                              ("L12_Cu3Au", "Pm-3m (221)", 0.25)])
+def test_ordered_fept_cells_have_the_orderings_space_groups(class_id, space_group, fe_share):
+    import spglib
+
+    cell = ordered_fept(class_id)
+    assert spglib.get_spacegroup((cell.cell[:], cell.get_scaled_positions(), cell.numbers)) == space_group
+    assert np.mean(np.array(cell.get_chemical_symbols()) == "Fe") == fe_share
+    with pytest.raises(ValueError, match="L10_CuAu or L12_Cu3Au"):
+        ordered_fept("fcc_Cu")

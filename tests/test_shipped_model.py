@@ -47,14 +47,11 @@ def test_every_pristine_structure_is_classified_correctly(shipped):
 
 
 def test_the_antisite_model_recognises_l10_with_antisites_where_the_papers_does_not():
-    from ase import Atoms
-
+    from ariseml.samples import ordered_fept
     from ariseml.structure import swap_antisites
 
-    # L1₀ FePt (a = 3.852 Å, c = 3.713 Å), 10 % of the atoms on the other sublattice
-    cell = Atoms("FePtFePt", scaled_positions=[(0, 0, 0), (0.5, 0, 0.5), (0.5, 0.5, 0), (0, 0.5, 0.5)],
-                 cell=[3.852, 3.852, 3.713], pbc=True)
-    crystal = swap_antisites(cell.repeat((4, 4, 4)), 0.10, seed=1)
+    # L1₀ FePt, 10 % of the atoms on the other sublattice
+    crystal = swap_antisites(ordered_fept("L10_CuAu").repeat((4, 4, 4)), 0.10, seed=1)
     crystal.pbc = False
     boxes = [crystal[np.all((crystal.positions >= corner) & (crystal.positions < corner + 10.0), axis=1)]
              for corner in np.random.default_rng(0).uniform(0, 4.5, size=(12, 3))]

@@ -1,10 +1,12 @@
-"""Synthetic samples for polycrystal maps: Voronoi polycrystals and a Ni-based superalloy.
+"""Synthetic samples for polycrystal maps: Voronoi polycrystals, a Ni-based superalloy, ordered FePt.
 
 - :func:`voronoi_polycrystal`: a periodic box (or a slab) tessellated into
   randomly oriented grains, as in the four-grain polycrystal of the ARISE paper
   (Leitherer et al., Nat. Commun. 12, 6234 (2021), Fig. 2a).
 - :func:`superalloy`: a γ/γ' Ni-based superalloy model, a cubic L1₂ Ni₃Al
   precipitate coherently embedded in an fcc Ni(Al) matrix (Fig. 2h).
+- :func:`ordered_fept`: the conventional cells of L1₀ FePt and L1₂ FePt₃, the orderings
+  found in the AET FePt nanoparticle (Fig. 4).
 
 Both are vectorised (no Python loops over atoms) and reproducible with ``seed``.
 """
@@ -21,7 +23,7 @@ from scipy.spatial.transform import Rotation
 from ariseml.prototypes import Prototype, build, get_prototype
 from ariseml.structure import nearest_neighbour_distance
 
-__all__ = ["voronoi_polycrystal", "superalloy", "SUPERALLOY_LATTICE_CONSTANT", "GAMMA_AL_FRACTION"]
+__all__ = ["voronoi_polycrystal", "superalloy", "ordered_fept", "SUPERALLOY_LATTICE_CONSTANT", "GAMMA_AL_FRACTION"]
 
 _EPS = 1e-9
 
@@ -413,3 +415,20 @@ def superalloy(
     atoms.info.update(seed=seed, lattice_constant=float(lattice_constant), al_fraction=float(al_fraction),
                       box_cells=n_cells, precipitate_cells=n_precipitate)
     return atoms
+
+
+# --------------------------------------------------------------------------- #
+# Ordered FePt
+# --------------------------------------------------------------------------- #
+
+FEPT_LATTICE = {"L10_CuAu": (3.852, 3.852, 3.713), "L12_Cu3Au": (3.87, 3.87, 3.87)}
+"""Conventional cells (Å): L1₀ FePt a = 3.852, c = 3.713 (powder diffraction file ICDD PDF 43-1359);
+L1₂ FePt₃ a ≈ 3.87 (the descriptor scales by d_NN, so for cubic L1₂ only the geometry matters)."""
+
+
+def ordered_fept(class_id: str) -> Atoms:
+    """The periodic conventional cell of L1₀ FePt (``"L10_CuAu"``) or L1₂ FePt₃ (``"L12_Cu3Au"``)."""
+    if class_id not in FEPT_LATTICE:
+        raise ValueError(f"ordered FePt is {' or '.join(FEPT_LATTICE)}, not {class_id!r}")
+    symbols = "Fe2Pt2" if class_id == "L10_CuAu" else "FePt3"  # L1₀: Fe and Pt (001) planes alternate
+    return Atoms(symbols, scaled_positions=_FCC_SITES, cell=FEPT_LATTICE[class_id], pbc=True)
