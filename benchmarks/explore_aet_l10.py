@@ -21,13 +21,13 @@ from pathlib import Path
 import numpy as np
 
 from ariseml.cli import main as arise
+from reference_data import AET_PARTICLE, add_reference_option
 
-PARTICLE = Path("Fig_4") / "Fig_4_AET_2017_data.xyz"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reference", type=Path, default=Path("../shared/reference/arise-data"))
+    add_reference_option(parser)
     parser.add_argument("--stride", type=float, default=2.0)
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--model", default="antisite")
@@ -37,7 +37,7 @@ def main() -> None:
     print(f"command: python benchmarks/explore_aet_l10.py --stride {args.stride:g} --samples {args.samples} "
           f"--model {args.model}{' --before-relu' if args.before_relu else ''} --out {args.out}")
     start = time.perf_counter()
-    arise(["spm", str(args.reference / PARTICLE), "--box", "12", "--stride", f"{args.stride:g}",
+    arise(["spm", str(args.reference / AET_PARTICLE), "--box", "12", "--stride", f"{args.stride:g}",
            "--samples", str(args.samples), "--model", args.model, "--hidden-layer", "1", "--top", "4",
            "--out", str(args.out)], standalone_mode=False)
     explored = args.out / ("explore-before-relu" if args.before_relu else "explore")

@@ -22,22 +22,21 @@ from sklearn.metrics import adjusted_rand_score
 
 from ariseml import explore, spm
 from ariseml.classifier import Classifier
+from reference_data import FOUR_GRAIN_CLUSTER_MAP, FOUR_GRAINS, add_reference_option
 
-REFERENCE_MAP = ("Fig_2/2_a_to_g_supervised_unsupervised_analysis/unsupervised/min_dist_0.9_analysis/"
-                 "dense_1_neighbors_500_crystal_map_cluster_labels_min_csize_500.npy")
 BOX = 16.0
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reference", type=Path, default=Path("../shared/reference/arise-data"))
+    add_reference_option(parser)
     parser.add_argument("--stride", type=float, default=3.0)
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--min-cluster-size", type=int, default=50)
     args = parser.parse_args()
     print(f"command: python benchmarks/explore_four_grains.py --stride {args.stride:g} --samples {args.samples} "
           f"--min-cluster-size {args.min_cluster_size}")
-    atoms = ase.io.read(args.reference / "Fig_2" / "Fig_2_four_grains_elemental_solid.xyz")
+    atoms = ase.io.read(args.reference / FOUR_GRAINS)
     settings = spm.SpmSettings(box=BOX, stride=(args.stride,) * 3, geometry="slab", hidden_layers=(2,))
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
@@ -45,7 +44,7 @@ def main() -> None:
         seconds = time.perf_counter() - start
         points = explore.from_spm(Path(out), layer=2)
     labels = explore.cluster(points.vectors, args.min_cluster_size)
-    theirs = np.load(args.reference / REFERENCE_MAP)
+    theirs = np.load(args.reference / FOUR_GRAIN_CLUSTER_MAP)
     row = np.round((points.positions[:, 1] - atoms.positions[:, 1].min() + BOX / 2)).astype(int)
     column = np.round((points.positions[:, 0] - atoms.positions[:, 0].min() + BOX / 2)).astype(int)
     inside = (row < theirs.shape[0]) & (column < theirs.shape[1])

@@ -29,9 +29,9 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 from ariseml.prototypes import get_prototype
 from ariseml.training.dataset import TrainingStructure, describe, training_settings
+from reference_data import add_reference_option
 
 STACKINGS = ("hex_graphite_C", "rh_graphite_C")
-DEFAULT_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "arise-data"
 
 
 def published_distance(reference: Path) -> float:
@@ -52,7 +52,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--average", choices=("inner", "outer", "both"), default="inner")
     parser.add_argument("--rbf", choices=("gto", "polynomial"), default="gto")
-    parser.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE)
+    add_reference_option(parser)
     args = parser.parse_args()
     averages = ("inner", "outer") if args.average == "both" else (args.average,)
     settings = training_settings(averages[0], args.rbf)

@@ -25,23 +25,21 @@ import numpy as np
 from ariseml import spm
 from ariseml.classifier import Classifier
 from ariseml.models.bayesian_mlp import monte_carlo_predict
+from reference_data import AET_PARTICLE, FOUR_GRAIN_CLUSTER_MAP, FOUR_GRAINS, add_reference_option
 
 SAMPLES = {
-    "four-grain polycrystal (Fig. 2a)": ("Fig_2/Fig_2_four_grains_elemental_solid.xyz",
+    "four-grain polycrystal (Fig. 2a)": (FOUR_GRAINS,
                                          dict(box=16.0, geometry="slab")),
-    "AET FePt nanoparticle (Fig. 4)": ("Fig_4/Fig_4_AET_2017_data.xyz", dict(box=12.0, geometry="cube")),
+    "AET FePt nanoparticle (Fig. 4)": (AET_PARTICLE, dict(box=12.0, geometry="cube")),
 }
 SETTLE_VALUES = (0.02, 0.01, 0.005)
-GRAIN_MAP = ("Fig_2/2_a_to_g_supervised_unsupervised_analysis/unsupervised/min_dist_0.9_analysis/"
-             "dense_1_neighbors_500_crystal_map_cluster_labels_min_csize_500.npy")
-"""The authors' cluster of every box of the four-grain polycrystal at stride 1 Å (-1: outlier)."""
 GRAIN_CLASSES = {0: "diamond_C", 1: "fcc_Cu", 2: "hcp_Mg", 3: "bcc_W"}
 """The grain of each of their clusters (Fig. 2a-d; the class that most boxes of each get in exact mode)."""
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reference", type=Path, default=Path("../shared/reference/arise-data"))
+    add_reference_option(parser)
     parser.add_argument("--stride", type=float, default=4.0, help="stride in Å (the paper: 1)")
     parser.add_argument("--samples", type=int, default=1000, help="Monte-Carlo passes T")
     parser.add_argument("--settling-only", action="store_true",
@@ -78,7 +76,7 @@ def main() -> None:
             both = (exact["argmax_class"].values >= 0) & (this["argmax_class"].values >= 0)
             agreement = np.mean(exact["argmax_class"].values[both] == this["argmax_class"].values[both])
             delta = np.abs(exact["mutual_information"].values - this["mutual_information"].values)[both].mean()
-            grains = _grain_class_share(atoms, this, args.reference / GRAIN_MAP) if path.startswith("Fig_2") else None
+            grains = _grain_class_share(atoms, this, args.reference / FOUR_GRAIN_CLUSTER_MAP) if path == FOUR_GRAINS else None
             print(f"| {name} | {len(atoms)} | {boxes} | {mode} | {seconds:.1f} | {boxes / seconds:.1f} | "
                   f"{len(atoms) / seconds:.0f} | {100 * agreement:.1f} % | {delta:.4f} | "
                   f"{'' if grains is None else f'{grains:.1f} %'} |", flush=True)

@@ -27,9 +27,9 @@ from ase import Atoms
 from ariseml import spm
 from ariseml.classifier import Classifier
 from ariseml.samples import superalloy
+from reference_data import AET_PARTICLE, add_reference_option
 
 TARGET_MINUTES = 5.0
-PARTICLE = Path("Fig_4") / "Fig_4_AET_2017_data.xyz"
 
 
 def main() -> None:
@@ -39,7 +39,7 @@ def main() -> None:
     parser.add_argument("--stride", type=float, default=None, help="Å (superalloy: 3, aet: 1)")
     parser.add_argument("--settle", type=float, default=0.01)
     parser.add_argument("--samples", type=int, default=1000)
-    parser.add_argument("--reference", type=Path, default=Path("../shared/reference/arise-data"))
+    add_reference_option(parser)
     parser.add_argument("--device", default="cpu", help="where the Monte-Carlo passes run (cpu, cuda)")
     parser.add_argument("--out", type=Path, default=None, help="keep the scan here (resumable)")
     args = parser.parse_args()
@@ -51,7 +51,7 @@ def main() -> None:
     if args.case == "superalloy":
         atoms = superalloy(size=args.size, seed=1)
     else:
-        atoms = ase.io.read(args.reference / PARTICLE)
+        atoms = ase.io.read(args.reference / AET_PARTICLE)
     classifier = Classifier.load("paper", samples=args.samples, seed=0, device=args.device)
     settings = spm.SpmSettings(box=box, stride=(stride,) * 3, mode="fast", settle=args.settle)
     start = time.perf_counter()
