@@ -47,3 +47,19 @@ def test_local_distance_of_an_atom_far_from_the_other_species_is_capped():
     free = local_distances(copper, tungsten, same_species=False)
     capped = local_distances(copper, tungsten, same_species=False, largest=6.0)
     assert free.min() > 45 and np.all(capped == 6.0)
+
+
+def test_power_spectrum_in_blocks_is_that_of_all_rows_at_once(monkeypatch):
+    from ariseml.descriptors import coefficients as module
+
+    settings = SoapSettings()
+    rng = np.random.default_rng(0)
+    pooled = [rng.normal(size=(10, settings.n_max, 2 * l + 1)).astype(np.float32) for l in range(settings.l_max + 1)]
+    whole = power_spectrum(pooled, settings)
+    monkeypatch.setattr(module, "SPECTRUM_ROWS", 3)
+    assert np.array_equal(power_spectrum(pooled, settings), whole)
+    assert power_spectrum(pooled, settings, dtype=np.float32).dtype == np.float32
+    upper = np.triu_indices(settings.n_max)  # l = 0 block by definition: Σ_m c_n c_n'
+    single = pooled[0][4].astype(np.float64)
+    assert np.allclose(whole[4, :len(upper[0])] / module._calibration(settings)[0],
+                       (single @ single.T)[upper])

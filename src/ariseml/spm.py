@@ -524,9 +524,9 @@ def _inner_pair_boxes(positions: np.ndarray, alpha_index: np.ndarray, beta_index
     summing = _voxel_matrix(voxel[voxel >= 0], layout.size)
     pooled = []
     for l, c in enumerate(coefficients):
-        sums = _atom_box_sums(summing, c.reshape(len(c), -1), layout, grid).astype(np.float64)
+        sums = _atom_box_sums(summing, c.reshape(len(c), -1), layout, grid)
         pooled.append(sums.reshape(grid.size, soap.n_max, 2 * l + 1))
-    return power_spectrum(pooled, soap).astype(np.float32)
+    return power_spectrum(pooled, soap, dtype=np.float32)
 
 
 def _outer_pair_boxes(atoms: Atoms, alpha: str, beta: str, alpha_index: np.ndarray, voxel: np.ndarray,
@@ -586,9 +586,10 @@ def pooled_descriptors(atoms: Atoms, grid: Grid, settings: SpmSettings, soap: So
             else:
                 boxes = _outer_pair_boxes(atoms, alpha, beta, alpha_index, voxel, layout,
                                           grid, soap, cache / f"{alpha}-{beta}-power.npy", jobs, progress)
-            norms = np.linalg.norm(boxes, axis=1)
-            present = norms > 1e-12
-            total[present] += boxes[present] / norms[present, None]
+            norms = np.linalg.norm(boxes, axis=1, keepdims=True)
+            present = norms[:, 0] > 1e-12
+            boxes[~present] = 0.0
+            total += np.divide(boxes, norms, out=boxes, where=present[:, None])  # in place: no copies of all boxes
             pairs_present += present
     valid = (counts >= settings.min_atoms) & (pairs_present > 0)
     total[valid] /= pairs_present[valid, None]
