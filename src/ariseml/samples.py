@@ -8,7 +8,7 @@
 - :func:`ordered_fept`: the conventional cells of L1₀ FePt and L1₂ FePt₃, the orderings
   found in the AET FePt nanoparticle (Fig. 4).
 
-Both are vectorised (no Python loops over atoms) and reproducible with ``seed``.
+The first two are vectorised (no Python loops over atoms) and reproducible with ``seed``.
 """
 
 from __future__ import annotations
