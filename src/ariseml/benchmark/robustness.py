@@ -222,6 +222,29 @@ def _descriptor_file(cache_dir: Path, config: BenchmarkConfig, level: DefectLeve
     return _cache_file(cache_dir, level, draw, "descriptors", key).with_suffix(".npz")
 
 
+def _store_descriptors(path: Path, features: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as temporary, open(temporary, "wb") as stream:
+        np.savez_compressed(stream, descriptors=features)
+
+
+def draw_descriptors(config: BenchmarkConfig, level: DefectLevel, draw: int, settings: SoapSettings,
+                     cache_dir: Path, jobs: int | None = None, progress: bool = False) -> np.ndarray:
+    """The descriptors of one draw's structures (in the order of :func:`benchmark_cases`), from the
+    cache that the robustness runs fill, or computed on ``jobs`` processes and cached."""
+    path = _descriptor_file(cache_dir, config, level, draw, settings)
+    if path.exists():
+        return np.load(path)["descriptors"]
+    cases = benchmark_cases(config, draw)
+    for case in cases:  # built once here, inherited by the forked workers
+        _pristine(case.prototype_id, case.supercell, case.periodic)
+    answers = progress_map(_evaluate_structure, [(case, level, (), (settings,)) for case in cases], jobs, progress,
+                           desc=f"{level.name}, draw {draw + 1}")
+    features = np.stack([answer[settings] for answer in answers])
+    _store_descriptors(path, features)
+    return features
+
+
 def _read_cached(path: Path) -> MethodScores | None:
     if not path.exists():
         return None
@@ -291,9 +314,7 @@ def _evaluate_draw(config: BenchmarkConfig, level: DefectLevel, cases: list[Benc
             answer.update(extra)
     for one in to_compute:
         features[one] = np.stack([a[one] for a in answers])
-        descriptor_files[one].parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(descriptor_files[one]) as temporary, open(temporary, "wb") as stream:
-            np.savez_compressed(stream, descriptors=features[one])
+        _store_descriptors(descriptor_files[one], features[one])
 
     truth = [c.prototype_id for c in cases]
     if set(NAIVE_BAYES) & set(missing):

@@ -1,0 +1,69 @@
+"""Calibration and error detection on the robustness test sets (ariseml.benchmark.uncertainty)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from ariseml.benchmark.defects import DefectLevel
+from ariseml.benchmark.robustness import BenchmarkConfig, benchmark_cases, defective_structure, draw_descriptors
+from ariseml.benchmark.uncertainty import (
+    Answers,
+    error_detection_auc,
+    expected_calibration_error,
+    level_answers,
+    reliability_table,
+    threshold_table,
+)
+from ariseml.classifier import Classifier
+
+
+def _answers(confidence, mutual_information, correct) -> Answers:
+    confidence = np.array(confidence, dtype=float)
+    return Answers(confidence, np.array(mutual_information, dtype=float), 1.0 - confidence,
+                   np.array(correct, dtype=bool))
+
+
+def test_calibration_error_and_reliability_bins_by_hand():
+    answers = _answers([0.95, 0.95, 0.6, 0.6, 1.0], [0.0] * 5, [True, True, True, False, True])
+    # bins of width 1/15: {0.95, 0.95, 1.0} right, mean confidence 0.9667; {0.6, 0.6} half right
+    assert expected_calibration_error(answers) == pytest.approx(3 / 5 * (1 - 2.9 / 3) + 2 / 5 * 0.1)
+    table = reliability_table(answers, [0.0, 0.5, 0.9, 1.0])
+    assert [row.count for row in table] == [0, 2, 3]  # 1.0 falls in the last, closed bin
+    assert math.isnan(table[0].accuracy)
+    assert (table[1].confidence, table[1].accuracy) == pytest.approx((0.6, 0.5))
+
+
+def test_error_detection_auc_is_one_when_the_wrong_answers_have_the_highest_mutual_information():
+    answers = _answers([0.9, 0.8, 0.7, 0.6], [0.01, 0.02, 0.30, 0.40], [True, True, False, False])
+    assert error_detection_auc(answers) == 1.0
+    assert error_detection_auc(answers, "doubt") == error_detection_auc(answers, "predictive_entropy") == 1.0
+    reversed_order = _answers([0.6, 0.7, 0.8, 0.9], [0.40, 0.30, 0.02, 0.01], [True, True, False, False])
+    assert error_detection_auc(reversed_order) == 0.0
+    assert math.isnan(error_detection_auc(_answers([0.9], [0.1], [True])))
+    with pytest.raises(ValueError, match="mutual_information, predictive_entropy, doubt"):
+        error_detection_auc(answers, "entropy")
+
+
+def test_threshold_table_splits_at_each_threshold():
+    answers = _answers([0.9] * 4, [0.01, 0.02, 0.30, 0.40], [True, True, True, False])
+    low, high = threshold_table(answers, [0.1, 1.0])
+    assert (low.share_below, low.accuracy_below, low.accuracy_above) == (0.5, 1.0, 0.5)
+    assert (high.share_below, high.accuracy_below) == (1.0, 0.75) and math.isnan(high.accuracy_above)
+
+
+def test_level_answers_flag_the_papers_fcc_confusion_with_the_highest_mutual_information(tmp_path):
+    classifier = Classifier.load("paper", samples=100, seed=0)
+    config = BenchmarkConfig(classes=("fcc_Cu", "bcc_W", "rocksalt_NaCl"), supercells=(0,), realisations=2)
+    level = DefectLevel(delta=0.01)
+    answers = level_answers(classifier, config, level, tmp_path, jobs=1)
+    assert len(answers.correct) == 2 * 3 * 2  # draws x classes x (periodic, finite)
+    # the paper's model splits periodic fcc between fcc and bct In (README, Table 2): its two wrong
+    # answers are the periodic fcc cells, with the lowest confidence and the highest mutual information
+    assert np.flatnonzero(~answers.correct).tolist() == [0, 6]
+    assert answers.confidence[answers.correct].min() > 0.9 > 0.6 > answers.confidence[~answers.correct].max()
+    assert error_detection_auc(answers) == 1.0
+    assert len(list(tmp_path.rglob("draw1__descriptors__*.npz"))) == 1
+    cached = draw_descriptors(config, level, 1, classifier.settings_, tmp_path)  # read back
+    fresh = classifier.describe([defective_structure(case, level) for case in benchmark_cases(config, 1)])
+    assert np.allclose(cached, fresh)
