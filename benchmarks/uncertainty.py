@@ -7,7 +7,8 @@ levels of ARISE Table 2, S2 and S3; descriptors shared with `arise benchmark` th
 ~/.cache/ariseml/benchmark) prints per level the accuracy, the mean confidence (top class's
 probability), the expected calibration error and how well the mutual information, the
 predictive entropy and the confidence single out the wrong answers (ROC AUC); then, over all levels, a reliability table
-and the accuracy below and above mutual-information thresholds.
+the accuracy below and above mutual-information thresholds, and the classes most often answered
+with a confidence below 0.7.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ariseml.cli import default_benchmark_cache
 
 CONFIDENCE_EDGES = (0.0, 0.3, 0.5, 0.7, 0.9, 0.95, 0.99, 1.0)
 MI_THRESHOLDS = (0.01, 0.05, 0.1, 0.2, 0.3, 0.5)
+DOUBT_BELOW = 0.7
 
 
 def main() -> None:
@@ -55,8 +57,8 @@ def main() -> None:
     print("|---|---|---|---|")
     for row in uncertainty.reliability_table(pooled, CONFIDENCE_EDGES):
         closing = "]" if row.high == CONFIDENCE_EDGES[-1] else ")"
-        print(f"| [{row.low:g}, {row.high:g}{closing} | {row.count} | {row.confidence:.3f} | "
-              f"{100 * row.accuracy:.2f} % |")
+        measured = f"{row.confidence:.3f} | {100 * row.accuracy:.2f} %" if row.count else "- | -"
+        print(f"| [{row.low:g}, {row.high:g}{closing} | {row.count} | {measured} |")
 
     print("\nMutual-information thresholds over all levels:")
     print("| mutual information below (nats) | share of structures | accuracy below | accuracy at or above |")
@@ -64,6 +66,11 @@ def main() -> None:
     for row in uncertainty.threshold_table(pooled, MI_THRESHOLDS):
         print(f"| {row.threshold:g} | {100 * row.share_below:.1f} % | {100 * row.accuracy_below:.2f} % | "
               f"{100 * row.accuracy_above:.2f} % |")
+    print(f"\nThe true classes most often answered with confidence below {DOUBT_BELOW:g}:")
+    print("| true class | structures | right |")
+    print("|---|---|---|")
+    for name, number, right in uncertainty.least_confident_classes(pooled, DOUBT_BELOW, count=8):
+        print(f"| {name} | {number} | {100 * right:.1f} % |")
     print(f"\n{len(pooled.correct):,} structures in {(time.perf_counter() - start) / 60:.1f} min")
 
 

@@ -11,6 +11,7 @@ from ariseml.benchmark.uncertainty import (
     Answers,
     error_detection_auc,
     expected_calibration_error,
+    least_confident_classes,
     level_answers,
     reliability_table,
     threshold_table,
@@ -21,7 +22,7 @@ from ariseml.classifier import Classifier
 def _answers(confidence, mutual_information, correct) -> Answers:
     confidence = np.array(confidence, dtype=float)
     return Answers(confidence, np.array(mutual_information, dtype=float), 1.0 - confidence,
-                   np.array(correct, dtype=bool))
+                   np.array(correct, dtype=bool), np.array(["fcc_Cu"] * len(confidence)))
 
 
 def test_calibration_error_and_reliability_bins_by_hand():
@@ -43,6 +44,12 @@ def test_error_detection_auc_is_one_when_the_wrong_answers_have_the_highest_mutu
     assert math.isnan(error_detection_auc(_answers([0.9], [0.1], [True])))
     with pytest.raises(ValueError, match="mutual_information, predictive_entropy, doubt"):
         error_detection_auc(answers, "entropy")
+
+
+def test_least_confident_classes_count_and_score_the_doubtful_structures():
+    answers = _answers([0.5, 0.6, 0.55, 0.99, 0.4], [0.0] * 5, [True, False, True, True, False])
+    answers.true_class = np.array(["hex_graphite_C", "hex_graphite_C", "bct_In", "bct_In", "fcc_Cu"])
+    assert least_confident_classes(answers, below=0.7, count=2) == [("hex_graphite_C", 2, 0.5), ("bct_In", 1, 1.0)]
 
 
 def test_threshold_table_splits_at_each_threshold():

@@ -30,17 +30,18 @@ from ariseml.classifier import Classifier
 @dataclass
 class Answers:
     """Per structure: the top class's probability, the mutual information and predictive entropy (nats),
-    right or wrong."""
+    right or wrong, and the true class."""
 
     confidence: np.ndarray
     mutual_information: np.ndarray
     predictive_entropy: np.ndarray
     correct: np.ndarray  # bool
+    true_class: np.ndarray  # class ids
 
     @classmethod
     def join(cls, parts: Sequence[Answers]) -> Answers:
-        return cls(*(np.concatenate([getattr(p, name) for p in parts])
-                     for name in ("confidence", "mutual_information", "predictive_entropy", "correct")))
+        return cls(*(np.concatenate([getattr(p, name) for p in parts]) for name in
+                     ("confidence", "mutual_information", "predictive_entropy", "correct", "true_class")))
 
     @property
     def accuracy(self) -> float:
@@ -59,7 +60,7 @@ def level_answers(classifier: Classifier, config: BenchmarkConfig, level: Defect
         parts.append(Answers(prediction.probabilities[np.arange(len(top)), top].astype(float),
                              prediction.mutual_information.astype(float),
                              prediction.predictive_entropy.astype(float),
-                             np.asarray(classifier.classes_)[top] == truth))
+                             np.asarray(classifier.classes_)[top] == truth, truth))
     return Answers.join(parts)
 
 
@@ -115,6 +116,16 @@ class ThresholdRow:
     share_below: float  # of all structures
     accuracy_below: float
     accuracy_above: float
+
+
+def least_confident_classes(answers: Answers, below: float, count: int) -> list[tuple[str, int, float]]:
+    """The ``count`` true classes most often answered with confidence below ``below``: (class, how many
+    such structures, the share of them answered right)."""
+    doubtful = answers.confidence < below
+    classes, numbers = np.unique(answers.true_class[doubtful], return_counts=True)
+    order = np.argsort(-numbers, kind="stable")[:count]
+    return [(str(classes[i]), int(numbers[i]),
+             float(answers.correct[doubtful & (answers.true_class == classes[i])].mean())) for i in order]
 
 
 def threshold_table(answers: Answers, thresholds: Sequence[float]) -> list[ThresholdRow]:
