@@ -28,8 +28,7 @@ from ariseml.models.bayesian_mlp import monte_carlo_predict
 from reference_data import AET_PARTICLE, FOUR_GRAIN_CLUSTER_MAP, FOUR_GRAINS, add_reference_option
 
 SAMPLES = {
-    "four-grain polycrystal (Fig. 2a)": (FOUR_GRAINS,
-                                         dict(box=16.0, geometry="slab")),
+    "four-grain polycrystal (Fig. 2a)": (FOUR_GRAINS, dict(box=16.0, geometry="slab")),
     "AET FePt nanoparticle (Fig. 4)": (AET_PARTICLE, dict(box=12.0, geometry="cube")),
 }
 SETTLE_VALUES = (0.02, 0.01, 0.005)
@@ -76,7 +75,8 @@ def main() -> None:
             both = (exact["argmax_class"].values >= 0) & (this["argmax_class"].values >= 0)
             agreement = np.mean(exact["argmax_class"].values[both] == this["argmax_class"].values[both])
             delta = np.abs(exact["mutual_information"].values - this["mutual_information"].values)[both].mean()
-            grains = _grain_class_share(atoms, this, args.reference / FOUR_GRAIN_CLUSTER_MAP) if path == FOUR_GRAINS else None
+            grains = (_grain_class_share(atoms, this, args.reference / FOUR_GRAIN_CLUSTER_MAP)
+                      if path == FOUR_GRAINS else None)
             print(f"| {name} | {len(atoms)} | {boxes} | {mode} | {seconds:.1f} | {boxes / seconds:.1f} | "
                   f"{len(atoms) / seconds:.0f} | {100 * agreement:.1f} % | {delta:.4f} | "
                   f"{'' if grains is None else f'{grains:.1f} %'} |", flush=True)
