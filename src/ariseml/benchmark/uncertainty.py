@@ -16,7 +16,7 @@ mutual information and whether the top class is right. From them:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -40,8 +40,7 @@ class Answers:
 
     @classmethod
     def join(cls, parts: Sequence[Answers]) -> Answers:
-        return cls(*(np.concatenate([getattr(p, name) for p in parts]) for name in
-                     ("confidence", "mutual_information", "predictive_entropy", "correct", "true_class")))
+        return cls(*(np.concatenate([getattr(p, field.name) for p in parts]) for field in fields(cls)))
 
     @property
     def accuracy(self) -> float:
