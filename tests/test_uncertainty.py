@@ -68,8 +68,11 @@ def test_level_answers_flag_the_papers_fcc_confusion_with_the_highest_mutual_inf
     # the paper's model splits periodic fcc between fcc and bct In (README, Table 2): its two wrong
     # answers are the periodic fcc cells, with the lowest confidence and the highest mutual information
     assert np.flatnonzero(~answers.correct).tolist() == [0, 6]
-    assert answers.confidence[answers.correct].min() > 0.9 > 0.6 > answers.confidence[~answers.correct].max()
+    wrong = ~answers.correct
+    assert answers.confidence[~wrong].min() > 0.9 and answers.confidence[wrong].max() < 0.6
     assert error_detection_auc(answers) == 1.0
+    # a split the passes agree on: high predictive entropy, far lower mutual information (README)
+    assert answers.predictive_entropy[wrong].min() > 0.5 and answers.mutual_information[wrong].max() < 0.2
     assert len(list(tmp_path.rglob("draw1__descriptors__*.npz"))) == 1
     cached = draw_descriptors(config, level, 1, classifier.settings_, tmp_path)  # read back
     fresh = classifier.describe([defective_structure(case, level) for case in benchmark_cases(config, 1)])
