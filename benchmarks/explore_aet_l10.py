@@ -24,7 +24,6 @@ from ariseml.cli import main as arise
 from reference_data import AET_PARTICLE, add_reference_option
 
 
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_reference_option(parser)

@@ -6,9 +6,9 @@ On the robustness test sets (every class, supercells 0-2 periodic and finite, th
 levels of ARISE Table 2, S2 and S3; descriptors shared with `arise benchmark` through
 ~/.cache/ariseml/benchmark) prints per level the accuracy, the mean confidence (top class's
 probability), the expected calibration error and how well the mutual information, the
-predictive entropy and the confidence single out the wrong answers (ROC AUC); then, over all levels, a reliability table
-the accuracy below and above mutual-information thresholds, and the classes most often answered
-with a confidence below 0.7.
+predictive entropy and the confidence single out the wrong answers (ROC AUC); then, over all
+levels, a reliability table, the accuracy below and above mutual-information thresholds, and the
+classes most often answered with a confidence below 0.7.
 """
 
 from __future__ import annotations

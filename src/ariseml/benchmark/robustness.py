@@ -126,6 +126,12 @@ def _pristine(prototype_id: str, supercell: int | None, periodic: bool) -> tuple
     return atoms, nearest_neighbour_distance(atoms)
 
 
+def _build_pristine(cases: Sequence[BenchmarkCase]) -> None:
+    """Build the cases' pristine structures once, here, so that forked workers inherit them."""
+    for case in cases:
+        _pristine(case.prototype_id, case.supercell, case.periodic)
+
+
 def defective_structure(case: BenchmarkCase, level: DefectLevel) -> Atoms:
     atoms, d_nn = _pristine(case.prototype_id, case.supercell, case.periodic)
     return apply_defects(atoms, level.delta, level.eta, case.seed, d_nn=d_nn)
@@ -236,8 +242,7 @@ def draw_descriptors(config: BenchmarkConfig, level: DefectLevel, draw: int, set
     if path.exists():
         return np.load(path)["descriptors"]
     cases = benchmark_cases(config, draw)
-    for case in cases:  # built once here, inherited by the forked workers
-        _pristine(case.prototype_id, case.supercell, case.periodic)
+    _build_pristine(cases)
     answers = progress_map(_evaluate_structure, [(case, level, (), (settings,)) for case in cases], jobs, progress,
                            desc=f"{level.name}, draw {draw + 1}")
     features = np.stack([answer[settings] for answer in answers])
@@ -303,8 +308,7 @@ def _evaluate_draw(config: BenchmarkConfig, level: DefectLevel, cases: list[Benc
     features = {one: np.load(path)["descriptors"] for one, path in descriptor_files.items() if path.exists()}
     to_compute = tuple(one for one in descriptor_files if one not in features)
     symmetry_methods = tuple(m for m in missing if m in SPGLIB_TOLERANCES)
-    for case in cases:  # built once here, inherited by the forked workers
-        _pristine(case.prototype_id, case.supercell, case.periodic)
+    _build_pristine(cases)
     per_atom = [m for m in missing if m in PER_ATOM]
     jobs_list = [(case, level, symmetry_methods, to_compute) for case in cases]
     answers = (list(progress_map(_evaluate_structure, jobs_list, jobs, progress, desc=label))

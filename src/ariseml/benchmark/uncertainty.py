@@ -117,16 +117,6 @@ class ThresholdRow:
     accuracy_above: float
 
 
-def least_confident_classes(answers: Answers, below: float, count: int) -> list[tuple[str, int, float]]:
-    """The ``count`` true classes most often answered with confidence below ``below``: (class, how many
-    such structures, the share of them answered right)."""
-    doubtful = answers.confidence < below
-    classes, numbers = np.unique(answers.true_class[doubtful], return_counts=True)
-    order = np.argsort(-numbers, kind="stable")[:count]
-    return [(str(classes[i]), int(numbers[i]),
-             float(answers.correct[doubtful & (answers.true_class == classes[i])].mean())) for i in order]
-
-
 def threshold_table(answers: Answers, thresholds: Sequence[float]) -> list[ThresholdRow]:
     """Per mutual-information threshold: the share of structures below it and the accuracy below and above."""
     rows = []
@@ -136,3 +126,13 @@ def threshold_table(answers: Answers, thresholds: Sequence[float]) -> list[Thres
                                  float(answers.correct[below].mean()) if below.any() else float("nan"),
                                  float(answers.correct[~below].mean()) if (~below).any() else float("nan")))
     return rows
+
+
+def least_confident_classes(answers: Answers, below: float, count: int) -> list[tuple[str, int, float]]:
+    """The ``count`` true classes most often answered with confidence below ``below``: (class, how many
+    such structures, the share of them answered right)."""
+    doubtful = answers.confidence < below
+    classes, numbers = np.unique(answers.true_class[doubtful], return_counts=True)
+    order = np.argsort(-numbers, kind="stable")[:count]
+    return [(str(classes[i]), int(numbers[i]),
+             float(answers.correct[doubtful & (answers.true_class == classes[i])].mean())) for i in order]
