@@ -2,9 +2,10 @@
 
     python benchmarks/diffraction_speed.py [--repeats 5] [--model diffraction]
 
-Prints the time of one fingerprint (one process) for the seven classes' ~250-atom clusters and for a
-larger cluster, the fingerprints per second on all cores, and the ConvNet's images per second with
-dropout off (the paper's network) and with T = 1000 Monte-Carlo passes of its dropout head.
+Prints the time of one fingerprint (one process) for the seven classes' ~250-atom clusters, the
+fingerprints per second on all cores, and the ConvNet's images per second with dropout off (the
+paper's network) and with T = 1000 Monte-Carlo passes of its dropout head. Larger inputs are cut to
+about that size: benchmarks/diffraction_large.py times them.
 """
 
 from __future__ import annotations
@@ -43,10 +44,6 @@ def main() -> None:
         atoms = len(diffraction_supercell(cell))
         seconds = best_time(lambda: diffraction_fingerprint(cell), args.repeats)
         print(f"fingerprint {prototype:10s} {atoms:4d} atoms: {1000 * seconds:6.1f} ms (one process)")
-    large = diffraction_supercell(get_prototype("fcc_Cu").unit_cell()).repeat(2)
-    large.pbc = False
-    seconds = best_time(lambda: diffraction_fingerprint(large), args.repeats)
-    print(f"fingerprint fcc cluster {len(large)} atoms: {1000 * seconds:6.1f} ms (one process)")
 
     batch = cells * 20
     start = time.perf_counter()

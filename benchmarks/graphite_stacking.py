@@ -34,13 +34,27 @@ from reference_data import add_reference_option
 STACKINGS = ("hex_graphite_C", "rh_graphite_C")
 
 
+class ArrayUnpickler(pickle.Unpickler):
+    """Reads the authors' Python-2 pickles of NumPy arrays and refuses every other object: no code in them runs."""
+
+    ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy", "ndarray"), ("numpy", "dtype")}
+
+    def find_class(self, module: str, name: str) -> type:
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name} is not a NumPy array part: refused")
+        return super().find_class(module, name)
+
+
+def read_array(path: Path) -> np.ndarray:
+    with open(path, "rb") as handle:
+        return np.asarray(ArrayUnpickler(handle, encoding="latin1").load())
+
+
 def published_distance(reference: Path) -> float:
     """|AB - ABC| of the two periodic cells (unit vectors) in the authors' pristine test descriptors."""
     data = reference / "Neural_network_data"
-    with open(data / "test_data" / "soap_pristine_x.pkl", "rb") as handle:
-        vectors = np.asarray(pickle.load(handle, encoding="latin1"), dtype=float)
-    with open(data / "test_data" / "soap_pristine_y.pkl", "rb") as handle:
-        labels = np.asarray(pickle.load(handle, encoding="latin1"))
+    vectors = read_array(data / "test_data" / "soap_pristine_x.pkl").astype(float)
+    labels = read_array(data / "test_data" / "soap_pristine_y.pkl")
     output_index = json.loads((data / "nn_output_layer_text_to_numerical_label.json").read_text())
     # the first row of a class is its periodic cell, its three supercells follow at the end
     first_rows = [np.flatnonzero(labels == output_index[get_prototype(i).arise_label])[0] for i in STACKINGS]

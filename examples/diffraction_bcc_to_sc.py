@@ -7,9 +7,10 @@
 nearest-neighbour distance of 2.2-3.4 Å) are replicated to the ~250-atom cluster of the
 fingerprint. In each, the atoms at the centre (½, ½, ½) of a conventional cell are put in a random
 order and the first 0, 10, ..., 100 % of them removed: 0 % is bcc, 100 % simple cubic. Every
-cluster is classified as given (pbc=False: no standardisation) by the ConvNet with T Monte-Carlo
-dropout passes. The figure shows P(bcc) and P(sc), mean ± one standard deviation over the
-crystals, and the mean mutual information, against the percentage removed.
+cluster is classified as given (pbc=False: no standardisation; ``orient_clusters=False``: the
+paper's handling) by the ConvNet with T Monte-Carlo dropout passes. The figure shows P(bcc) and
+P(sc), mean ± one standard deviation over the crystals, and the mean mutual information, against
+the percentage removed.
 
 The fingerprint is scaled to the mean bond length and each channel to its brightest pixel, so
 element and bond length leave it unchanged: the spread over crystals comes from which atoms go.
@@ -81,7 +82,7 @@ def main() -> None:
           f"--seed {args.seed} --model {args.model} --out {args.out}")
 
     start = time.perf_counter()
-    classifier = DiffractionClassifier.load(args.model, samples=args.samples, seed=0)
+    classifier = DiffractionClassifier.load(args.model, samples=args.samples, seed=0, orient_clusters=False)
     rng = np.random.default_rng(args.seed)
     structures = [atoms for _ in range(args.crystals) for atoms in transition_series(rng)]
     print(f"{len(structures)} clusters: {len(structures[0])} atoms at 0 %, {len(structures[-1])} at 100 % removed")

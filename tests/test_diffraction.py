@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
 import torch
 from ase import Atoms
+from ase.build import bulk
 from scipy.spatial.transform import Rotation
 
 from ariseml.descriptors.diffraction import (DiffractionSettings, diffraction_fingerprint, diffraction_supercell,
                                              lattice_from_positions, mean_bond_length, replication)
+from ariseml.errors import InputError
 from ariseml.models.convnet import DiffractionConvNet, attentive_response_maps, class_template, convnet_predict
 from ariseml.prototypes import get_prototype
 from ariseml.training.diffraction import (CLASS_SPACE_GROUPS, DIFFRACTION_CLASSES, SPECIAL_MU, ConvNetTrainingConfig,
@@ -77,8 +82,49 @@ def test_one_fingerprint_takes_well_under_a_second(fcc_image):
 
 
 def test_two_atoms_are_the_minimum():
-    with pytest.raises(ValueError, match="at least two atoms"):
+    with pytest.raises(InputError, match="at least two atoms"):
         diffraction_fingerprint(Atoms("Cu", positions=[[0, 0, 0]]))
+
+
+def _peak_memory_and_seconds(function: Callable[..., Any], *args: Any) -> tuple[Any, float, float]:
+    """The function's result, the peak memory it allocated (MB) and its time (s)."""
+    tracemalloc.start()
+    start = time.perf_counter()
+    result = function(*args)
+    seconds = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
+    return result, peak, seconds
+
+
+@pytest.mark.parametrize("cell, repeats", [(bulk("Cu", "fcc", a=3.6, cubic=True), 17),  # 19,652 atoms
+                                           (bulk("W", "bcc", a=3.16, cubic=True), 22)])  # 21,296 atoms
+def test_a_large_periodic_cell_gives_the_fingerprint_of_its_cell_in_bounded_memory(cell, repeats):
+    large = cell.repeat(repeats)
+    image, peak, seconds = _peak_memory_and_seconds(diffraction_fingerprint, large)
+    assert np.allclose(image, diffraction_fingerprint(cell), atol=1e-5)  # the same ~250-atom cut
+    assert peak < 100 and seconds < 10  # about 20 MB and 1 s (before the cut: 1.3 GB and 25 s)
+
+
+@pytest.mark.slow
+def test_a_200k_atom_periodic_cell_gives_the_fingerprint_of_its_cell_in_bounded_memory():
+    cell = bulk("Cu", "fcc", a=3.6, cubic=True)
+    image, peak, seconds = _peak_memory_and_seconds(diffraction_fingerprint, cell.repeat(37))  # 202,612 atoms
+    assert np.allclose(image, diffraction_fingerprint(cell), atol=1e-5)
+    assert peak < 100 and seconds < 30
+
+
+def test_a_large_cluster_is_cut_to_its_central_atoms():
+    block = bulk("Cu", "fcc", a=3.6, cubic=True).repeat(17)  # 19,652 atoms
+    block.pbc = False
+    block.positions = block.positions @ Rotation.random(random_state=5).as_matrix().T
+    paper = DiffractionSettings(orient_clusters=False)
+    cut = diffraction_supercell(block, paper)
+    distances = np.linalg.norm(block.positions - block.positions.mean(axis=0), axis=1)
+    assert len(cut) == 2 * paper.target_atoms
+    assert np.allclose(cut.positions, block.positions[np.sort(np.argsort(distances, kind="stable")[:500])])
+    _, peak, seconds = _peak_memory_and_seconds(diffraction_fingerprint, block)  # cut, then turned to its axes
+    assert peak < 100 and seconds < 10
 
 
 def test_training_crystals_carry_their_class_space_group():
@@ -169,6 +215,19 @@ def test_a_cell_without_a_lattice_is_cut_as_a_cube_of_its_own_axes():
     assert 150 <= len(supercell) <= 350
 
 
+def test_a_large_noisy_or_amorphous_periodic_cell_is_cut_to_about_250_atoms():
+    noisy = bulk("W", "bcc", a=3.16, cubic=True).repeat(16)  # 8,192 atoms, shaken by 0.02 d_NN
+    noisy.positions += np.random.default_rng(0).normal(0, 0.02 * 2.74, size=(len(noisy), 3))
+    supercell = diffraction_supercell(noisy)
+    assert np.allclose(supercell.cell.angles(), 90)
+    assert np.allclose(supercell.cell.lengths(), 5 * 3.16, rtol=0.01) and 200 <= len(supercell) <= 300
+    rng = np.random.default_rng(1)
+    gas = Atoms("Ar5000", positions=rng.uniform(0, 40, size=(5000, 3)), cell=[40, 41, 42], pbc=True)
+    supercell = diffraction_supercell(gas)
+    assert np.allclose(supercell.cell.angles(), 90) and np.allclose(supercell.cell.lengths(), supercell.cell[0, 0])
+    assert 150 <= len(supercell) <= 350
+
+
 def test_a_vacancy_ridden_periodic_cell_gets_its_lattice_from_the_atoms():
     cell = get_prototype("fcc_Cu").unit_cell().repeat(5)
     del cell[np.random.default_rng(3).choice(len(cell), 40, replace=False)]  # spglib: P1 at any tolerance
@@ -190,11 +249,12 @@ def test_lattice_of_a_finite_diamond_cluster_is_fcc_not_its_bonds():
 def test_turned_defective_cluster_is_turned_back_to_its_axes():
     cluster = diffraction_supercell(get_prototype("bcc_W").unit_cell())
     cluster.pbc = False
-    reference = diffraction_fingerprint(cluster)
+    paper = DiffractionSettings(orient_clusters=False)  # as given, the paper's handling
+    reference = diffraction_fingerprint(cluster, paper)
     turned = cluster[np.random.default_rng(2).permutation(len(cluster))[:200]]  # 20 % vacancies
     turned.positions = turned.positions @ Rotation.random(random_state=4).as_matrix().T
-    assert np.abs(diffraction_fingerprint(turned) - reference).mean() > 0.005
-    oriented = diffraction_fingerprint(turned, DiffractionSettings(orient_clusters=True))
+    assert np.abs(diffraction_fingerprint(turned, paper) - reference).mean() > 0.005
+    oriented = diffraction_fingerprint(turned)  # the default
     errors = [np.abs(oriented[..., list(order)] - reference).mean()
               for order in ((0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0))]
     assert min(errors) < 0.003  # the same pattern, channels possibly permuted (cubic axes are equivalent)

@@ -6,9 +6,12 @@ import csv
 import json
 from importlib import resources
 
+import time
+
 import ase.io
 import numpy as np
 import pytest
+from ase.build import bulk
 from click.testing import CliRunner
 from scipy.spatial.transform import Rotation
 
@@ -61,18 +64,43 @@ def test_classify_command_reads_the_diffraction_model(tmp_path):
     assert set(record["predictions"][0]) == {"id", "arise_label", "probability"}
 
 
-def test_classify_turns_finite_clusters_to_their_axes_on_request(tmp_path):
-    cluster = diffraction_supercell(get_prototype("beta_Sn").unit_cell())
-    cluster.pbc = False
+def test_classify_turns_finite_clusters_to_their_axes_unless_told_to_use_the_papers_handling(tmp_path):
+    block = bulk("Cu", "fcc", a=3.6, cubic=True).repeat(8)
+    block.pbc = False
+    distances = np.linalg.norm(block.positions - block.positions.mean(axis=0), axis=1)
+    cluster = block[np.argsort(distances, kind="stable")[:400]]  # a 400-atom fcc cluster, randomly turned
     cluster.positions = cluster.positions @ Rotation.random(random_state=1).as_matrix().T
     path = tmp_path / "turned.xyz"
     ase.io.write(path, cluster)
-    arguments = ["classify", str(path), "--model", "diffraction", "--json", "--seed", "0", "--samples", "50"]
-    as_given = json.loads(CliRunner().invoke(main, arguments).output)[0]
-    oriented = json.loads(CliRunner().invoke(main, [*arguments, "--orient-clusters"]).output)[0]
-    assert as_given["predictions"][0]["id"] != "bct141" and oriented["predictions"][0]["id"] == "bct141"
-    wrong_model = CliRunner().invoke(main, ["classify", str(path), "--orient-clusters"])
+    arguments = ["classify", str(path), "--model", "diffraction", "--json", "--samples", "50"]
+    oriented = json.loads(CliRunner().invoke(main, arguments).output)[0]
+    as_given = json.loads(CliRunner().invoke(main, [*arguments, "--paper-orientation"]).output)[0]
+    assert oriented["predictions"][0]["id"] == "fcc" and as_given["predictions"][0]["id"] != "fcc"
+    wrong_model = CliRunner().invoke(main, ["classify", str(path), "--paper-orientation"])
     assert wrong_model.exit_code == 2 and "diffraction model only" in wrong_model.output
+
+
+def test_large_periodic_cells_are_answered_as_their_cell_and_fast(shipped):
+    large = [bulk("Cu", "fcc", a=3.6, cubic=True).repeat(17), bulk("W", "bcc", a=3.16, cubic=True).repeat(22)]
+    start = time.perf_counter()
+    assert shipped.predict(large) == ["fcc", "bcc"]  # 19,652 and 21,296 atoms
+    assert time.perf_counter() - start < 20  # about 1 s
+
+
+@pytest.mark.slow
+def test_a_200k_atom_periodic_fcc_cell_is_answered_fcc_in_seconds(shipped):
+    start = time.perf_counter()
+    assert shipped.predict([bulk("Cu", "fcc", a=3.6, cubic=True).repeat(37)]) == ["fcc"]  # 202,612 atoms
+    assert time.perf_counter() - start < 30  # about 1.5 s
+
+
+def test_diffraction_classifier_is_reproducible_by_default():
+    classifier = DiffractionClassifier.load(samples=20)
+    assert classifier.seed == 0 and classifier.orient_clusters
+    cluster = diffraction_supercell(get_prototype("hcp_Mg").unit_cell())
+    cluster.pbc = False
+    first, second = classifier.classify([cluster]), classifier.classify([cluster])
+    assert np.array_equal(first[0].probabilities, second[0].probabilities) and first[0].mutual_information > 0
 
 
 def test_explain_writes_the_response_maps(tmp_path):
@@ -96,6 +124,15 @@ def test_fingerprint_command_writes_an_image_and_an_array(tmp_path):
         result = CliRunner().invoke(main, ["diffraction", "fingerprint", str(path), "-o", str(tmp_path / name)])
         assert result.exit_code == 0, result.output
     assert np.load(tmp_path / "w.npy").shape == (64, 64, 3)
+    cluster = diffraction_supercell(get_prototype("bcc_W").unit_cell())
+    cluster.pbc = False
+    cluster.positions = cluster.positions @ Rotation.random(random_state=2).as_matrix().T
+    ase.io.write(tmp_path / "turned.xyz", cluster)
+    for name, options in (("oriented.npy", []), ("as_given.npy", ["--paper-orientation"])):
+        result = CliRunner().invoke(main, ["diffraction", "fingerprint", str(tmp_path / "turned.xyz"), "-o",
+                                           str(tmp_path / name), *options])
+        assert result.exit_code == 0, result.output
+    assert np.abs(np.load(tmp_path / "oriented.npy") - np.load(tmp_path / "as_given.npy")).mean() > 0.005
     wrong = CliRunner().invoke(main, ["diffraction", "fingerprint", str(path), "-o", str(tmp_path / "w.jpg")])
     assert wrong.exit_code == 2 and ".png or .npy" in wrong.output and not (tmp_path / "w.jpg").exists()
 

@@ -1,6 +1,7 @@
 """Strided pattern matching: the grid, the boxes, maps of a bicrystal, resuming, `arise spm`."""
 
 import json
+import warnings
 
 import ase.io
 import numpy as np
@@ -13,6 +14,7 @@ from click.testing import CliRunner
 from ariseml import spm
 from ariseml.classifier import Classifier
 from ariseml.cli import main
+from ariseml.errors import InputError
 
 
 def iron_bicrystal() -> "ase.Atoms":
@@ -209,7 +211,7 @@ def test_fast_mode_pools_outer_averaged_vectors_for_the_outer_model(tmp_path):
     bulk_vector = arise_soap(bulk("Fe", "fcc", a=3.6, cubic=True), outer.settings_)
     centre = int(np.ravel_multi_index(tuple(n // 2 for n in grid.shape), grid.shape))
     assert valid.all() and np.dot(features[centre], bulk_vector) / np.linalg.norm(features[centre]) > 0.99999
-    assert (tmp_path / "per-atom" / "Fe-Fe-power.npy").exists()
+    assert (tmp_path / "per-atom" / "Fe-Fe-power.npz").exists()
 
 
 def test_fast_mode_box_sums_match_the_boxes_atoms_when_the_stride_does_not_divide_the_box():
@@ -322,3 +324,95 @@ def test_stem_graphene_image_in_pixels(arise_data, tmp_path, classifier):
     with xr.open_dataset(path, engine="scipy") as dataset:
         top = spm.top_classes(dataset.load(), 1)
     assert top == ["graphene"]
+
+
+def _small_scan(tmp_path, classifier, **changes):
+    """A 21-box slab scan of the bicrystal into ``tmp_path``, in chunks of 4 boxes; its spm.nc."""
+    settings = spm.SpmSettings(box=10.0, stride=(5.0, 5.0, 5.0), geometry="slab", chunk_boxes=4, **changes)
+    return spm.read_result(spm.scan(iron_bicrystal(), settings, classifier, tmp_path, jobs=1, progress=False))
+
+
+def test_chunks_of_another_run_are_never_mixed_in(tmp_path, classifier):
+    _small_scan(tmp_path / "a", classifier, min_atoms=10)
+    _small_scan(tmp_path / "b", classifier, min_atoms=11)
+    chunk = sorted((tmp_path / "a" / "chunks").glob("chunk-*.npz"))[1]
+    assert len(str(np.load(chunk)[spm.RUN_KEY])) == 64  # each chunk carries its run's key
+    (tmp_path / "b" / "chunks" / chunk.name).write_bytes(chunk.read_bytes())  # one of run a's chunks in run b
+    with pytest.raises(InputError) as refused:
+        _small_scan(tmp_path / "b", classifier, min_atoms=11)
+    message = str(refused.value)
+    assert "another sample, settings, model or ariseml version" in message and "--out" in message
+    assert f"delete the folder {tmp_path / 'b'}" in message and "run.json" not in message
+
+
+def test_a_folder_without_run_json_is_refused_and_left_as_it_was(tmp_path, classifier):
+    _small_scan(tmp_path, classifier)
+    (tmp_path / "run.json").unlink()  # the scan's record deleted: its chunks must not be taken for another run's
+    with pytest.raises(InputError, match="holds no run.json"):
+        _small_scan(tmp_path, classifier, min_atoms=11)
+    sample = tmp_path / "bicrystal.xyz"
+    ase.io.write(sample, iron_bicrystal())
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "maps.png").write_bytes(b"the user's own picture")
+    result = CliRunner().invoke(main, ["spm", str(sample), "--box", "10", "--stride", "5", "--slab",
+                                       "--samples", "10", "--jobs", "1", "--out", str(mine)])
+    assert result.exit_code == 2 and "choose another --out" in result.output, result.output
+    assert sorted(p.name for p in mine.iterdir()) == ["maps.png"]
+    assert (mine / "maps.png").read_bytes() == b"the user's own picture"
+
+
+@pytest.mark.parametrize("options", [["--box", "nan"], ["--box", "inf"], ["--stride", "nan"],
+                                     ["--stride", "2,inf,2"], ["--settle", "nan"]])
+def test_non_finite_lengths_are_refused_before_anything_is_written(tmp_path, options):
+    sample = tmp_path / "bicrystal.xyz"
+    ase.io.write(sample, iron_bicrystal())
+    result = CliRunner().invoke(main, ["spm", str(sample), "--slab", *options, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "finite" in result.output, result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_corrupt_chunks_and_per_atom_files_are_recomputed(tmp_path, classifier, caplog):
+    first = _small_scan(tmp_path / "exact", classifier)
+    chunks = sorted((tmp_path / "exact" / "chunks").glob("chunk-*.npz"))
+    chunks[0].write_bytes(b"not a chunk")  # numpy would advise allow_pickle for this one
+    chunks[2].write_bytes(chunks[2].read_bytes()[:300])  # cut short
+    with caplog.at_level("WARNING"):
+        again = _small_scan(tmp_path / "exact", classifier)
+    assert sum("corrupt" in r.getMessage() and "recomputed" in r.getMessage() for r in caplog.records) == 2
+    assert np.array_equal(again["probabilities"].values, first["probabilities"].values)
+
+    atoms = bulk("Fe", "fcc", a=3.6, cubic=True).repeat(4)
+    atoms.pbc = False
+    settings = spm.SpmSettings(box=8.0, stride=(4.0, 4.0, 4.0), mode="fast", chunk_boxes=4)
+    fast = spm.read_result(spm.scan(atoms, settings, classifier, tmp_path / "fast", jobs=1, progress=False))
+    (tmp_path / "fast" / "per-atom" / "Fe-Fe-coefficients.npz").write_bytes(b"\x00" * 64)
+    for chunk in (tmp_path / "fast" / "chunks").glob("chunk-*.npz"):
+        chunk.unlink()
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        rerun = spm.read_result(spm.scan(atoms, settings, classifier, tmp_path / "fast", jobs=1, progress=False))
+    assert any("Fe-Fe-coefficients.npz is corrupt" in r.getMessage() for r in caplog.records)
+    assert np.array_equal(rerun["probabilities"].values, fast["probabilities"].values)
+
+
+def test_a_box_larger_than_the_sample_is_one_clear_error_before_any_work(tmp_path):
+    sample = tmp_path / "bicrystal.xyz"
+    ase.io.write(sample, iron_bicrystal())  # 40.7 x 19.8 x 11.5 Å
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = CliRunner().invoke(main, ["spm", str(sample), "--box", "30", "--slab", "--out",
+                                           str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines() == [result.output.strip()]
+    assert "box (30) is larger than the sample along y" in result.output and "40.69 x 19.8 x 11.48" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_rod_scan_maps_without_warnings(tmp_path, classifier):
+    settings = spm.SpmSettings(box=10.0, stride=(5.0, 5.0, 5.0), geometry="rod", axis=0)
+    dataset = spm.read_result(spm.scan(iron_bicrystal(), settings, classifier, tmp_path, jobs=1, progress=False))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a single box across the rod once made matplotlib warn
+        spm.plot_maps(dataset, tmp_path / "maps.png", spm.top_classes(dataset, 2))
+    assert (tmp_path / "maps.png").stat().st_size > 1000

@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -145,3 +147,31 @@ def test_dataset_command_adds_antisite_supercells_of_compounds_only(tmp_path, mo
     assert labels == ["B2_CsCl"] * 6 and len({tuple(np.round(f, 6)) for f in features}) == 6
     refused = CliRunner().invoke(main, ["dataset", "--antisites", "60", "--out", str(tmp_path)])
     assert refused.exit_code != 0 and "at most 50" in refused.output
+
+
+def test_a_cache_of_other_settings_is_refused_by_dataset_and_train(tmp_path, monkeypatch, caplog):
+    from click.testing import CliRunner
+
+    import ariseml.training.dataset as dataset
+    from ariseml.cli import main
+
+    monkeypatch.setattr(dataset, "training_settings", lambda average="inner", rbf="gto":
+                        training_settings(average, rbf)[:1])
+    runner = CliRunner()
+    made = runner.invoke(main, ["dataset", "--classes", "sc_Po", "--jobs", "1", "--out", str(tmp_path)])
+    assert made.exit_code == 0, made.output
+    assert json.loads((tmp_path / "settings.json").read_text())[0]["average"] == "inner"
+    for options in (["--average", "outer"], ["--rbf", "polynomial"]):
+        other = runner.invoke(main, ["dataset", "--classes", "sc_Po", "--jobs", "1", "--out", str(tmp_path), *options])
+        assert other.exit_code == 2 and "ready" not in other.output, other.output
+        assert "other settings (--average inner --rbf gto" in other.output and "another cache folder" in other.output
+    trained = runner.invoke(main, ["train", "--data", str(tmp_path), "--average", "outer", "--epochs", "1",
+                                   "-o", str(tmp_path / "model")])
+    assert trained.exit_code == 2 and "other settings" in trained.output, trained.output
+    assert not (tmp_path / "model.pt").exists()
+
+    (tmp_path / "sc_Po__supercell1.npz").write_bytes(b"not an npz")  # corrupt: recomputed with a warning
+    with caplog.at_level("WARNING"):
+        again = runner.invoke(main, ["dataset", "--classes", "sc_Po", "--jobs", "1", "--out", str(tmp_path)])
+    assert again.exit_code == 0 and "(1 computed now, 3 from the cache)" in again.output, again.output
+    assert any("sc_Po__supercell1.npz is corrupt" in r.getMessage() for r in caplog.records)

@@ -12,6 +12,8 @@ import click
 import numpy as np
 
 from ariseml import __version__
+from ariseml.models import DEFAULT_SEED
+from ariseml.errors import InputError
 from ariseml.prototypes import GROUPS, UnknownPrototypeError
 
 EXIT_BAD_INPUT = 2
@@ -20,7 +22,11 @@ PROGRESS_MIN_FRAMES = 20
 
 
 class AriseGroup(click.Group):
-    """Turns bad input into a one-line message and exit code 2."""
+    """Turns bad input into a one-line message and exit code 2.
+
+    Bad input is a usage error, the package's own ``InputError`` (and ``UnknownPrototypeError``), or an
+    ``OSError`` (a path that cannot be read or written); any other exception is a bug and keeps its traceback.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -29,7 +35,7 @@ class AriseGroup(click.Group):
             command = f" {ctx.invoked_subcommand}" if ctx.invoked_subcommand else ""
             click.echo(f"arise: error: {error.format_message()} (see 'arise{command} --help')", err=True)
             sys.exit(EXIT_BAD_INPUT)
-        except (ValueError, UnknownPrototypeError, OSError) as error:
+        except (InputError, UnknownPrototypeError, OSError) as error:
             click.echo(f"arise: error: {error}", err=True)
             sys.exit(EXIT_BAD_INPUT)
 
@@ -276,24 +282,20 @@ def train(cache: str | None, epochs: int, average: str, rbf: str, antisites: tup
                f"(best epoch {result.best_epoch} of {epochs}, {len(features)} training points)")
 
 
-def _read_frames(path: str) -> list:
-    import ase.io
-
+def _read_frames(path: str, file_format: str | None = None) -> list:
+    """Every frame of ``path``, each checked; an ``InputError`` naming the file and the frame otherwise."""
+    from ariseml.io import read_frames
     from ariseml.structure import check_structure
 
     try:
-        frames = ase.io.read(path, index=":")
-    except Exception as error:  # ASE raises many types for unreadable files
-        detail = f": {error}" if str(error) else ""
-        raise ValueError(f"cannot read it with ASE ({type(error).__name__}{detail})") from error
-    frames = frames if isinstance(frames, list) else [frames]
-    if not frames:
-        raise ValueError("the file holds no structure")
-    for number, atoms in enumerate(frames):
-        try:
-            check_structure(atoms)
-        except ValueError as error:
-            raise ValueError(f"frame {number}: {error}") from error
+        frames = read_frames(path, file_format)
+        for number, atoms in enumerate(frames):
+            try:
+                check_structure(atoms)
+            except InputError as error:
+                raise InputError(f"frame {number}: {error}" if len(frames) > 1 else str(error)) from error
+    except InputError as error:
+        raise InputError(f"{path}: {error}") from error
     return frames
 
 
@@ -302,66 +304,132 @@ device_option = click.option(
     help="Where the ARISE network's Monte-Carlo passes run: cpu, cuda, cuda:N (an NVIDIA GPU, with a CUDA "
          "build of PyTorch) or mps (Apple); the dropout masks are drawn on the CPU, so a seed gives the same "
          "passes everywhere.")
+paper_orientation_option = click.option(
+    "--paper-orientation", is_flag=True,
+    help="Diffraction model only: use a finite cluster as given, with its crystal axes assumed along x, y, z "
+         "(the paper's handling, to reproduce it); by default it is first turned to the crystal axes found "
+         "from its atoms.")
+
+
+@dataclasses.dataclass
+class _Frame:
+    """One frame to classify, or (with ``error``) one that cannot be: a file that cannot be read has frame None."""
+
+    file: str
+    frame: int | None
+    atoms: Any = None
+    notes: list[str] = dataclasses.field(default_factory=list)
+    error: str | None = None
+
+    def where(self) -> str:
+        return self.file if self.frame is None else f"{self.file}: frame {self.frame}"
+
+
+def _frames_of(path: str, file_format: str | None) -> list[_Frame]:
+    """The frames of one input file, each checked: a bad frame costs itself, an unreadable file itself."""
+    from ariseml.io import read_frames
+    from ariseml.structure import check_structure
+
+    try:
+        frames = read_frames(path, file_format)
+    except InputError as error:
+        return [_Frame(path, None, error=str(error))]
+    checked = []
+    for number, atoms in enumerate(frames):
+        try:
+            checked.append(_Frame(path, number, atoms, notes=check_structure(atoms)))
+        except InputError as error:
+            checked.append(_Frame(path, number, error=str(error)))
+    return checked
+
+
+def _describe_file(classifier: Any, frames: list[_Frame]) -> tuple[np.ndarray | None, str | None]:
+    """The descriptors of one file's checked frames, or None and what went wrong.
+
+    An ``InputError`` is the file's problem; any other exception is a bug, reported as one so that the
+    other files' results are still given.
+    """
+    try:
+        return classifier.describe([f.atoms for f in frames], progress=len(frames) >= PROGRESS_MIN_FRAMES), None
+    except InputError as error:
+        return None, str(error)
+    except Exception as error:  # noqa: BLE001 - one file's failure must not cost the others
+        return None, f"internal error ({type(error).__name__}: {error}); please report it with this file"
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--top", type=click.IntRange(1, 108), default=3, show_default=True,
               help="How many of the most similar prototypes to print.")
 @click.option("--samples", type=click.IntRange(1), default=1000, show_default=True,
               help="T, the Monte-Carlo dropout passes averaged.")
-@click.option("--seed", type=int, default=None, help="Seed of the dropout masks (reproducible numbers).")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
+              help="Seed of the dropout masks: the same input gives the same numbers; change it to draw other "
+                   "passes.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
 @click.option("--model", "model_path", default="paper", show_default=True,
               help="A model shipped in the package (paper: ARISE trained as published; diffraction: the "
                    "diffraction-fingerprint ConvNet, 7 classes) or the path of one written by 'arise train' "
                    "or 'arise diffraction train'.")
-@click.option("--orient-clusters", is_flag=True,
-              help="Diffraction model only: turn finite clusters to their crystal axes (found from the "
-                   "atoms) before the fingerprint; the paper used them as given.")
+@paper_orientation_option
+@format_option
 @device_option
-def classify(files: tuple[str, ...], top: int, samples: int, seed: int | None, as_json: bool,
-             model_path: str, orient_clusters: bool, device: str) -> None:
+def classify(files: tuple[str, ...], top: int, samples: int, seed: int, as_json: bool, model_path: str,
+             paper_orientation: bool, file_format: str | None, device: str) -> None:
     """Classify every structure (every frame) of FILES among the trained prototypes.
 
-    Exit code 1 when any file could not be classified; the others are still reported.
+    A file or frame that cannot be classified gets a line of its own on stderr (and a record with
+    "error" in --json); the others are still classified, and the exit code is 1.
     """
     from ariseml.classifier import DiffractionClassifier, load_classifier
 
     classifier = load_classifier(model_path, samples=samples, seed=seed)
-    if orient_clusters:
+    if paper_orientation:
         if not isinstance(classifier, DiffractionClassifier):
-            raise click.UsageError("--orient-clusters applies to the diffraction model only (--model diffraction)")
-        classifier.orient_clusters = True
+            raise click.UsageError("--paper-orientation applies to the diffraction model only (--model diffraction)")
+        classifier.orient_clusters = False
     if device != "cpu":
         if isinstance(classifier, DiffractionClassifier):
             raise click.UsageError("--device applies to the ARISE network; the diffraction ConvNet runs on the CPU")
         classifier.to(device)
-    entries, descriptors, failed = [], [], 0
+    frames, descriptors = [], []
     for path in files:
-        try:
-            frames = _read_frames(path)
-            descriptors.append(classifier.describe(frames, progress=len(frames) >= PROGRESS_MIN_FRAMES))
-        except ValueError as error:
-            click.echo(f"arise: error: {path}: {error}", err=True)
-            failed += 1
+        file_frames = _frames_of(path, file_format)
+        good = [f for f in file_frames if f.error is None]
+        if good:
+            described, error = _describe_file(classifier, good)
+            if error is None:
+                descriptors.append(described)
+            else:
+                file_frames = [f for f in file_frames if f.error is not None] + [_Frame(path, None, error=error)]
+        frames += file_frames
+    answered = [f for f in frames if f.error is None]
+    results = iter(classifier.predict_descriptors(np.concatenate(descriptors), top=top) if answered else [])
+    records = []
+    for frame in frames:
+        if frame.error is not None:
+            click.echo(f"arise: error: {frame.where()}: {frame.error}", err=True)
+            records.append({"file": frame.file, "frame": frame.frame, "error": frame.error})
             continue
-        entries += [(path, number, atoms) for number, atoms in enumerate(frames)]
-    results = classifier.predict_descriptors(np.concatenate(descriptors), top=top) if entries else []
-    records = [{"file": path, "frame": number, "n_atoms": len(atoms), "predictions": result.predictions(),
-                "mutual_information": result.mutual_information,
-                "predictive_entropy": result.predictive_entropy}
-               for (path, number, atoms), result in zip(entries, results)]
+        result = next(results)
+        records.append({"file": frame.file, "frame": frame.frame, "n_atoms": len(frame.atoms),
+                        "predictions": result.predictions(), "mutual_information": result.mutual_information,
+                        "predictive_entropy": result.predictive_entropy,
+                        "notes": frame.notes + result.notes})
     if as_json:
         click.echo(json.dumps(records, indent=1))
     else:
         for record in records:
+            if "error" in record:
+                continue
             click.echo(f"{record['file']} [frame {record['frame']}, {record['n_atoms']} atoms]  "
                        f"mutual information {record['mutual_information']:.4f} nats, "
                        f"predictive entropy {record['predictive_entropy']:.4f} nats")
             for rank, prediction in enumerate(record["predictions"], start=1):
                 click.echo(f"  {rank}. {prediction['id']:33s} {100 * prediction['probability']:6.2f} %")
-    if failed:
+            for note in record["notes"]:
+                click.echo(f"  note: {note}")
+    if len(answered) < len(frames):
         sys.exit(1)
 
 
@@ -379,14 +447,15 @@ def tune(cache: str, trials: int, epochs: int, storage: str | None, output: str)
     """Hyper-parameter search with TPE over the supplement's search space."""
     from pathlib import Path
 
-    from ariseml.io import check_writable
+    from ariseml.io import atomic_path, check_writable
     from ariseml.training import dataset
     from ariseml.training.tune import search
 
     check_writable(output)
     features, labels, classes = dataset.load_for_training(Path(cache))
     ranking = search(features, labels, len(classes), trials, epochs, storage=storage)
-    Path(output).write_text(json.dumps(ranking, indent=1))
+    with atomic_path(output) as temporary:
+        Path(temporary).write_text(json.dumps(ranking, indent=1))
     best = ranking[0]
     click.echo(f"wrote {output}: best validation accuracy {100 * best['validation_accuracy']:.2f} % with "
                + ", ".join(f"{k}={v}" for k, v in best.items() if k != "validation_accuracy"))
@@ -482,15 +551,16 @@ def diffraction() -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="PNG image (R, G, B: rotations about x, y, z); .npy writes the array.")
-def diffraction_fingerprint_command(file: str, output: str) -> None:
+@paper_orientation_option
+def diffraction_fingerprint_command(file: str, output: str, paper_orientation: bool) -> None:
     """Write the two-dimensional diffraction fingerprint of the first structure in FILE."""
-    from ariseml.descriptors.diffraction import diffraction_fingerprint
+    from ariseml.descriptors.diffraction import DiffractionSettings, diffraction_fingerprint
     from ariseml.io import atomic_path, check_writable
 
     if not output.endswith((".png", ".npy")):
         raise click.BadParameter(f"give a .png or .npy file, got {output!r}", param_hint="--output")
     check_writable(output)
-    image = diffraction_fingerprint(_read_frames(file)[0])
+    image = diffraction_fingerprint(_read_frames(file)[0], DiffractionSettings(orient_clusters=not paper_orientation))
     with atomic_path(output, suffix=os.path.splitext(output)[1]) as temporary:
         if output.endswith(".npy"):
             np.save(temporary, image)
@@ -578,10 +648,9 @@ def diffraction_benchmark(quick: bool, per_class: int | None, model_path: str, j
               help="Filters shown per layer.")
 @click.option("--model", "model_path", default="diffraction", show_default=True,
               help="The shipped ConvNet or the path of one written by 'arise diffraction train'.")
-@click.option("--orient-clusters", is_flag=True,
-              help="Turn a finite cluster to its crystal axes (found from the atoms) before the fingerprint.")
+@paper_orientation_option
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the images and arrays.")
-def explain(file: str, layers: str, top: int, model_path: str, orient_clusters: bool, out: str) -> None:
+def explain(file: str, layers: str, top: int, model_path: str, paper_orientation: bool, out: str) -> None:
     """Attentive response maps: what the diffraction ConvNet looks at for the first structure in FILE.
 
     Writes the fingerprint, the back-projections of the most activated filters of each chosen
@@ -598,7 +667,7 @@ def explain(file: str, layers: str, top: int, model_path: str, orient_clusters: 
     except ValueError as error:
         raise click.BadParameter(f"give comma-separated layer numbers, e.g. 1,3,6; got {layers!r}",
                                  param_hint="--layers") from error
-    classifier = DiffractionClassifier.load(model_path, samples=1000, seed=0, orient_clusters=orient_clusters)
+    classifier = DiffractionClassifier.load(model_path, samples=1000, seed=0, orient_clusters=not paper_orientation)
     image = classifier.describe(_read_frames(file)[:1])
     result = classifier.predict_descriptors(image, top=3)[0]
     for path in write_explanation(classifier, image[0], chosen, top, Path(out)):
@@ -660,7 +729,7 @@ def _slice(text: str) -> tuple[str, float]:
               help="T, the Monte-Carlo dropout passes per box.")
 @click.option("--hidden-layer", "hidden_layers", type=click.IntRange(1, 3), multiple=True,
               help="Keep this hidden layer's activations per box in spm.nc (repeatable; for 'arise explore').")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the dropout masks.")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the dropout masks.")
 @click.option("--model", "model_path", default="paper", show_default=True,
               help="A shipped model name or the path of one written by 'arise train'.")
 @click.option("--top", type=click.IntRange(1, 108), default=3, show_default=True,
@@ -673,10 +742,13 @@ def _slice(text: str) -> tuple[str, float]:
                    "workers instead of this machine's cores.")
 @device_option
 @click.option("--out", type=click.Path(file_okay=False), default="spm-out", show_default=True,
-              help="Folder for spm.nc, the PNG maps, the per-atom XYZ and the resumable chunks.")
+              help="Folder for spm.nc, the PNG maps, the per-atom XYZ and the resumable chunks: a new or empty "
+                   "one, or that of an interrupted run of the same command.")
+@format_option
 def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_atoms: int, mode: str,
         settle: float | None, samples: int, hidden_layers: tuple[int, ...], seed: int, model_path: str, top: int,
-        slices: tuple[str, ...], jobs: int | None, scheduler: str | None, device: str, out: str) -> None:
+        slices: tuple[str, ...], jobs: int | None, scheduler: str | None, device: str, out: str,
+        file_format: str | None) -> None:
     """Strided pattern matching: maps of the class probabilities and uncertainty across FILE.
 
     Rerunning the same command after an interruption resumes where it stopped.
@@ -694,7 +766,7 @@ def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_ato
                                "CPUs: leave out --device")
     planes = [_slice(s) for s in slices]
     strides = _strides(stride)
-    frames = _read_frames(file)
+    frames = _read_frames(file, file_format)
     if len(frames) > 1:
         raise click.UsageError(f"{file} holds {len(frames)} frames; SPM maps one sample: write the frame you want "
                                "to its own file (e.g. with 'ase convert -n INDEX')")
@@ -704,8 +776,7 @@ def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_ato
                                    min_atoms=min_atoms, mode=mode, settle=settle,
                                    hidden_layers=tuple(sorted(set(hidden_layers))))
     classifier = Classifier.load(model_path, samples=samples, seed=seed, device=device)
-    target = Path(out)
-    target.mkdir(parents=True, exist_ok=True)
+    target = Path(out)  # made by scan, which refuses a folder holding files of another run or of the user
     dataset = strided.read_result(strided.scan(atoms, settings, classifier, target, jobs=jobs, scheduler=scheduler))
     valid = int((dataset["argmax_class"] >= 0).sum())
     click.echo(f"wrote {target / 'spm.nc'}: {dataset.sizes['x']} x {dataset.sizes['y']} x {dataset.sizes['z']} boxes, "
@@ -804,7 +875,7 @@ def explore(inputs: tuple[str, ...], layer: int, before_relu: bool, only_class: 
         written.append(folder / "cluster_map.png")
     else:
         similarity = unsupervised.cosine_similarity(points.vectors)
-        np.save(folder / "similarity.npy", similarity)
+        unsupervised.write_similarity(folder / "similarity.npy", similarity)
         unsupervised.plot_similarity(folder / "similarity.png", similarity, points.labels)
         written += [folder / "similarity.npy", folder / "similarity.png"]
     summary = {"points": len(labels), "layer": layer, "before_relu": before_relu, "clusters": int(labels.max() + 1),

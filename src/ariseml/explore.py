@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from ase import Atoms
 
+from ariseml.errors import InputError
 from ariseml.io import atomic_path, save_png
 
 SOFT_THRESHOLD = 0.1
@@ -54,12 +55,12 @@ def from_spm(folder: Path, layer: int, before_relu: bool = False) -> Representat
 
     path = Path(folder) / "spm.nc"
     if not path.exists():
-        raise ValueError(f"{folder} holds no spm.nc: give the --out folder of 'arise spm'")
+        raise InputError(f"{folder} holds no spm.nc: give the --out folder of 'arise spm'")
     dataset = read_result(path)
     name = f"hidden_{layer}{BEFORE_RELU if before_relu else ''}"
     if name not in dataset:
         kept = sorted(v for v in dataset.data_vars if v.startswith("hidden_"))
-        raise ValueError(f"{path} has no {name} (it has: {', '.join(kept) or 'none'}); "
+        raise InputError(f"{path} has no {name} (it has: {', '.join(kept) or 'none'}); "
                          f"rerun 'arise spm' with --hidden-layer {layer} into a new folder")
     argmax = dataset["argmax_class"].values
     valid = argmax >= 0
@@ -99,7 +100,7 @@ def cluster(vectors: np.ndarray, min_cluster_size: int, soft: bool = False,
     import hdbscan
 
     if len(vectors) < 2:
-        raise ValueError("clustering needs at least two points")
+        raise InputError("clustering needs at least two points")
     size = max(2, min(min_cluster_size, len(vectors)))
     clusterer = hdbscan.HDBSCAN(min_cluster_size=size, prediction_data=soft).fit(vectors)
     labels = clusterer.labels_.copy()
@@ -270,6 +271,12 @@ def plot_distance_histograms(path: Path, distances: np.ndarray, labels: np.ndarr
     axis.legend(fontsize=7)
     figure.tight_layout()
     save_png(figure, path)
+
+
+def write_similarity(path: Path, similarity: np.ndarray) -> None:
+    """The cosine-similarity matrix as ``.npy``, written atomically."""
+    with atomic_path(path) as temporary, open(temporary, "wb") as handle:
+        np.save(handle, similarity)
 
 
 def write_json(path: Path, record: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""Reading and writing structures through ASE, with no half-written output."""
+"""Reading structures through ASE with clear errors, and writing them with no half-written output."""
 
 from __future__ import annotations
 
@@ -11,23 +11,65 @@ from typing import Any
 
 import ase.io
 from ase import Atoms
-from ase.io.formats import filetype, ioformats
+from ase.io.formats import UnknownFileTypeError, filetype, ioformats
+
+from ariseml.errors import InputError
 
 
 def output_format(path: str | Path, format: str | None = None) -> str:
     """The ASE format for writing ``path``: the given one, or guessed from the file name."""
     if format is not None:
         if format not in ioformats or not ioformats[format].can_write:
-            raise ValueError(f"ASE cannot write format {format!r}; pick one listed by 'ase info --formats'")
+            raise InputError(f"ASE cannot write format {format!r}; pick one listed by 'ase info --formats'")
         return format
     try:
         guessed = filetype(str(path), read=False, guess=False)
     except Exception:  # ASE raises several types for unknown names
         guessed = None
     if guessed is None or guessed not in ioformats or not ioformats[guessed].can_write:
-        raise ValueError(f"cannot tell the file format of {str(path)!r} from its name; "
+        raise InputError(f"cannot tell the file format of {str(path)!r} from its name; "
                          "use a known extension (.xyz, .cif, .vasp, ...) or pass --format")
     return guessed
+
+
+def read_frames(path: str | Path, format: str | None = None) -> list[Atoms]:
+    """Every frame of a structure file ASE reads; an ``InputError`` that says what to fix when it cannot.
+
+    The frames are not checked (see ``structure.check_structure``): one bad frame must not cost the others.
+    """
+    source = Path(path)
+    if source.is_dir():
+        raise InputError("is a folder; give the structure files in it (e.g. FOLDER/*.xyz)")
+    if not source.exists():
+        raise InputError("no such file")
+    try:
+        frames = ase.io.read(source, index=":", format=format)
+    except UnknownFileTypeError:
+        raise InputError("cannot tell its format from the name; pass --format (an ASE format name such as "
+                         "extxyz, cif, vasp, lammps-data; 'ase info --formats' lists them)") from None
+    except UnicodeDecodeError:
+        guessed = format or _guessed_format(source)
+        raise InputError(f"not a text file of format {guessed!r} (binary or damaged bytes); check the file, or "
+                         "pass --format if it is another format") from None
+    except KeyError as error:
+        name = str(error.args[0]) if error.args else ""
+        what = f"the unknown element symbol {name!r}" if name.isalnum() and len(name) <= 3 else f"{name!r}"
+        raise InputError(f"ASE stopped at {what}; fix that entry of the file") from None
+    except Exception as error:  # ASE's readers raise many types for unreadable files
+        detail = f": {error}" if str(error) else ""
+        raise InputError(f"cannot read it with ASE ({type(error).__name__}{detail}); check the file, or pass "
+                         "--format") from error
+    frames = frames if isinstance(frames, list) else [frames]
+    if not frames:
+        raise InputError("the file holds no structure")
+    return frames
+
+
+def _guessed_format(path: Path) -> str:
+    try:
+        return str(filetype(str(path), read=False))
+    except Exception:  # ASE raises several types for unknown names
+        return "unknown"
 
 
 def check_writable(path: str | Path) -> None:
@@ -35,9 +77,9 @@ def check_writable(path: str | Path) -> None:
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise ValueError(f"cannot write {str(target)!r}: folder {str(folder)!r} does not exist; create it first")
+        raise InputError(f"cannot write {str(target)!r}: folder {str(folder)!r} does not exist; create it first")
     if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
-        raise ValueError(f"cannot write {str(target)!r}: permission denied; choose another path")
+        raise InputError(f"cannot write {str(target)!r}: permission denied; choose another path")
 
 
 def _umask() -> int:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing import get_context
 from typing import TypeVar
@@ -12,6 +15,23 @@ from tqdm import tqdm
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
+
+PR_SET_PDEATHSIG = 1
+"""Linux prctl option: the signal a process gets when its parent dies."""
+
+
+def _end_with_parent(parent: int) -> None:
+    """Pool worker initializer: the worker ends when its parent does, even when the parent is killed.
+
+    On Linux the kernel sends it SIGTERM (with its default action restored) when the parent dies;
+    Ctrl-C is left to the parent, which then terminates the pool.
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
 
 
 def progress_map(function: Callable[[Item], Result], items: Sequence[Item], jobs: int | None = None,
@@ -33,7 +53,8 @@ def progress_map(function: Callable[[Item], Result], items: Sequence[Item], jobs
             return
         # one BLAS thread per worker: with the default (one per core) the workers' NumPy products
         # oversubscribe the cores, and two workers were slower than one (diffraction fingerprints)
-        with threadpool_limits(1), get_context("fork").Pool(jobs, maxtasksperchild=20) as pool:
+        with threadpool_limits(1), get_context("fork").Pool(jobs, _end_with_parent, (os.getpid(),),
+                                                            maxtasksperchild=20) as pool:
             if ordered:
                 results = pool.imap(function, items, chunksize=max(1, len(items) // (8 * jobs)))
             else:

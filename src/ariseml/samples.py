@@ -20,6 +20,7 @@ from ase import Atoms
 from scipy.spatial import cKDTree
 from scipy.spatial.transform import Rotation
 
+from ariseml.errors import InputError
 from ariseml.prototypes import Prototype, build, get_prototype
 from ariseml.structure import nearest_neighbour_distance
 
@@ -33,7 +34,7 @@ def _resolve_seed(seed: int | None) -> int:
     if seed is None:
         return int(np.random.default_rng().integers(2**63 - 1))
     if isinstance(seed, bool) or int(seed) != seed or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
+        raise InputError(f"seed must be a non-negative integer or None, got {seed!r}")
     return int(seed)
 
 
@@ -46,14 +47,14 @@ def _resolve_grain(grain: str | Prototype | Atoms) -> tuple[Atoms, str]:
     """The periodic cell and label of one grain entry; rejects 2D classes and nanotubes."""
     if isinstance(grain, Atoms):
         if not np.all(grain.pbc) or grain.cell.rank != 3 or len(grain) == 0:
-            raise ValueError("an Atoms grain must be a non-empty cell periodic in all three "
+            raise InputError("an Atoms grain must be a non-empty cell periodic in all three "
                              f"directions (got pbc={tuple(bool(p) for p in grain.pbc)}, "
                              f"cell rank {grain.cell.rank}, {len(grain)} atoms)")
         return grain.copy(), grain.get_chemical_formula(empirical=True)
     prototype = grain if isinstance(grain, Prototype) else get_prototype(grain)
     if prototype.is_nanotube or prototype.is_2d:
         kind = "a nanotube" if prototype.is_nanotube else "a 2D material"
-        raise ValueError(f"{prototype.id} is {kind}: a Voronoi polycrystal needs bulk (3D-periodic) "
+        raise InputError(f"{prototype.id} is {kind}: a Voronoi polycrystal needs bulk (3D-periodic) "
                          "crystal classes")
     return build(prototype), prototype.id
 
@@ -61,18 +62,18 @@ def _resolve_grain(grain: str | Prototype | Atoms) -> tuple[Atoms, str]:
 def _box_lengths(size: float | Sequence[float], slab_thickness: float | None) -> np.ndarray:
     lengths = np.atleast_1d(np.asarray(size, dtype=float))
     if lengths.ndim != 1 or len(lengths) not in (1, 2, 3):
-        raise ValueError(f"size must be a number or (Lx, Ly, Lz), got {size!r}")
+        raise InputError(f"size must be a number or (Lx, Ly, Lz), got {size!r}")
     if slab_thickness is not None:
         if not slab_thickness > 0:
-            raise ValueError(f"slab_thickness must be > 0, got {slab_thickness}")
+            raise InputError(f"slab_thickness must be > 0, got {slab_thickness}")
         in_plane = np.resize(lengths, 2) if len(lengths) == 1 else lengths[:2]
         lengths = np.append(in_plane, float(slab_thickness))
     elif len(lengths) == 1:
         lengths = np.repeat(lengths, 3)
     elif len(lengths) != 3:
-        raise ValueError(f"size must be a number or (Lx, Ly, Lz) for a 3D box, got {size!r}")
+        raise InputError(f"size must be a number or (Lx, Ly, Lz) for a 3D box, got {size!r}")
     if not np.all(np.isfinite(lengths)) or np.any(lengths <= 0):
-        raise ValueError(f"box lengths must be > 0, got {tuple(lengths.tolist())}")
+        raise InputError(f"box lengths must be > 0, got {tuple(lengths.tolist())}")
     return lengths
 
 
@@ -265,14 +266,14 @@ def voronoi_polycrystal(
         grains = [grains]
     grains = list(grains)
     if not grains:
-        raise ValueError("grains is empty: give at least one prototype id or Atoms cell")
+        raise InputError("grains is empty: give at least one prototype id or Atoms cell")
     if n_grains is None:
         n_grains = len(grains)
     if isinstance(n_grains, bool) or int(n_grains) != n_grains or n_grains < 1:
-        raise ValueError(f"n_grains must be an integer >= 1, got {n_grains!r}")
+        raise InputError(f"n_grains must be an integer >= 1, got {n_grains!r}")
     n_grains = int(n_grains)
     if not 0 <= min_distance_fraction < 1:
-        raise ValueError(f"min_distance_fraction must be in [0, 1), got {min_distance_fraction}")
+        raise InputError(f"min_distance_fraction must be in [0, 1), got {min_distance_fraction}")
     slab = slab_thickness is not None
     lengths = _box_lengths(size, slab_thickness)
 
@@ -379,20 +380,20 @@ def superalloy(
     (a fresh random one for ``seed=None``).
     """
     if not np.isfinite(lattice_constant) or lattice_constant <= 0:
-        raise ValueError(f"lattice_constant must be > 0, got {lattice_constant}")
+        raise InputError(f"lattice_constant must be > 0, got {lattice_constant}")
     if not np.isfinite(size) or size <= 0:
-        raise ValueError(f"size must be > 0, got {size}")
+        raise InputError(f"size must be > 0, got {size}")
     if not 0 <= al_fraction < 1:
-        raise ValueError(f"al_fraction must be in [0, 1), got {al_fraction}")
+        raise InputError(f"al_fraction must be in [0, 1), got {al_fraction}")
     n_cells = int(round(size / lattice_constant))
     if n_cells < 1:
-        raise ValueError(f"size {size} Å is smaller than one conventional cell ({lattice_constant} Å)")
+        raise InputError(f"size {size} Å is smaller than one conventional cell ({lattice_constant} Å)")
     if precipitate_size is None:
         precipitate_size = 0.5 * size
     if not np.isfinite(precipitate_size) or precipitate_size < 0:
-        raise ValueError(f"precipitate_size must be >= 0, got {precipitate_size}")
+        raise InputError(f"precipitate_size must be >= 0, got {precipitate_size}")
     if precipitate_size > size:
-        raise ValueError(f"precipitate_size ({precipitate_size} Å) exceeds the box size ({size} Å)")
+        raise InputError(f"precipitate_size ({precipitate_size} Å) exceeds the box size ({size} Å)")
     n_precipitate = min(int(round(precipitate_size / lattice_constant)), n_cells)
 
     index = np.indices((n_cells,) * 3).reshape(3, -1).T  # conventional cells
@@ -429,6 +430,6 @@ L1₂ FePt₃ a ≈ 3.87 (the descriptor scales by d_NN, so for cubic L1₂ only
 def ordered_fept(class_id: str) -> Atoms:
     """The periodic conventional cell of L1₀ FePt (``"L10_CuAu"``) or L1₂ FePt₃ (``"L12_Cu3Au"``)."""
     if class_id not in FEPT_LATTICE:
-        raise ValueError(f"ordered FePt is {' or '.join(FEPT_LATTICE)}, not {class_id!r}")
+        raise InputError(f"ordered FePt is {' or '.join(FEPT_LATTICE)}, not {class_id!r}")
     symbols = "Fe2Pt2" if class_id == "L10_CuAu" else "FePt3"  # L1₀: Fe and Pt (001) planes alternate
     return Atoms(symbols, scaled_positions=_FCC_SITES, cell=FEPT_LATTICE[class_id], pbc=True)

@@ -23,13 +23,18 @@ depends only on its atoms and all boxes share the T dropout masks, so the maps
 are those of classifying every box.
 
 The run is split into chunks of boxes, each written to ``OUT/chunks/`` when it
-finishes; a rerun of the same command skips the finished chunks.
+finishes; a rerun of the same command skips the finished chunks. ``OUT/run.json``
+records what the run was made with, and every chunk and per-atom file carries a key
+of it, so files of different runs are never mixed; a corrupt file is recomputed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import math
+import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from itertools import chain
@@ -45,6 +50,7 @@ from tqdm import tqdm
 from ariseml import __version__
 from ariseml.classifier import Classifier
 from ariseml.descriptors.soap import SoapSettings, arise_soap
+from ariseml.errors import InputError
 from ariseml.io import atomic_path, save_png
 from ariseml.parallel import progress_map
 
@@ -55,9 +61,14 @@ FLAT_TOLERANCE = 1e-6
 """A sample whose z coordinates all agree to this (in its unit) is 2D: a microscopy image."""
 BEFORE_RELU = "_before_relu"
 """Suffix of a hidden layer's activations before its ReLU (``hidden_1_before_relu``); ``hidden_1`` is after."""
-CHUNK_FORMAT = 3
+CHUNK_FORMAT = 4
 """Bumped when chunks hold other arrays or boxes (2: hidden layers before the ReLU too; 3: only the first of
-boxes holding the same atoms), so older chunks are not mixed in."""
+boxes holding the same atoms; 4: each chunk and per-atom file carries its run's key), so older chunks are not
+mixed in."""
+RUN_KEY = "run"
+"""The array, in each chunk and per-atom file, holding the key of the run that wrote it."""
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -76,17 +87,23 @@ class SpmSettings:
 
     def __post_init__(self) -> None:
         if any(k not in (1, 2, 3) for k in self.hidden_layers):
-            raise ValueError(f"hidden layers are numbered 1 to 3, got {self.hidden_layers}")
-        if self.box <= 0 or min(self.stride) <= 0:
-            raise ValueError(f"box and stride must be positive lengths, got box {self.box}, stride {self.stride}")
+            raise InputError(f"hidden layers are numbered 1 to 3, got {self.hidden_layers}")
+        lengths = (self.box, *self.stride)
+        if len(self.stride) != 3 or not all(math.isfinite(v) and v > 0 for v in lengths):
+            raise InputError(f"box and stride must be finite positive lengths (stride: one per axis), "
+                             f"got box {self.box}, stride {self.stride}")
+        if self.settle is not None and not (math.isfinite(self.settle) and self.settle > 0):
+            raise InputError(f"settle must be a finite positive standard error, e.g. 0.01; got {self.settle}")
         if self.geometry not in ("cube", "slab", "rod"):
-            raise ValueError(f"geometry must be cube, slab or rod, got {self.geometry!r}")
+            raise InputError(f"geometry must be cube, slab or rod, got {self.geometry!r}")
         if self.axis not in (0, 1, 2):
-            raise ValueError(f"axis must be 0, 1 or 2 (x, y, z), got {self.axis}")
+            raise InputError(f"axis must be 0, 1 or 2 (x, y, z), got {self.axis}")
         if self.min_atoms < 2:
-            raise ValueError(f"min_atoms must be at least 2, got {self.min_atoms}")
+            raise InputError(f"min_atoms must be at least 2, got {self.min_atoms}")
         if self.mode not in ("exact", "fast"):
-            raise ValueError(f"mode must be exact or fast, got {self.mode!r}")
+            raise InputError(f"mode must be exact or fast, got {self.mode!r}")
+        if self.chunk_boxes < 1:
+            raise InputError(f"chunk_boxes must be at least 1, got {self.chunk_boxes}")
 
     def strided_axes(self) -> list[int]:
         if self.geometry == "cube":
@@ -150,6 +167,17 @@ def make_grid(atoms: Atoms, settings: SpmSettings) -> Grid:
     return Grid(tuple(centres), tuple(edges))
 
 
+def check_box_fits(atoms: Atoms, settings: SpmSettings) -> None:
+    """Refuse a box larger than the sample along an axis it slides along: nothing there to map."""
+    extent = np.ptp(atoms.positions, axis=0)
+    for axis in settings.strided_axes():
+        if settings.box > extent[axis]:
+            sizes = " x ".join(f"{v:.4g}" for v in extent)
+            raise InputError(f"the box ({settings.box:g}) is larger than the sample along {AXES[axis]} (its atoms "
+                             f"span {sizes} along x, y, z): use a smaller --box"
+                             + (", or --slab or --rod for a thin sample" if settings.geometry == "cube" else ""))
+
+
 # The sample, its search tree and the grid, set in the parent before forking workers.
 _SCAN: dict[str, Any] = {}
 
@@ -187,32 +215,81 @@ def _describe_box(flat_index: int) -> tuple[int, np.ndarray | None]:
     return describe_box(*(_SCAN[k] for k in ("atoms", "tree", "grid", "settings", "soap")), flat_index)
 
 
-def run_identity(atoms: Atoms, settings: SpmSettings, classifier: Classifier, samples: int,
-                 seed: int) -> dict[str, Any]:
-    """What a chunk on disk must have been made with to be reused."""
+def _sample_sha256(atoms: Atoms) -> str:
+    """A checksum of what a scan reads from the sample: species, positions, and the cell and its periodicity
+    (fast mode's environments cross a periodic cell's faces)."""
     digest = hashlib.sha256()
     digest.update(atoms.numbers.tobytes())
     digest.update(np.ascontiguousarray(atoms.positions).tobytes())
-    digest.update(np.ascontiguousarray(atoms.cell.array).tobytes())  # fast mode's environments cross a
-    digest.update(atoms.pbc.tobytes())  # periodic cell's faces
-    return {"sample_sha256": digest.hexdigest(), "settings": asdict(settings),
+    digest.update(np.ascontiguousarray(atoms.cell.array).tobytes())
+    digest.update(atoms.pbc.tobytes())
+    return digest.hexdigest()
+
+
+def run_identity(atoms: Atoms, settings: SpmSettings, classifier: Classifier, samples: int,
+                 seed: int) -> dict[str, Any]:
+    """What a chunk on disk must have been made with to be reused."""
+    return {"sample_sha256": _sample_sha256(atoms), "settings": asdict(settings),
             "model_sha256": classifier.metadata_.get("sha256", ""), "samples": samples, "seed": seed,
             "ariseml_version": __version__, "chunk_format": CHUNK_FORMAT}
 
 
+def _record_key(record: dict[str, Any]) -> str:
+    """A checksum of a JSON record (what a run's files depend on), stored in each of them."""
+    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+
+
+def _another_scan(out: Path) -> str:
+    return (f"{out} holds a scan made with another sample, settings, model or ariseml version: "
+            f"choose another --out, or delete the folder {out} to start again")
+
+
 def _prepare_output(out: Path, identity: dict[str, Any]) -> Path:
-    chunks = out / "chunks"
-    chunks.mkdir(parents=True, exist_ok=True)
+    """The chunk folder of a scan into ``out``. A new or empty folder gets the run's record, ``run.json``;
+    a folder holding this run is resumed; any other folder is refused, so nothing of the user's is
+    overwritten and no other run's files are mixed in."""
     record = out / "run.json"
     if record.exists():
-        stored = json.loads(record.read_text())
+        try:
+            stored = json.loads(record.read_text())
+        except (OSError, ValueError):  # unreadable: not a record of this run either
+            stored = None
         if stored != json.loads(json.dumps(identity)):
-            raise ValueError(f"{out} holds a scan made with another sample, settings or model; "
-                             "choose another --out folder or delete it")
+            raise InputError(_another_scan(out))
+    elif out.exists() and any(out.iterdir()):
+        raise InputError(f"{out} is not empty and holds no run.json of 'arise spm': choose another --out, "
+                         "or delete its files")
     else:
+        out.mkdir(parents=True, exist_ok=True)
         with atomic_path(record) as temporary:
             Path(temporary).write_text(json.dumps(identity, indent=1))
+    chunks = out / "chunks"
+    chunks.mkdir(exist_ok=True)
     return chunks
+
+
+def _read_checked(path: Path, key: str) -> dict[str, np.ndarray] | None:
+    """The arrays of a chunk or per-atom file (in ``OUT/chunks`` or ``OUT/per-atom``) written with ``key``.
+
+    A corrupt file is removed after a warning and None returned: it is then recomputed. A file
+    written by another run raises.
+    """
+    try:
+        with np.load(path) as stored:  # never allow_pickle: a file's contents run no code
+            arrays = {name: stored[name] for name in stored.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        _log.warning(f"{path} is corrupt (unreadable); it will be recomputed")
+        path.unlink()
+        return None
+    if RUN_KEY not in arrays or str(arrays.pop(RUN_KEY)) != key:
+        raise InputError(_another_scan(path.parent.parent))
+    return arrays
+
+
+def _save_checked(path: Path, key: str, arrays: dict[str, np.ndarray]) -> None:
+    """Write ``arrays`` with the run's ``key`` (read back with :func:`_read_checked`), atomically."""
+    with atomic_path(path) as temporary, open(temporary, "wb") as handle:
+        np.savez(handle, **{RUN_KEY: np.array(key)}, **arrays)
 
 
 def _classify(indices: np.ndarray, counts: np.ndarray, features: np.ndarray, valid: np.ndarray,
@@ -273,17 +350,22 @@ def scan(atoms: Atoms, settings: SpmSettings, classifier: Classifier, out: Path,
     """
     settings = effective_settings(atoms, settings)
     if settings.mode == "fast" and classifier.settings_.average == "both":
-        raise ValueError("fast mode pools inner- or outer-averaged vectors; this model joins the two "
+        raise InputError("fast mode pools inner- or outer-averaged vectors; this model joins the two "
                          "(average 'both'): use mode exact")
+    check_box_fits(atoms, settings)
     grid = make_grid(atoms, settings)
+    first = first_equal_box(atoms, grid, settings)  # before anything is written: checks fast mode's voxels
     identity = run_identity(atoms, settings, classifier, classifier.samples, classifier.seed)
     if settings.mode == "fast":  # recorded in spm.nc's "run" attribute
         period = environment_period(atoms, grid, classifier.settings_)
         identity["environments"] = "end at the sample's surface" if period is None else "cross the cell's faces"
     chunk_dir = _prepare_output(out, identity)
-    first = first_equal_box(atoms, grid, settings)
+    key = _record_key(identity)
+    done = set()
+    for path in sorted(chunk_dir.glob("chunk-*.npz")):  # a corrupt chunk is removed, to be recomputed
+        if _read_checked(path, key) is not None:
+            done.add(int(path.stem.split("-")[1]))
     distinct = np.flatnonzero(first == np.arange(grid.size))
-    done = {int(p.stem.split("-")[1]) for p in chunk_dir.glob("chunk-*.npz")}
     todo = [distinct[start:start + settings.chunk_boxes] for start in range(0, len(distinct), settings.chunk_boxes)]
     todo = [indices for indices in todo if indices[0] not in done]
     pooled = None
@@ -294,9 +376,7 @@ def scan(atoms: Atoms, settings: SpmSettings, classifier: Classifier, out: Path,
               desc=f"boxes (+{copies:,} holding the same atoms as one of them)" if copies else "boxes",
               disable=not progress) as bar:
         for result in _chunk_results(atoms, grid, settings, classifier, todo, pooled, jobs, scheduler):
-            with atomic_path(chunk_dir / f"chunk-{result['indices'][0]:09d}.npz") as temporary, \
-                    open(temporary, "wb") as handle:
-                np.savez(handle, **result)
+            _save_checked(chunk_dir / f"chunk-{result['indices'][0]:09d}.npz", key, result)
             bar.update(len(result["indices"]))
     return assemble(out, grid, settings, classifier, identity, first)
 
@@ -395,7 +475,7 @@ def _voxel_width(box: float, stride: float) -> tuple[float, int, int]:
         ratio = box / width
         if abs(ratio - round(ratio)) <= 1e-6 * max(ratio, 1.0):
             return width, int(round(ratio)), per_stride
-    raise ValueError(f"fast mode needs box and stride with a common divisor of at least stride / "
+    raise InputError(f"fast mode needs box and stride with a common divisor of at least stride / "
                      f"{MAX_VOXELS_PER_STRIDE} (box {box}, stride {stride}): round one of them, or use mode exact")
 
 
@@ -503,14 +583,14 @@ def _largest_scale(grid: Grid, soap: SoapSettings) -> float:
 
 def _inner_pair_boxes(positions: np.ndarray, alpha_index: np.ndarray, beta_index: np.ndarray, voxel: np.ndarray,
                       layout: VoxelLayout, grid: Grid, soap: SoapSettings, period: np.ndarray | None, cache: Path,
-                      jobs: int | None, progress: bool) -> np.ndarray:
+                      key: str, jobs: int | None, progress: bool) -> np.ndarray:
     """Box vectors of one species pair from the α atoms' pooled expansion coefficients (inner averaging)."""
     from ariseml.descriptors.coefficients import centre_coefficients, power_spectrum
     from ariseml.descriptors.local import local_distances
 
-    if cache.exists():
-        with np.load(cache) as stored:
-            coefficients = [stored[f"l{l}"] for l in range(soap.l_max + 1)]
+    stored = _read_checked(cache, key) if cache.exists() else None
+    if stored is not None:
+        coefficients = [stored[f"l{l}"] for l in range(soap.l_max + 1)]
     else:
         alpha_positions, beta_positions = positions[alpha_index], positions[beta_index]
         same = len(alpha_index) == len(beta_index) and bool(np.all(alpha_index == beta_index))
@@ -519,8 +599,7 @@ def _inner_pair_boxes(positions: np.ndarray, alpha_index: np.ndarray, beta_index
         kept = voxel >= 0
         coefficients = centre_coefficients(alpha_positions[kept], scales[kept], beta_positions, soap, jobs, progress,
                                            period)
-        with atomic_path(cache) as temporary, open(temporary, "wb") as handle:
-            np.savez(handle, **{f"l{l}": c for l, c in enumerate(coefficients)})
+        _save_checked(cache, key, {f"l{l}": c for l, c in enumerate(coefficients)})
     summing = _voxel_matrix(voxel[voxel >= 0], layout.size)
     pooled = []
     for l, c in enumerate(coefficients):
@@ -530,17 +609,17 @@ def _inner_pair_boxes(positions: np.ndarray, alpha_index: np.ndarray, beta_index
 
 
 def _outer_pair_boxes(atoms: Atoms, alpha: str, beta: str, alpha_index: np.ndarray, voxel: np.ndarray,
-                      layout: VoxelLayout, grid: Grid, soap: SoapSettings, cache: Path, jobs: int | None,
+                      layout: VoxelLayout, grid: Grid, soap: SoapSettings, cache: Path, key: str, jobs: int | None,
                       progress: bool) -> np.ndarray:
     """Box vectors of one species pair from the α atoms' summed power spectra (outer averaging)."""
     from ariseml.descriptors.local import per_atom_vectors
 
-    if cache.exists():
-        vectors = np.load(cache)
+    stored = _read_checked(cache, key) if cache.exists() else None
+    if stored is not None:
+        vectors = stored["vectors"]
     else:
         _, vectors = per_atom_vectors(atoms, alpha, beta, soap, jobs, progress, _largest_scale(grid, soap))
-        with atomic_path(cache) as temporary, open(temporary, "wb") as handle:
-            np.save(handle, vectors)
+        _save_checked(cache, key, {"vectors": vectors})
     kept = voxel >= 0
     return _atom_box_sums(_voxel_matrix(voxel[kept], layout.size), vectors, layout, grid, rows=kept)
 
@@ -554,9 +633,12 @@ def pooled_descriptors(atoms: Atoms, grid: Grid, settings: SpmSettings, soap: So
     forms the power spectrum per box; outer averaging pools per-atom power spectra.
     Each pair's box vector is normalised, and the pairs present in a box are
     averaged, as the whole-structure descriptor does. Per-atom quantities are kept
-    in ``OUT/per-atom/`` so that a resumed run skips them.
+    in ``OUT/per-atom/``, with a key of what they depend on, so that a resumed run skips them.
     """
     flat, layout = _voxels(atoms, grid, settings)
+    key = _record_key({"sample_sha256": _sample_sha256(atoms), "descriptor": soap.to_dict(),
+                      "centres": [c.tolist() for c in grid.centres], "box_edges": list(grid.box_edges),
+                      "stride": list(settings.stride), "chunk_format": CHUNK_FORMAT})
     inside = flat >= 0
     counts = _box_sums(np.bincount(flat[inside], minlength=layout.size).reshape(*layout.shape, 1).astype(float),
                        grid.shape, layout)[:, 0].round().astype(np.int64)
@@ -582,10 +664,10 @@ def pooled_descriptors(atoms: Atoms, grid: Grid, settings: SpmSettings, soap: So
             if soap.average == "inner":
                 boxes = _inner_pair_boxes(positions, alpha_index, np.flatnonzero(symbols == beta), voxel,
                                           layout, grid, soap, period,
-                                          cache / f"{alpha}-{beta}-coefficients.npz", jobs, progress)
+                                          cache / f"{alpha}-{beta}-coefficients.npz", key, jobs, progress)
             else:
                 boxes = _outer_pair_boxes(atoms, alpha, beta, alpha_index, voxel, layout,
-                                          grid, soap, cache / f"{alpha}-{beta}-power.npy", jobs, progress)
+                                          grid, soap, cache / f"{alpha}-{beta}-power.npz", key, jobs, progress)
             norms = np.linalg.norm(boxes, axis=1, keepdims=True)
             present = norms[:, 0] > 1e-12
             boxes[~present] = 0.0
@@ -611,16 +693,19 @@ def assemble(out: Path, grid: Grid, settings: SpmSettings, classifier: Classifie
     widths = [layer.out_features for layer in classifier.model_.hidden]
     hidden = {f"hidden_{k}{suffix}": np.full((grid.size, widths[k - 1]), np.nan, dtype=np.float32)
               for k in settings.hidden_layers for suffix in ("", BEFORE_RELU)}
+    key = _record_key(identity)
     for path in sorted((out / "chunks").glob("chunk-*.npz")):
-        with np.load(path) as chunk:
-            index = chunk["indices"]
-            probabilities[index] = chunk["probabilities"]
-            information[index] = chunk["mutual_information"]
-            entropy[index] = chunk["predictive_entropy"]
-            counts[index] = chunk["counts"]
-            passes[index] = chunk["passes"]
-            for name, values in hidden.items():
-                values[index] = chunk[name]
+        chunk = _read_checked(path, key)
+        if chunk is None:
+            raise InputError(f"{path} became unreadable during the scan: rerun the same command to recompute it")
+        index = chunk["indices"]
+        probabilities[index] = chunk["probabilities"]
+        information[index] = chunk["mutual_information"]
+        entropy[index] = chunk["predictive_entropy"]
+        counts[index] = chunk["counts"]
+        passes[index] = chunk["passes"]
+        for name, values in hidden.items():
+            values[index] = chunk[name]
     probabilities, information, entropy, counts, passes = (values[first] for values in (
         probabilities, information, entropy, counts, passes))
     hidden = {name: values[first] for name, values in hidden.items()}
@@ -670,7 +755,7 @@ def atom_labels(atoms: Atoms, dataset: Any) -> tuple[np.ndarray, np.ndarray]:
     information = dataset["mutual_information"].values.reshape(-1)
     valid = argmax >= 0
     if not valid.any():
-        raise ValueError("every box is empty: lower --min-atoms or use a larger --box")
+        raise InputError("every box is empty: lower --min-atoms or use a larger --box")
     edges = np.array(dataset.attrs["box_edges"])
     _, nearest = cKDTree(centres[valid] / edges).query(atoms.positions / edges)
     classes = dataset["class"].values
@@ -682,6 +767,13 @@ def top_classes(dataset: Any, count: int) -> list[str]:
     mean = dataset["probabilities"].mean(dim=("z", "y", "x"), skipna=True).values
     order = np.argsort(np.nan_to_num(mean, nan=-1.0))[::-1][:count]
     return [str(dataset["class"].values[i]) for i in order]
+
+
+def _image_span(centres: np.ndarray, box_edge: float) -> tuple[float, float]:
+    """The first and last box centre along a map's axis; a single box (a rod across it): the box's faces."""
+    if len(centres) == 1:
+        return float(centres[0]) - box_edge / 2, float(centres[0]) + box_edge / 2
+    return float(centres.min()), float(centres.max())
 
 
 def plot_maps(dataset: Any, path: Path, classes: Sequence[str], plane_axis: str = "z",
@@ -700,8 +792,8 @@ def plot_maps(dataset: Any, path: Path, classes: Sequence[str], plane_axis: str 
     panels = [(f"P({c})", chosen["probabilities"].sel({"class": c}), "viridis", (0, 1)) for c in classes]
     panels.append(("mutual information (nats)", chosen["mutual_information"], "hot", None))
     figure, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.4), squeeze=False)
-    extent = [float(chosen[horizontal].min()), float(chosen[horizontal].max()),
-              float(chosen[vertical].min()), float(chosen[vertical].max())]
+    extent = [limit for name in (horizontal, vertical)
+              for limit in _image_span(chosen[name].values, dataset.attrs["box_edges"][AXES.index(name)])]
     for axis, (title, values, colours, limits) in zip(axes[0], panels):
         image = values.transpose(vertical, horizontal).values
         shown = axis.imshow(image, origin="lower", extent=extent, cmap=colours,

@@ -14,6 +14,8 @@ from ase import Atoms
 from ase.neighborlist import neighbor_list
 from scipy.spatial import cKDTree
 
+from ariseml.errors import InputError
+
 HISTOGRAM_BINS = 100
 """Bins of the nearest-neighbour histogram (100 in the original ARISE code)."""
 
@@ -25,7 +27,7 @@ def _as_symbol_set(species: str | list[str] | None, atoms: Atoms) -> np.ndarray:
     wanted = [species] if isinstance(species, str) else list(species)
     missing = set(wanted) - set(symbols)
     if missing:
-        raise ValueError(f"species {sorted(missing)} not in the structure ({sorted(set(symbols))})")
+        raise InputError(f"species {sorted(missing)} not in the structure ({sorted(set(symbols))})")
     return np.isin(symbols, wanted)
 
 
@@ -41,7 +43,7 @@ def nearest_neighbour_distances(
     centre_mask = _as_symbol_set(centres, atoms)
     neighbour_mask = _as_symbol_set(neighbours, atoms)
     if not neighbour_mask.any() or not centre_mask.any():
-        raise ValueError("the structure has no atoms of the requested species")
+        raise InputError("the structure has no atoms of the requested species")
     if not atoms.pbc.any():
         return _finite_nearest_distances(atoms.positions, centre_mask, neighbour_mask)
     return _periodic_nearest_distances(atoms, centre_mask, neighbour_mask)
@@ -130,7 +132,7 @@ def nearest_neighbour_distance(
 def d_nn_from_distances(distances: np.ndarray, bins: int = HISTOGRAM_BINS) -> float:
     """The d_NN of ``nearest_neighbour_distance`` from the centres' nearest-neighbour distances."""
     if len(distances) == 0:
-        raise ValueError("no centre atom has a neighbour: d_NN is undefined for this (sub)structure")
+        raise InputError("no centre atom has a neighbour: d_NN is undefined for this (sub)structure")
     low, high = float(distances.min()), float(distances.max())
     if high - low <= 1e-6 * high:  # a pristine structure: every atom has the same distance
         return float(np.median(distances))
@@ -156,31 +158,73 @@ def scale_to_unit_nn(atoms: Atoms, d_nn: float | None = None, extrinsic_factor: 
 
 def _check_delta(delta: float) -> None:
     if delta < 0:
-        raise ValueError(f"displacement fraction must be >= 0, got {delta}")
+        raise InputError(f"displacement fraction must be >= 0, got {delta}")
 
 
 def _check_eta(eta: float) -> None:
     if not 0 <= eta < 1:
-        raise ValueError(f"fraction of removed atoms must be in [0, 1), got {eta}")
+        raise InputError(f"fraction of removed atoms must be in [0, 1), got {eta}")
 
 
-def check_structure(atoms: Atoms, overlap_fraction: float = 1e-3) -> None:
-    """Raise ``ValueError`` for what no descriptor can describe.
+MAX_COORDINATE = 1e6
+"""Largest accepted coordinate or cell length, in the file's unit (Å; pixels for images): beyond it the
+squared distances of the neighbour search lose all precision (coordinates of 1e200 crashed DScribe)."""
+CLOSE_PAIR_FRACTION = 0.25
+"""Two atoms closer than this fraction of the structure's typical neighbour distance (the median of
+every atom's nearest-neighbour distance) are refused as overlapping. Molecules inside a crystal
+make the lowest legitimate ratios among the 108 prototypes: 0.39 in β-O (O₂), 0.47 in the OH-covered
+MXenes, 0.81 for the next one; an atom 0.01 Å from another in a metal is at 0.004."""
+MIN_FINITE_ATOMS = 10
+"""A finite structure needs this many atoms to be a crystal environment (SPM marks boxes with fewer empty)."""
+SMALL_CLUSTER_ATOMS = 100
+"""A finite structure with fewer atoms is answered with a note: most of its atoms are on the surface,
+and the paper's smallest training clusters have about 100 atoms."""
 
-    No atoms, non-finite coordinates, a single atom in a finite structure, or
-    atoms on top of each other (closer than ``overlap_fraction`` times the
-    median nearest-neighbour distance, in whatever unit the file uses).
+
+def check_structure(atoms: Atoms) -> list[str]:
+    """Raise ``InputError`` for what no crystal-structure answer can be given to; notes for the rest.
+
+    Refused: no atoms, an element ASE does not know (atomic number outside 1-118), non-finite or
+    absurdly large coordinates or cell (``MAX_COORDINATE``), a periodic direction without a cell
+    vector, a finite structure of fewer than ``MIN_FINITE_ATOMS`` atoms, and atoms closer than
+    ``CLOSE_PAIR_FRACTION`` times the typical neighbour distance. A note is returned for a finite
+    structure of fewer than ``SMALL_CLUSTER_ATOMS`` atoms.
     """
     if len(atoms) == 0:
-        raise ValueError("the structure contains no atoms")
+        raise InputError("the structure contains no atoms")
+    unknown = sorted(set(int(z) for z in atoms.numbers if not 1 <= z <= 118))
+    if unknown:
+        raise InputError(f"atomic number(s) {', '.join(map(str, unknown))} are not elements (1-118): "
+                         "fix the species column of the file")
     if not np.isfinite(atoms.positions).all():
-        raise ValueError("the structure has NaN or infinite coordinates")
-    if len(atoms) == 1 and not atoms.pbc.any():
-        raise ValueError("the structure has a single atom and no periodicity: nothing to compare it with")
+        raise InputError("the structure has NaN or infinite coordinates")
+    cell = atoms.cell[:]
+    if not np.isfinite(cell).all():
+        raise InputError("the cell has NaN or infinite entries")
+    largest = max(np.abs(atoms.positions).max(), np.abs(cell).max())
+    if largest > MAX_COORDINATE:
+        raise InputError(f"a coordinate or cell length of {largest:.3g} is beyond {MAX_COORDINATE:.0e}: the file "
+                         "is damaged, or not in Å; rescale it")
+    lengths = atoms.cell.lengths()
+    if np.any(atoms.pbc & (lengths <= 0)):
+        axes = ", ".join("abc"[k] for k in np.flatnonzero(atoms.pbc & (lengths <= 0)))
+        raise InputError(f"periodic along cell vector {axes} but it has length 0: give the cell, or mark that "
+                         "direction non-periodic")
+    if not atoms.pbc.any() and len(atoms) < MIN_FINITE_ATOMS:
+        count = f"{len(atoms)} atom" + ("s" if len(atoms) > 1 else "")
+        raise InputError(f"{count} and no periodicity: too few for a crystal environment (at least "
+                         f"{MIN_FINITE_ATOMS}); give a larger cluster, or the periodic cell")
     distances = nearest_neighbour_distances(atoms)
-    if len(distances) and distances.min() <= overlap_fraction * np.median(distances):
-        raise ValueError(f"atoms on top of each other (closest pair {distances.min():.3g} apart, typical "
-                         f"neighbour distance {np.median(distances):.3g}): remove the duplicates")
+    typical = float(np.median(distances)) if len(distances) else 0.0
+    if len(distances) and distances.min() < CLOSE_PAIR_FRACTION * typical:
+        raise InputError(f"atoms overlap: the closest pair is {distances.min():.3g} apart, the typical neighbour "
+                         f"distance {typical:.3g} (refused below {CLOSE_PAIR_FRACTION:g} of it); remove the "
+                         "duplicated atoms")
+    notes = []
+    if not atoms.pbc.any() and len(atoms) < SMALL_CLUSTER_ATOMS:
+        notes.append(f"small cluster: {len(atoms)} atoms, mostly on the surface (the training clusters have "
+                     f"about {SMALL_CLUSTER_ATOMS}); a less reliable answer")
+    return notes
 
 
 def displace_atoms(atoms: Atoms, delta: float, seed: int | None = None,
@@ -234,10 +278,10 @@ def swap_antisites(atoms: Atoms, fraction: float, seed: int | None = None) -> At
     of a fully ordered crystal (L1₀); not one of the paper's defects.
     """
     if not 0 <= fraction <= 0.5:
-        raise ValueError(f"antisite fraction must be between 0 and 0.5, got {fraction}")
+        raise InputError(f"antisite fraction must be between 0 and 0.5, got {fraction}")
     numbers = atoms.numbers.copy()
     if len(set(numbers)) < 2 and fraction > 0:
-        raise ValueError("antisites need at least two species")
+        raise InputError("antisites need at least two species")
     rng = np.random.default_rng(seed)
     swaps = int(round(fraction * len(atoms) / 2))
     free = np.ones(len(atoms), dtype=bool)
@@ -245,7 +289,7 @@ def swap_antisites(atoms: Atoms, fraction: float, seed: int | None = None) -> At
         first = rng.choice(np.flatnonzero(free))
         partners = np.flatnonzero(free & (numbers != numbers[first]))
         if len(partners) == 0:
-            raise ValueError(f"cannot swap {swaps} antisite pairs in {atoms.get_chemical_formula()}: "
+            raise InputError(f"cannot swap {swaps} antisite pairs in {atoms.get_chemical_formula()}: "
                              "use a smaller fraction")
         second = rng.choice(partners)
         numbers[[first, second]] = numbers[[second, first]]

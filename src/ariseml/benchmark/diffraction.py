@@ -9,7 +9,8 @@ applied to that, as in the paper's Methods:
 - vacancies: a random fraction η of the atoms removed.
 
 Every level gets its own random draw (the seed depends on the structure, the defect and the level).
-The ConvNet sees the defective cluster (no periodicity); spglib sees the same atoms in the periodic
+The ConvNet sees the defective cluster (no periodicity) as given, in the standard orientation it was
+cut in (``orient_clusters=False``, the paper's handling); spglib sees the same atoms in the periodic
 supercell, with the paper's three thresholds (Supplementary Note 1), and is right when it returns the
 class's space group. The ConvNet runs deterministically (dropout off), as in the paper.
 Results are cached per level, so an interrupted run resumes.
@@ -21,14 +22,14 @@ import csv
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 from ase import Atoms
 
 from ariseml.classifier import DiffractionClassifier
-from ariseml.descriptors.diffraction import diffraction_fingerprint, diffraction_supercell
+from ariseml.descriptors.diffraction import DiffractionSettings, diffraction_fingerprint, diffraction_supercell
 from ariseml.io import atomic_path
 from ariseml.parallel import progress_map
 from ariseml.structure import remove_atoms
@@ -90,14 +91,14 @@ def defective(supercell: Atoms, level: Level, seed: int) -> Atoms:
     return atoms
 
 
-def _score_one(job: tuple[Atoms, Level, int]) -> tuple[np.ndarray, list[int]]:
+def _score_one(job: tuple[Atoms, Level, int, DiffractionSettings]) -> tuple[np.ndarray, list[int]]:
     """The fingerprint of one defective cluster and spglib's space group at each threshold."""
-    supercell, level, seed = job
+    supercell, level, seed, settings = job
     atoms = defective(supercell, level, seed)
     groups = [space_group(atoms, symprec, angle) for symprec, angle in SPGLIB_THRESHOLDS.values()]
     cluster = atoms.copy()
     cluster.pbc = False
-    return diffraction_fingerprint(cluster), groups
+    return diffraction_fingerprint(cluster, settings), groups
 
 
 @dataclass
@@ -121,25 +122,28 @@ def run(classifier: DiffractionClassifier, levels: Sequence[Level], per_class: i
         jobs: int | None = None, progress: bool = True) -> list[DiffractionLevelResult]:
     """Score the ConvNet and spglib on every level; scores are cached per level in ``cache``.
 
-    The test crystals are built only when a level is missing from the cache.
+    The test crystals are built only when a level is missing from the cache. The clusters are
+    fingerprinted as given (the paper's handling), whatever ``classifier.orient_clusters`` says.
     """
+    settings = replace(classifier.settings_, orient_clusters=False)
     labels = crystal_labels(per_class)
     supercells: list[Atoms] | None = None
     model_id = classifier.metadata_.get("sha256", "unsaved")
     results = []
     for number, level in enumerate(levels, start=1):
         identity = json.dumps({"per_class": per_class, "seed": TEST_SEED, "sigma": level.sigma, "eta": level.eta,
-                               "model": model_id, "settings": classifier.settings_.to_dict()}, sort_keys=True)
+                               "model": model_id, "settings": settings.to_dict()}, sort_keys=True)
         path = Path(cache) / f"diffraction_{hashlib.sha256(identity.encode()).hexdigest()[:16]}.npz"
         if path.exists():
             stored = np.load(path)
             predicted = {method: stored[method] for method in METHODS}
         else:
-            supercells = supercells or [diffraction_supercell(atoms, classifier.settings_)
+            supercells = supercells or [diffraction_supercell(atoms, settings)
                                         for atoms in crystal_set(per_class, TEST_SEED)[0]]
             seeds = [TEST_SEED + 100_003 * index + level.index() for index in range(len(supercells))]
-            scored = list(progress_map(_score_one, list(zip(supercells, [level] * len(supercells), seeds)),
-                                       jobs=jobs, progress=progress, desc=f"[{number}/{len(levels)}] {level.name}"))
+            jobs_of_level = [(supercell, level, seed, settings) for supercell, seed in zip(supercells, seeds)]
+            scored = list(progress_map(_score_one, jobs_of_level, jobs=jobs, progress=progress,
+                                       desc=f"[{number}/{len(levels)}] {level.name}"))
             images = np.stack([image for image, _ in scored])
             convnet = classifier.predict_descriptors(images, top=1)
             predicted = {"convnet": np.array([classifier.classes_.index(c.top_ids[0]) for c in convnet])}

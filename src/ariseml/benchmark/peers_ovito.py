@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from ase import Atoms
 
+from ariseml.errors import InputError
 from ariseml.prototypes import get_prototype
 
 METHODS = ("ptm", "cna", "acna", "baa")
@@ -58,7 +59,7 @@ DESIGNED_CLASSES: dict[str, dict[str, str]] = {
 
 def _check_method(method: str) -> None:
     if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+        raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
 
 
 @cache

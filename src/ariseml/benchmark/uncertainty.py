@@ -25,6 +25,7 @@ from sklearn.metrics import roc_auc_score
 from ariseml.benchmark.defects import DefectLevel
 from ariseml.benchmark.robustness import BenchmarkConfig, benchmark_cases, draw_descriptors, draws
 from ariseml.classifier import Classifier
+from ariseml.errors import InputError
 
 
 @dataclass
@@ -101,7 +102,7 @@ def error_detection_auc(answers: Answers, score: str = "mutual_information") -> 
     """ROC AUC of ``score`` (one of ERROR_SCORES) for telling wrong answers from right ones; nan when all
     answers are right or all wrong."""
     if score not in ERROR_SCORES:
-        raise ValueError(f"score must be one of {', '.join(ERROR_SCORES)}, not {score!r}")
+        raise InputError(f"score must be one of {', '.join(ERROR_SCORES)}, not {score!r}")
     wrong = ~answers.correct
     if wrong.all() or not wrong.any():
         return float("nan")

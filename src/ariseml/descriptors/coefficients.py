@@ -20,6 +20,7 @@ from ase import Atoms
 from scipy.spatial import cKDTree
 
 from ariseml.descriptors.soap import DUMMY_SPECIES, SoapSettings, _dscribe_soap
+from ariseml.errors import InputError
 from ariseml.parallel import progress_map
 
 
@@ -113,7 +114,7 @@ def centre_coefficients(centres: np.ndarray, scales: np.ndarray, neighbours: np.
     image; the cutoff spheres must fit in half a cell).
     """
     if settings.central_weight != 0 or settings.rbf != "gto":
-        raise ValueError("per-atom coefficients are implemented for the ARISE settings only: "
+        raise InputError("per-atom coefficients are implemented for the ARISE settings only: "
                          "central_weight 0 and rbf 'gto'")
     _calibration(settings)  # once here, not in every worker
     _NEIGHBOURS.update(positions=neighbours, tree=cKDTree(neighbours, boxsize=period), settings=settings,

@@ -19,9 +19,15 @@ Choices the paper leaves open, made here (``DiffractionSettings`` holds them all
 - no polarisation factor; each channel is normalised to its own brightest pixel;
 - the cluster of a periodic structure is n × n × n conventional standard cells (spglib's lattice,
   origin and orientation: a along x, c along z), cut from the structure's own atoms, with n chosen
-  so that the atom count is closest to ``target_atoms``; the atoms are never symmetrised, so
-  defects and thermal noise stay. A structure without a periodic cell is used as given, with its
-  crystal axes assumed along x, y, z.
+  so that the atom count is closest to ``target_atoms`` whatever the input's size; the atoms are
+  never symmetrised, so defects and thermal noise stay. No cut of a cell of at most
+  ``target_atoms`` atoms holds 2 × ``target_atoms``; the lattice of a larger periodic input is read
+  from the atoms around its first atom (``local_lattice``), not by spglib (whose time grows with the
+  square of the atom count), so that time and memory stay bounded;
+- a structure without a periodic cell (a finite cluster) of more than 2 × ``target_atoms`` atoms is
+  cut to that many atoms nearest its centre; it is then turned so that its crystal axes lie along
+  x, y, z (``oriented_cluster``), or, with ``orient_clusters=False`` (the paper's handling), used as
+  given with its axes assumed there.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from scipy.spatial import cKDTree
 from ase import Atoms
 from ase.data import atomic_numbers
 
+from ariseml.errors import InputError
 from ariseml.parallel import progress_map
 from ariseml.structure import nearest_neighbour_distances
 
@@ -61,6 +68,9 @@ LATTICE_TOLERANCES = (0.02, 0.05, 0.1)
 """spglib tolerances (× bond length) for the lattice found from the atoms, tightest first."""
 LATTICE_MEAN_SHIFTS = 3
 """Times a group of interatomic vectors is re-centred on its mean."""
+LATTICE_MAX_ATOMS = 500
+"""The lattice is read from at most this many atoms, those nearest the centre (its search time grows
+with the square of the atom count)."""
 BOX_MARGIN = 1e-6
 """The cut box starts this fraction of a conventional cell before spglib's origin, so that atoms on
 the origin's faces are inside and those on the opposite faces outside, as in a repeated cell."""
@@ -79,7 +89,7 @@ class DiffractionSettings:
     target_atoms: int = 250  # paper
     bond_length: float = 1.0e-10  # m: the mean nearest-neighbour distance after scaling (our choice)
     atomic_number_shift: int = 2  # paper: H is drawn as Li, He as Be, ...
-    orient_clusters: bool = False  # ours: turn finite clusters to their crystal axes (the paper: as given)
+    orient_clusters: bool = True  # ours: turn finite clusters to their crystal axes (False: as given, the paper)
 
     def to_dict(self) -> dict[str, float | int]:
         return dataclasses.asdict(self)
@@ -158,8 +168,10 @@ def lattice_from_positions(positions: np.ndarray, bond: float) -> np.ndarray | N
     point x + v lies inside the material, x + v is an atom: the fraction of such hits is about 1 for
     lattice vectors (1 - η with vacancies) and at most one half for a vector between sublattices
     (diamond's bond, hcp's out-of-plane neighbour). The three shortest non-coplanar lattice vectors
-    are a basis. Surfaces do not bias the fraction, so small finite clusters work.
+    are a basis. Surfaces do not bias the fraction, so small finite clusters work. Of more than
+    ``LATTICE_MAX_ATOMS`` atoms, only those nearest the centre are used.
     """
+    positions = positions[_central(positions, LATTICE_MAX_ATOMS)]
     tolerance = LATTICE_TOLERANCE * bond
     atom_tree = cKDTree(positions)
     pairs = atom_tree.query_pairs(LATTICE_SEARCH_RADIUS * bond, output_type="ndarray")
@@ -170,15 +182,18 @@ def lattice_from_positions(positions: np.ndarray, bond: float) -> np.ndarray | N
     vector_tree = cKDTree(vectors)
     repeats = vector_tree.query_ball_point(vectors, tolerance, return_length=True)
     candidates: list[np.ndarray] = []
+    claimed = np.zeros(len(vectors), bool)  # within 2 tolerances of a candidate: its group, already taken
+    least_repeats = LATTICE_MIN_REPEATS * repeats.max()
     for index in np.argsort(-repeats, kind="stable"):
-        if repeats[index] < LATTICE_MIN_REPEATS * repeats.max():
+        if repeats[index] < least_repeats:
             break
-        if candidates and np.min(np.linalg.norm(np.array(candidates) - vectors[index], axis=1)) < 2 * tolerance:
+        if claimed[index]:
             continue
         centre = vectors[index]
         for _ in range(LATTICE_MEAN_SHIFTS):  # move to the group's mean, away from the seed's noise
             centre = vectors[vector_tree.query_ball_point(centre, tolerance)].mean(axis=0)
         candidates.append(centre)
+        claimed[vector_tree.query_ball_point(centre, 2 * tolerance)] = True
     hit_fractions = []
     for vector in candidates:
         distance, _ = atom_tree.query(positions + vector)
@@ -242,35 +257,85 @@ def replication(atoms_per_cell: float, target_atoms: int) -> int:
     return min(candidates, key=lambda m: abs(m**3 * atoms_per_cell - target_atoms))
 
 
-def _atoms_in_box(atoms: Atoms, box: np.ndarray, origin: np.ndarray) -> Atoms:
-    """The atoms of the periodic structure's infinite tiling inside the parallelepiped ``origin + box``."""
+def _tiling_near(atoms: Atoms, centre: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray]:
+    """Positions and atomic numbers of the periodic structure's infinite tiling within ``radius`` of
+    ``centre``, ordered by cell image, then by atom. Only atoms with an image near the centre are
+    repeated, so a large cell costs no more memory than its own atoms."""
     inverse_cell = np.linalg.inv(atoms.cell[:])
-    corners = origin + np.array(np.meshgrid([0, 1], [0, 1], [0, 1])).reshape(3, -1).T @ box
-    corner_fractions = corners @ inverse_cell
-    low = np.floor(corner_fractions.min(axis=0)).astype(int) - 1
-    high = np.ceil(corner_fractions.max(axis=0)).astype(int) + 1
+    reach = radius * np.linalg.norm(inverse_cell, axis=0) + 1e-9  # the sphere's extent in fractional coordinates
+    offsets = (atoms.positions - centre) @ inverse_cell
+    candidates = np.flatnonzero(np.all(np.abs(offsets - np.round(offsets)) <= reach, axis=1))
+    if len(candidates) == 0:
+        return np.zeros((0, 3)), np.zeros(0, int)
+    low = np.floor(-reach - offsets[candidates].max(axis=0)).astype(int)
+    high = np.ceil(reach - offsets[candidates].min(axis=0)).astype(int)
     shifts = np.stack(np.meshgrid(*(np.arange(lo, hi + 1) for lo, hi in zip(low, high)), indexing="ij"),
                       axis=-1).reshape(-1, 3) @ atoms.cell[:]
-    positions = (atoms.positions[None] + shifts[:, None]).reshape(-1, 3)
-    numbers = np.tile(atoms.numbers, len(shifts))
+    images = (atoms.positions[candidates][None] + shifts[:, None]).reshape(-1, 3)
+    near = np.sum((images - centre) ** 2, axis=1) <= radius**2
+    return images[near], np.tile(atoms.numbers[candidates], len(shifts))[near]
+
+
+def _atoms_in_box(atoms: Atoms, box: np.ndarray, origin: np.ndarray) -> Atoms:
+    """The atoms of the periodic structure's infinite tiling inside the parallelepiped ``origin + box``."""
+    corners = origin + np.array(np.meshgrid([0, 1], [0, 1], [0, 1])).reshape(3, -1).T @ box
+    centre = corners.mean(axis=0)
+    radius = (1 + BOX_MARGIN) * np.linalg.norm(corners - centre, axis=1).max()  # the box's enclosing sphere
+    positions, numbers = _tiling_near(atoms, centre, radius)
     fractions = (positions - origin) @ np.linalg.inv(box)
     inside = np.all((fractions >= 0) & (fractions < 1), axis=1)
     return Atoms(numbers=numbers[inside], positions=positions[inside], cell=box, pbc=True)
+
+
+def local_lattice(atoms: Atoms) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """As ``conventional_lattice``, for a large periodic structure: read by ``lattice_from_positions``
+    from the ~``LATTICE_MAX_ATOMS`` atoms around the first atom (periodic images included), which is
+    the origin; a cube of the input's axes holding one atom on average when no lattice is found.
+    Time and memory are bounded whatever the structure's size: spglib never sees it whole.
+    """
+    density = len(atoms) / abs(np.linalg.det(atoms.cell[:]))
+    origin = atoms.positions[0]
+    radius = (3 * LATTICE_MAX_ATOMS / (4 * np.pi * density)) ** (1 / 3)
+    positions, _ = _tiling_near(atoms, origin, radius)
+    bond = mean_bond_length(Atoms(positions=positions))
+    found = lattice_from_positions(positions, bond)
+    if found is None:
+        return density ** (-1 / 3) * np.eye(3), origin, np.eye(3)
+    lattice, rotation = standard_lattice(found, bond)
+    return lattice, origin, rotation
+
+
+def _central(positions: np.ndarray, count: int) -> np.ndarray:
+    """Indices, in ascending order, of the ``count`` positions nearest their mean (all when fewer)."""
+    if len(positions) <= count:
+        return np.arange(len(positions))
+    distances = np.linalg.norm(positions - positions.mean(axis=0), axis=1)
+    return np.sort(np.argsort(distances, kind="stable")[:count])
+
+
+def central_cluster(atoms: Atoms, max_atoms: int) -> Atoms:
+    """The ``max_atoms`` atoms nearest the centre (mean position) of a finite cluster, in their order;
+    a cluster of at most ``max_atoms`` atoms unchanged."""
+    return atoms[_central(atoms.positions, max_atoms)]
 
 
 def diffraction_supercell(atoms: Atoms, settings: DiffractionSettings = DiffractionSettings()) -> Atoms:
     """The replicated conventional cell of a periodic structure, in spglib's standard orientation.
 
     n × n × n conventional cells cut from the structure's own atoms (defects kept), with n chosen
-    for ``settings.target_atoms`` atoms, or for the input's atom count when that is larger; the
-    result is periodic (defects can be applied to it). Other structures are returned unchanged, or,
-    with ``settings.orient_clusters``, turned by ``oriented_cluster``.
+    for ``settings.target_atoms`` atoms whatever the input's size; the result is periodic (defects
+    can be applied to it). No cut of a cell of at most ``settings.target_atoms`` atoms holds twice
+    as many: the lattice of a larger periodic structure is found by ``local_lattice``, and a larger
+    finite cluster is cut to its central atoms (``central_cluster``). A finite cluster is then, with
+    ``settings.orient_clusters``, turned by ``oriented_cluster``.
     """
+    max_atoms = 2 * settings.target_atoms
     if not (atoms.pbc.all() and atoms.cell.rank == 3):
-        return oriented_cluster(atoms) if settings.orient_clusters else atoms.copy()
-    lattice, origin, rotation = conventional_lattice(atoms)
+        cluster = central_cluster(atoms, max_atoms)
+        return oriented_cluster(cluster) if settings.orient_clusters else cluster
+    lattice, origin, rotation = local_lattice(atoms) if len(atoms) > max_atoms else conventional_lattice(atoms)
     atoms_per_cell = len(atoms) * abs(np.linalg.det(lattice) / np.linalg.det(atoms.cell[:]))
-    n = replication(atoms_per_cell, max(settings.target_atoms, len(atoms)))
+    n = replication(atoms_per_cell, settings.target_atoms)
     origin = origin - BOX_MARGIN * lattice.sum(axis=0)
     supercell = _atoms_in_box(atoms, n * lattice, origin)
     supercell.positions = (supercell.positions - origin) @ rotation.T
@@ -281,7 +346,7 @@ def diffraction_supercell(atoms: Atoms, settings: DiffractionSettings = Diffract
 def mean_bond_length(atoms: Atoms) -> float:
     """The mean distance from each atom to its nearest neighbour (the paper's scaling length)."""
     if len(atoms) < 2 and not atoms.pbc.all():
-        raise ValueError("the diffraction fingerprint needs at least two atoms")
+        raise InputError("the diffraction fingerprint needs at least two atoms")
     return float(np.mean(nearest_neighbour_distances(atoms)))
 
 

@@ -20,6 +20,7 @@ from ase import Atoms
 from scipy.spatial import cKDTree
 
 from ariseml.descriptors.soap import DUMMY_SPECIES, SoapSettings, _dscribe_soap
+from ariseml.errors import InputError
 from ariseml.parallel import progress_map
 
 LOCAL_NEIGHBOURS = 32
@@ -36,7 +37,7 @@ def local_distances(positions_alpha: np.ndarray, positions_beta: np.ndarray, sam
     at most ``largest`` (an α atom far from every β atom would otherwise get a huge environment).
     ``period``: the edges of an orthorhombic periodic cell holding all positions."""
     if len(positions_beta) < (2 if same_species else 1):
-        raise ValueError("a species pair needs at least one neighbour atom")
+        raise InputError("a species pair needs at least one neighbour atom")
     distance, _ = cKDTree(positions_beta, boxsize=period).query(positions_alpha, k=2 if same_species else 1)
     closest = distance[:, 1] if same_species else distance
     count = min(neighbours, len(positions_alpha))

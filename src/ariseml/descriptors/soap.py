@@ -24,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 from ase import Atoms
 
+from ariseml.errors import InputError
 from ariseml.parallel import progress_map
 from ariseml.structure import d_nn_from_distances, species_pair_distances
 
@@ -122,7 +123,7 @@ def arise_soap(atoms: Atoms, settings: SoapSettings = SoapSettings(),
     vectors = [v for (alpha, beta), d_nn in distances.items()
                if (v := pair_vector(atoms, alpha, beta, d_nn, settings)) is not None]
     if not vectors:
-        raise ValueError("no atom has a neighbour: the descriptor is undefined for this structure")
+        raise InputError("no atom has a neighbour: the descriptor is undefined for this structure")
     return np.mean(vectors, axis=0)
 
 

@@ -1,0 +1,5 @@
+"""The networks (the Bayesian MLP of ARISE, the diffraction ConvNet) and their Monte-Carlo dropout."""
+
+DEFAULT_SEED = 0
+"""Seed of the Monte-Carlo dropout masks wherever none is given: the same input gives the same numbers
+on every run (``arise classify``, ``arise spm``, ``Classifier``); another seed draws other passes."""

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ariseml.errors import InputError
 from ariseml.models.uncertainty import mutual_information_from_means, predictive_entropy
 
 PAPER_DROPOUT = 0.0317
@@ -48,13 +49,13 @@ def torch_device(name: str) -> torch.device:
     try:
         device = torch.device(name)
     except RuntimeError as error:
-        raise ValueError(f"unknown device {name!r}: use cpu, cuda, cuda:N or mps") from error
+        raise InputError(f"unknown device {name!r}: use cpu, cuda, cuda:N or mps") from error
     available = {"cuda": torch.cuda.is_available, "mps": torch.backends.mps.is_available}.get(device.type)
     if available is not None and not available():
-        raise ValueError(f"device {name!r}: PyTorch {torch.__version__} sees no such device here (a CPU-only "
+        raise InputError(f"device {name!r}: PyTorch {torch.__version__} sees no such device here (a CPU-only "
                          f"build, or no driver); install a PyTorch build for it, or use cpu")
     if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
-        raise ValueError(f"device {name!r}: only {torch.cuda.device_count()} CUDA device(s) here")
+        raise InputError(f"device {name!r}: only {torch.cuda.device_count()} CUDA device(s) here")
     return device
 
 
@@ -219,7 +220,7 @@ def monte_carlo_predict(model: BayesianMLP, inputs: np.ndarray, samples: int = 1
     those of the full run).
     """
     if samples < 1:
-        raise ValueError(f"the number of Monte-Carlo samples must be >= 1, got {samples}")
+        raise InputError(f"the number of Monte-Carlo samples must be >= 1, got {samples}")
     generator = torch.Generator()
     if seed is None:
         generator.seed()

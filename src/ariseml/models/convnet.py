@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ariseml.errors import InputError
 from ariseml.models.bayesian_mlp import MonteCarloPrediction
 from ariseml.models.uncertainty import mutual_information_from_means, predictive_entropy
 
@@ -102,7 +103,7 @@ def convnet_predict(model: DiffractionConvNet, images: np.ndarray, samples: int 
     deterministic network (dropout off, mutual information 0).
     """
     if samples < 0:
-        raise ValueError(f"the number of Monte-Carlo samples must be >= 0, got {samples}")
+        raise InputError(f"the number of Monte-Carlo samples must be >= 0, got {samples}")
     model.eval()
     n_classes = model.output.out_features
     if len(images) == 0:
@@ -150,7 +151,7 @@ def attentive_response_maps(model: DiffractionConvNet, image: np.ndarray, layers
     model.eval()
     for layer in layers:
         if not 1 <= layer <= len(model.convolutions):
-            raise ValueError(f"layer {layer} does not exist: the network has convolutional layers "
+            raise InputError(f"layer {layer} does not exist: the network has convolutional layers "
                              f"1 to {len(model.convolutions)}")
     results = []
     for layer in layers:

@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from ase import Atoms
 
+from ariseml.errors import InputError
+
 Group = Literal["elemental", "binary", "ternary", "quaternary", "2d", "nanotube"]
 GROUPS: tuple[Group, ...] = ("elemental", "binary", "ternary", "quaternary", "2d", "nanotube")
 
@@ -88,7 +90,7 @@ def get_prototype(prototype_id: str) -> Prototype:
 
 def prototypes_in_group(group: Group) -> list[Prototype]:
     if group not in GROUPS:
-        raise ValueError(f"unknown group {group!r}; choose one of {', '.join(GROUPS)}")
+        raise InputError(f"unknown group {group!r}; choose one of {', '.join(GROUPS)}")
     return [p for p in all_prototypes() if p.group == group]
 
 
@@ -106,12 +108,12 @@ def build(prototype: Prototype | str, supercell: int | None = None, periodic: bo
     cell = prototype.unit_cell()
     if prototype.is_nanotube:
         if supercell not in (None, 0) or periodic:
-            raise ValueError(f"{prototype.id} is a nanotube: it has a single finite structure "
+            raise InputError(f"{prototype.id} is a nanotube: it has a single finite structure "
                              "(no periodic cell and no larger supercells)")
         return cell
     if supercell is None:
         if periodic is False:
-            raise ValueError("a non-periodic structure needs a supercell (0, 1 or 2)")
+            raise InputError("a non-periodic structure needs a supercell (0, 1 or 2)")
         return cell
     structure = cell.repeat(supercell_repeats(cell, prototype.is_2d, supercell))
     structure.pbc = cell.pbc if periodic else False

@@ -27,6 +27,8 @@ from ase import Atoms
 from ase.build import nanotube
 from ase.spacegroup import crystal
 
+from ariseml.errors import InputError
+
 MIN_SUPERCELL_ATOMS = 100
 """The paper's smallest non-periodic supercell holds at least this many atoms."""
 LAYER_VACUUM = 15.0
@@ -183,7 +185,7 @@ def supercell_repeats(unit_cell: Atoms, layer: bool, supercell: int) -> tuple[in
     (in-plane only for 2D materials); 1 and 2 are the next two larger replicas.
     """
     if supercell not in (0, 1, 2):
-        raise ValueError(f"supercell must be 0, 1 or 2, got {supercell}")
+        raise InputError(f"supercell must be 0, 1 or 2, got {supercell}")
     dimensions = 2 if layer else 3
     n = 1
     while len(unit_cell) * n**dimensions < MIN_SUPERCELL_ATOMS:

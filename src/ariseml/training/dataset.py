@@ -11,12 +11,16 @@ species' site (``arise dataset --antisites``), for a model that recognises
 ordered alloys that are not perfectly ordered.
 
 Each structure's 99 vectors are cached in one ``.npz`` file, written
-atomically, so an interrupted run resumes where it stopped.
+atomically, so an interrupted run resumes where it stopped. The cache folder's
+``settings.json`` and each file record the descriptor settings, so a cache is never
+completed or read with other settings; a corrupt file is recomputed.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import zipfile
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -26,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ariseml.descriptors.soap import SoapSettings, arise_soap, pair_distances
+from ariseml.errors import InputError
 from ariseml.io import atomic_path
 from ariseml.parallel import progress_map
 from ariseml.prototypes import Prototype, all_prototypes, build
@@ -35,6 +40,10 @@ R_CUTS = tuple(round(3.0 + 0.2 * i, 1) for i in range(11))
 SIGMAS = (0.08, 0.10, 0.12)
 EXTRINSIC_FACTORS = (0.95, 1.00, 1.05)
 CENTRAL_SETTINGS = SoapSettings(r_cut=4.0, sigma=0.1, extrinsic_factor=1.0)
+SETTINGS_RECORD = "settings.json"
+"""The file, in a cache folder, recording the descriptor settings of its files."""
+
+_log = logging.getLogger(__name__)
 
 
 def training_settings(average: str = "inner", rbf: str = "gto") -> list[SoapSettings]:
@@ -106,6 +115,48 @@ def _cache_file(cache: Path, structure: TrainingStructure) -> Path:
     return cache / f"{structure.name}.npz"
 
 
+def _settings_name(identity: str) -> str:
+    """The options that give the settings of ``identity`` (see :func:`_identity`), for messages."""
+    try:
+        settings = [SoapSettings(**record) for record in json.loads(identity)]
+        (average, rbf), = {(s.average, s.rbf) for s in settings}
+    except (ValueError, TypeError):  # not a list of settings, or one mixing averages or bases
+        return "unrecognised settings"
+    count = "" if settings == training_settings(average, rbf) else f", {len(settings)} of them"
+    return f"--average {average} --rbf {rbf}{count}"
+
+
+def _check_settings(path: Path, found: str, expected: str) -> None:
+    """Refuse a cache whose file ``path`` records settings ``found`` other than ``expected``."""
+    try:
+        same = json.loads(found) == json.loads(expected)
+    except ValueError:  # not JSON: not a record of these settings either
+        same = False
+    if not same:
+        raise InputError(f"{path} holds descriptors made with other settings ({_settings_name(found)}) than "
+                         f"these ({_settings_name(expected)}): use another cache folder for these settings "
+                         "(by default each --average and --rbf has its own)")
+
+
+def _check_record(cache: Path, expected: str) -> None:
+    """Refuse a cache folder whose ``settings.json`` records other settings than ``expected``."""
+    record = cache / SETTINGS_RECORD
+    if record.exists():
+        _check_settings(record, record.read_text(), expected)
+
+
+def _read_cached(path: Path, expected: str) -> np.ndarray | None:
+    """The vectors of a cache file made with the ``expected`` settings; None when the file is corrupt.
+    A file of other settings raises."""
+    try:
+        with np.load(path) as stored:  # never allow_pickle: a file's contents run no code
+            found, vectors = str(stored["settings"]), stored["vectors"]
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile):
+        return None
+    _check_settings(path, found, expected)
+    return vectors
+
+
 def _describe_into_cache(job: tuple[TrainingStructure, tuple[SoapSettings, ...], Path]) -> str:
     structure, settings, cache = job
     vectors = describe(structure, settings)
@@ -117,11 +168,26 @@ def _describe_into_cache(job: tuple[TrainingStructure, tuple[SoapSettings, ...],
 def generate(cache: Path, structures: Sequence[TrainingStructure] | None = None,
              settings: Sequence[SoapSettings] | None = None, jobs: int | None = None,
              progress: bool = True) -> int:
-    """Describe every structure not yet in ``cache``; returns how many were computed."""
-    cache.mkdir(parents=True, exist_ok=True)
+    """Describe every structure not yet in ``cache``; returns how many were computed.
+
+    A cache of other settings is refused before any work; a corrupt file is recomputed.
+    """
     structures = list(structures or pristine_structures())
     settings = tuple(settings or training_settings())
-    todo = [s for s in structures if not _cache_file(cache, s).exists()]  # load() checks the settings
+    expected = _identity(settings)
+    _check_record(cache, expected)
+    todo = []
+    for structure in structures:
+        path = _cache_file(cache, structure)
+        if not path.exists():
+            todo.append(structure)
+        elif _read_cached(path, expected) is None:
+            _log.warning(f"{path} is corrupt (unreadable); it will be recomputed")
+            todo.append(structure)
+    cache.mkdir(parents=True, exist_ok=True)
+    if not (cache / SETTINGS_RECORD).exists():
+        with atomic_path(cache / SETTINGS_RECORD) as temporary:
+            Path(temporary).write_text(json.dumps(json.loads(expected), indent=1))
     todo.sort(key=_expected_cost, reverse=True)  # no worker is left with a big structure at the end
     work = [(s, settings, cache) for s in todo]
     for _ in progress_map(_describe_into_cache, work, jobs, progress, desc="describing",
@@ -134,16 +200,17 @@ def load(cache: Path, structures: Sequence[TrainingStructure] | None = None,
          settings: Sequence[SoapSettings] | None = None) -> tuple[np.ndarray, list[str], list[str]]:
     """Descriptor rows, their class ids and structure names, from a complete cache made with ``settings``."""
     expected = _identity(settings or training_settings())
+    _check_record(cache, expected)
     rows, labels, names = [], [], []
     for structure in structures or pristine_structures():
         path = _cache_file(cache, structure)
         if not path.exists():
             raise FileNotFoundError(f"{path} is missing: run 'arise dataset --out {cache}' with the same "
                                     "--average, --rbf and --antisites to complete the cache")
-        with np.load(path) as stored:
-            if str(stored["settings"]) != expected:
-                raise ValueError(f"{path} holds descriptors made with other settings; use another cache folder")
-            vectors = stored["vectors"]
+        vectors = _read_cached(path, expected)
+        if vectors is None:
+            raise InputError(f"{path} is corrupt: run 'arise dataset --out {cache}' with the same --average, "
+                             "--rbf and --antisites to recompute it")
         rows.append(vectors)
         labels += [structure.prototype.id] * len(vectors)
         names += [structure.name] * len(vectors)
@@ -162,7 +229,8 @@ def load_joined(inner_cache: Path, outer_cache: Path, structures: Sequence[Train
     inner, labels, names = load(inner_cache, structures, inner_settings)
     outer, outer_labels, _ = load(outer_cache, structures, outer_settings)
     if labels != outer_labels:
-        raise ValueError(f"{inner_cache} and {outer_cache} do not hold the same structures")
+        raise InputError(f"{inner_cache} and {outer_cache} do not hold the same structures: compute both with "
+                         "the same 'arise dataset' options but --average")
     return np.concatenate([inner, outer], axis=1) / np.sqrt(2), labels, names
 
 

@@ -35,6 +35,7 @@ from tqdm import tqdm
 
 from ariseml.descriptors.diffraction import (STANDARDISE_SYMPREC, DiffractionSettings, conventional_cell,
                                              fingerprint_many)
+from ariseml.errors import InputError
 from ariseml.io import atomic_path
 from ariseml.models.convnet import DiffractionConvNet, as_tensor
 from ariseml.prototypes import get_prototype
@@ -102,7 +103,7 @@ def _geometry(class_id: str, rng: np.random.Generator) -> Atoms:
     if class_id == "bct141":
         return stretched_along_c("beta_Sn", _uniform_in(C_OVER_A["beta_Sn"], rng))
     if class_id != "hex_rh":
-        raise ValueError(f"unknown diffraction class {class_id!r}; choose from {', '.join(DIFFRACTION_CLASSES)}")
+        raise InputError(f"unknown diffraction class {class_id!r}; choose from {', '.join(DIFFRACTION_CLASSES)}")
     prototype = HEX_RH_PROTOTYPES[rng.integers(len(HEX_RH_PROTOTYPES))]
     if prototype == "beta_Po":
         return stretched_along_c(prototype, _rhombohedral_mu(rng))

@@ -17,6 +17,7 @@ from sklearn.model_selection import train_test_split
 from torch import nn
 from tqdm import tqdm
 
+from ariseml.errors import InputError
 from ariseml.io import atomic_path
 from ariseml.models.bayesian_mlp import PAPER_DROPOUT, PAPER_HIDDEN, BayesianMLP
 
@@ -51,6 +52,9 @@ def _accuracy(model: BayesianMLP, x: torch.Tensor, y: torch.Tensor) -> float:
         return float((model(x).argmax(dim=1) == y).float().mean())
 
 
+CHECKPOINT_KEYS = {"config", "model", "optimizer", "rng", "state"}
+
+
 def save_checkpoint(path: Path, config: object, model: nn.Module, optimizer: torch.optim.Optimizer,
                     state: dict) -> None:
     """Weights, optimizer, random state and the trainer's ``state`` after an epoch, written atomically."""
@@ -63,13 +67,20 @@ def resume_checkpoint(path: Path | None, config: object, model: nn.Module,
                       optimizer: torch.optim.Optimizer) -> dict | None:
     """Restore a checkpoint written with the same ``config`` into ``model`` and ``optimizer``; its ``state``.
 
-    None when there is no checkpoint; a checkpoint of other settings is an error.
+    None when there is no checkpoint; a checkpoint of other settings is an error. The file is read
+    with ``weights_only=True``: tensors and plain containers only, so no code in it is ever run.
     """
     if path is None or not path.exists():
         return None
-    saved = torch.load(path, weights_only=False)
+    try:
+        saved = torch.load(path, weights_only=True)
+    except Exception as error:  # pickle.UnpicklingError for foreign objects, RuntimeError for other bytes
+        raise InputError(f"{path} is not a checkpoint written by ariseml (it holds more than tensors and plain "
+                         "values, or is damaged); delete it or choose another --checkpoint") from error
+    if not isinstance(saved, dict) or set(saved) != CHECKPOINT_KEYS:
+        raise InputError(f"{path} is not a checkpoint written by ariseml; delete it or choose another --checkpoint")
     if saved["config"] != asdict(config):
-        raise ValueError(f"{path} was written with other settings; delete it to start afresh")
+        raise InputError(f"{path} was written with other settings; delete it to start afresh")
     model.load_state_dict(saved["model"])
     optimizer.load_state_dict(saved["optimizer"])
     torch.random.set_rng_state(saved["rng"])

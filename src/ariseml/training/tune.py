@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ariseml.errors import InputError
 from ariseml.training.train import TrainingConfig, train
 
 
@@ -33,7 +34,7 @@ def search(features: np.ndarray, labels: np.ndarray, n_classes: int, trials: int
     try:
         import optuna
     except ImportError as error:
-        raise ValueError("the hyper-parameter search needs optuna: pip install 'ariseml[tune]'") from error
+        raise InputError("the hyper-parameter search needs optuna: pip install 'ariseml[tune]'") from error
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed),
