@@ -131,6 +131,8 @@ def test_an_answer_is_reproducible_and_flags_small_clusters_and_doubt(small_mode
         Classifier.load(small_model).classify([small, small[:2]])
     torn = _doubt(np.array([0.1, 0.55, 0.35]), ["a", "b", "c"])
     assert torn == "uncertain: torn between b (0.55) and c (0.35)" and _doubt(np.array([0.9, 0.1]), "ab") is None
+    explained = _doubt(np.array([0.6, 0.4]), ["fcc_Cu", "bct_In"])
+    assert explained.endswith("(0.40): bct In is fcc stretched 7.5 % along one cube axis (face-centred c/a 1.075)")
 
 
 @pytest.mark.parametrize("change, message", [

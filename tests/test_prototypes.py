@@ -105,3 +105,19 @@ def test_nanotubes_have_a_single_finite_structure():
         build("cnt_5_3", supercell=1)
     with pytest.raises(ValueError, match="single finite structure"):
         build("cnt_5_3", periodic=True)
+
+
+def test_the_similar_pairs_state_the_classes_own_numbers():
+    from ariseml.prototypes.pairs import SIMILAR_PAIRS, difference
+
+    def conventional_lengths(class_id):
+        atoms = build(class_id)
+        lattice = spglib.standardize_cell((atoms.cell[:], atoms.get_scaled_positions(), atoms.numbers), symprec=1e-3)[0]
+        return np.linalg.norm(lattice, axis=1)
+
+    a, _, c = conventional_lengths("bct_In")
+    assert f"c/a {c / (a * np.sqrt(2)):.3f}" in difference("bct_In", "fcc_Cu")
+    a, _, c = conventional_lengths("alpha_Pa")
+    assert f"c/a {c / a:.2f}" in difference("bcc_W", "alpha_Pa")
+    assert f"{build('beta_Po').cell.cellpar()[3]:.1f}°" in difference("beta_Po", "sc_Po")
+    assert all(len(pair) == 2 and all(get_prototype(i) for i in pair) for pair in SIMILAR_PAIRS)

@@ -31,6 +31,7 @@ from ariseml.models import DEFAULT_SEED
 from ariseml.models.bayesian_mlp import BayesianMLP, MonteCarloPrediction, monte_carlo_predict, torch_device
 from ariseml.models.convnet import DiffractionConvNet, convnet_predict
 from ariseml.prototypes import get_prototype
+from ariseml.prototypes.pairs import difference
 from ariseml.structure import check_structure
 
 SHIPPED_MODELS = {"paper": "arise_mlp", "outer": "arise_mlp_outer", "antisite": "arise_mlp_antisite"}
@@ -141,12 +142,15 @@ def _write_model(weights: Path, state: dict[str, torch.Tensor], record: dict[str
 
 
 def _doubt(probabilities: np.ndarray, classes: Sequence[str]) -> str | None:
-    """A note naming the two most probable classes when the first is below ``DOUBT_BELOW``."""
+    """A note naming the two most probable classes when the first is below ``DOUBT_BELOW``, and what separates
+    them when they are a known similar pair (``prototypes.pairs``)."""
     first, second = np.argsort(probabilities)[::-1][:2]
     if probabilities[first] >= DOUBT_BELOW:
         return None
-    return (f"uncertain: torn between {classes[first]} ({probabilities[first]:.2f}) and {classes[second]} "
+    note = (f"uncertain: torn between {classes[first]} ({probabilities[first]:.2f}) and {classes[second]} "
             f"({probabilities[second]:.2f})")
+    separating = difference(classes[first], classes[second])
+    return f"{note}: {separating}" if separating else note
 
 
 def _answer_checked(structures: Atoms | Sequence[Atoms], answer: Callable[[list[Atoms]], list[Classification]]
