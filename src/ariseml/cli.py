@@ -208,6 +208,13 @@ antisites_option = click.option(
          "paper), e.g. 5,10. 'arise train' needs the same value as 'arise dataset'.")
 
 
+augment_option = click.option(
+    "--augment", "draws", type=click.IntRange(0), default=0, show_default=True, metavar="DRAWS",
+    help="Also DRAWS structures per class of the realistic recipe (thermal-like noise, strain, vacancies; "
+         "not in the paper), described at the central setting, in the cache's 'augmented' folder. "
+         "'arise train' needs the same value as 'arise dataset'.")
+
+
 @main.command()
 @click.option("--out", "cache", type=click.Path(file_okay=False), default=None,
               help="Cache folder: one .npz per structure; an interrupted run resumes from it "
@@ -218,21 +225,29 @@ antisites_option = click.option(
 @average_option
 @rbf_option
 @antisites_option
+@augment_option
 def dataset(cache: str | None, jobs: int | None, classes: str | None, average: str, rbf: str,
-            antisites: tuple[float, ...]) -> None:
+            antisites: tuple[float, ...], draws: int) -> None:
     """Compute the pristine training set (396 structures × 99 SOAP settings) into a cache; with
-    --antisites also the antisite supercells (69 per percentage)."""
+    --antisites also the antisite supercells (69 per percentage), with --augment the realistic recipe's draws."""
     from pathlib import Path
 
     from ariseml.prototypes import get_prototype
-    from ariseml.training.dataset import antisite_structures, generate, pristine_structures, training_settings
+    from ariseml.training import dataset as training_set
+    from ariseml.training.augmentation import AugmentationRecipe, augmented_structures
 
     cache = cache or default_cache(average, rbf)
-    selected = [get_prototype(c.strip()) for c in classes.split(",") if c.strip()] if classes else None
-    structures = pristine_structures(selected) + antisite_structures(antisites, selected)
-    computed = generate(Path(cache), structures, training_settings(average, rbf), jobs=jobs)
-    click.echo(f"{cache}: {len(structures)} structures ready ({computed} computed now, "
-               f"{len(structures) - computed} from the cache)")
+    selected = ([get_prototype(c.strip()) for c in classes.split(",") if c.strip()] if classes else None)
+    structures = training_set.pristine_structures(selected) + training_set.antisite_structures(antisites, selected)
+    parts = [(Path(cache), structures, training_set.training_settings(average, rbf))]
+    if draws:
+        parts.append((Path(cache) / training_set.AUGMENTED_FOLDER,
+                      augmented_structures(AugmentationRecipe(draws_per_class=draws), selected),
+                      training_set.augmented_settings(average, rbf)))
+    for folder, part, settings in parts:
+        computed = training_set.generate(folder, part, settings, jobs=jobs)
+        click.echo(f"{folder}: {len(part)} structures ready ({computed} computed now, "
+                   f"{len(part) - computed} from the cache)")
 
 
 @main.command()
@@ -242,11 +257,12 @@ def dataset(cache: str | None, jobs: int | None, classes: str | None, average: s
 @train_average_option
 @rbf_option
 @antisites_option
+@augment_option
 @click.option("--checkpoint", type=click.Path(dir_okay=False), default=None,
               help="Checkpoint file written every epoch; rerunning resumes from it.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Model path stem: writes STEM.pt and STEM.json.")
-def train(cache: str | None, epochs: int, average: str, rbf: str, antisites: tuple[float, ...],
+def train(cache: str | None, epochs: int, average: str, rbf: str, antisites: tuple[float, ...], draws: int,
           checkpoint: str | None, output: str) -> None:
     """Train the Bayesian MLP on the cached training set (the paper's hyper-parameters)."""
     from pathlib import Path
@@ -254,19 +270,27 @@ def train(cache: str | None, epochs: int, average: str, rbf: str, antisites: tup
     from ariseml.classifier import Classifier
     from ariseml.io import check_writable
     from ariseml.training import dataset
+    from ariseml.training.augmentation import AugmentationRecipe, augmented_structures
     from ariseml.training.train import TrainingConfig, train as train_model
 
     check_writable(output + ".pt")
+    recipe = AugmentationRecipe(draws_per_class=draws)
     if average == "both":
-        if cache or rbf != "gto" or antisites:
+        if cache or rbf != "gto" or antisites or draws:
             raise click.UsageError("--average both reads the default inner and outer caches; "
-                                   "leave out --data, --rbf and --antisites")
+                                   "leave out --data, --rbf, --antisites and --augment")
         features, labels, classes = dataset.load_for_training(Path(default_cache("inner")),
                                                               outer_cache=Path(default_cache("outer")))
     else:
+        folder = Path(cache or default_cache(average, rbf))
         structures = dataset.pristine_structures() + dataset.antisite_structures(antisites)
-        features, labels, classes = dataset.load_for_training(Path(cache or default_cache(average, rbf)),
-                                                              dataset.training_settings(average, rbf), structures)
+        features, labels, classes = dataset.load_for_training(folder, dataset.training_settings(average, rbf),
+                                                              structures)
+        if draws:
+            augmented, augmented_labels, _ = dataset.load_for_training(
+                folder / dataset.AUGMENTED_FOLDER, dataset.augmented_settings(average, rbf),
+                augmented_structures(recipe))
+            features, labels = np.concatenate([features, augmented]), np.concatenate([labels, augmented_labels])
     config = TrainingConfig(epochs=epochs)
     result = train_model(features, labels, len(classes), config,
                          checkpoint=Path(checkpoint) if checkpoint else None)
@@ -277,7 +301,8 @@ def train(cache: str | None, epochs: int, average: str, rbf: str, antisites: tup
         best_epoch=result.best_epoch, training=dataclasses.asdict(config),
         augmentation={"r_cut": list(dataset.R_CUTS), "sigma": list(dataset.SIGMAS),
                       "extrinsic_factor": list(dataset.EXTRINSIC_FACTORS),
-                      "antisites": {"fractions": list(antisites), "groups": list(dataset.ANTISITE_GROUPS)}})
+                      "antisites": {"fractions": list(antisites), "groups": list(dataset.ANTISITE_GROUPS)},
+                      "realistic_recipe": recipe.record() if draws else None})
     click.echo(f"wrote {output}.pt: validation accuracy {100 * result.validation_accuracy:.2f} % "
                f"(best epoch {result.best_epoch} of {epochs}, {len(features)} training points)")
 

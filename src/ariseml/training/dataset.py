@@ -35,11 +35,14 @@ from ariseml.io import atomic_path
 from ariseml.parallel import progress_map
 from ariseml.prototypes import Prototype, all_prototypes, build
 from ariseml.structure import swap_antisites
+from ariseml.training.augmentation import Draw
 
 R_CUTS = tuple(round(3.0 + 0.2 * i, 1) for i in range(11))
 SIGMAS = (0.08, 0.10, 0.12)
 EXTRINSIC_FACTORS = (0.95, 1.00, 1.05)
 CENTRAL_SETTINGS = SoapSettings(r_cut=4.0, sigma=0.1, extrinsic_factor=1.0)
+AUGMENTED_FOLDER = "augmented"
+"""The subfolder of a training-set cache holding the draws of the realistic recipe (``augmentation``)."""
 SETTINGS_RECORD = "settings.json"
 """The file, in a cache folder, recording the descriptor settings of its files."""
 
@@ -50,6 +53,12 @@ def training_settings(average: str = "inner", rbf: str = "gto") -> list[SoapSett
     """The 99 descriptor settings of the paper's data augmentation (``average``, ``rbf`` of SoapSettings)."""
     return [SoapSettings(r_cut=r_cut, sigma=sigma, extrinsic_factor=factor, average=average, rbf=rbf)
             for r_cut, sigma, factor in product(R_CUTS, SIGMAS, EXTRINSIC_FACTORS)]
+
+
+def augmented_settings(average: str = "inner", rbf: str = "gto") -> list[SoapSettings]:
+    """The draws of the realistic recipe are described at the central setting only: their variety is in
+    the structures, and the d_NN of a noisy structure already strays as in real samples."""
+    return [replace(CENTRAL_SETTINGS, average=average, rbf=rbf)]
 
 
 ANTISITE_GROUPS = ("binary", "ternary", "quaternary")
@@ -94,14 +103,18 @@ def antisite_structures(fractions: Sequence[float], prototypes: Sequence[Prototy
             for supercell in (0, 1, 2) for fraction in fractions if fraction > 0]
 
 
-def describe(structure: TrainingStructure, settings: Sequence[SoapSettings]) -> np.ndarray:
+Structure = TrainingStructure | Draw
+"""What a training-set cache holds: a structure of the paper's set or a draw of the realistic recipe."""
+
+
+def describe(structure: Structure, settings: Sequence[SoapSettings]) -> np.ndarray:
     """The structure's descriptor for each setting (rows), d_NN computed once."""
     atoms = structure.atoms()
     distances = pair_distances(atoms)
     return np.stack([arise_soap(atoms, s, distances) for s in settings])
 
 
-def _expected_cost(structure: TrainingStructure) -> int:
+def _expected_cost(structure: Structure) -> int:
     atoms = structure.atoms()
     return len(atoms) * len(set(atoms.get_chemical_symbols())) ** 2
 
@@ -111,7 +124,7 @@ def _identity(settings: Sequence[SoapSettings]) -> str:
     return json.dumps([s.to_dict() for s in settings])
 
 
-def _cache_file(cache: Path, structure: TrainingStructure) -> Path:
+def _cache_file(cache: Path, structure: Structure) -> Path:
     return cache / f"{structure.name}.npz"
 
 
@@ -157,7 +170,7 @@ def _read_cached(path: Path, expected: str) -> np.ndarray | None:
     return vectors
 
 
-def _describe_into_cache(job: tuple[TrainingStructure, tuple[SoapSettings, ...], Path]) -> str:
+def _describe_into_cache(job: tuple[Structure, tuple[SoapSettings, ...], Path]) -> str:
     structure, settings, cache = job
     vectors = describe(structure, settings)
     with atomic_path(_cache_file(cache, structure), suffix=".npz") as temporary:
@@ -165,7 +178,7 @@ def _describe_into_cache(job: tuple[TrainingStructure, tuple[SoapSettings, ...],
     return structure.name
 
 
-def generate(cache: Path, structures: Sequence[TrainingStructure] | None = None,
+def generate(cache: Path, structures: Sequence[Structure] | None = None,
              settings: Sequence[SoapSettings] | None = None, jobs: int | None = None,
              progress: bool = True) -> int:
     """Describe every structure not yet in ``cache``; returns how many were computed.
@@ -196,7 +209,7 @@ def generate(cache: Path, structures: Sequence[TrainingStructure] | None = None,
     return len(todo)
 
 
-def load(cache: Path, structures: Sequence[TrainingStructure] | None = None,
+def load(cache: Path, structures: Sequence[Structure] | None = None,
          settings: Sequence[SoapSettings] | None = None) -> tuple[np.ndarray, list[str], list[str]]:
     """Descriptor rows, their class ids and structure names, from a complete cache made with ``settings``."""
     expected = _identity(settings or training_settings())
@@ -235,7 +248,7 @@ def load_joined(inner_cache: Path, outer_cache: Path, structures: Sequence[Train
 
 
 def load_for_training(cache: Path, settings: Sequence[SoapSettings] | None = None,
-                      structures: Sequence[TrainingStructure] | None = None, outer_cache: Path | None = None
+                      structures: Sequence[Structure] | None = None, outer_cache: Path | None = None
                       ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Features, class indices and the class ids (output order: the 108 classes' order).
 

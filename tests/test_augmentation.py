@@ -1,0 +1,40 @@
+"""The realistic recipe's draws: seeded, within their ranges, and cached like the paper's set."""
+
+import numpy as np
+
+from ariseml.prototypes import build, get_prototype
+from ariseml.structure import nearest_neighbour_distances
+from ariseml.training.augmentation import AugmentationRecipe, Draw, augmented_structures
+from ariseml.training.dataset import augmented_settings, generate, load
+
+
+def test_draws_are_seeded_and_within_the_recipe():
+    recipe = AugmentationRecipe(draws_per_class=40)
+    draws = augmented_structures(recipe, (get_prototype("fcc_Cu"), get_prototype("cnt_3_3")))
+    assert len(draws) == 80 and len({d.name for d in draws}) == 80
+    parameters = [d.parameters() for d in draws]
+    assert all(0 <= p["sigma"] <= recipe.max_sigma and 0 <= p["eta"] <= recipe.max_vacancies for p in parameters)
+    assert {p["periodic"] for p in parameters[:40]} == {True, False}
+    assert not any(p["periodic"] for p in parameters[40:])  # a nanotube is its finite tube
+    assert any(p["sigma"] == 0 for p in parameters) and any(p["eta"] > 0 for p in parameters)
+    again = Draw(get_prototype("fcc_Cu"), 7, recipe)
+    assert again.name == draws[7].name and np.array_equal(again.atoms().positions, draws[7].atoms().positions)
+    assert Draw(get_prototype("fcc_Cu"), 7, AugmentationRecipe(seed=1)).name != draws[7].name
+
+
+def test_a_draw_has_the_noise_and_vacancies_it_names():
+    recipe = AugmentationRecipe(pristine_fraction=0.0, vacancy_fraction=1.0, max_strain=0.0)
+    draw = next(d for d in augmented_structures(recipe, (get_prototype("bcc_W"),))
+                if not d.parameters()["periodic"] and d.parameters()["sigma"] > 0.05)
+    p, atoms = draw.parameters(), draw.atoms()
+    pristine = build("bcc_W", supercell=p["supercell"])
+    assert abs(len(atoms) / len(pristine) - (1 - p["eta"])) < 0.1
+    spread = np.std(nearest_neighbour_distances(atoms)) / np.median(nearest_neighbour_distances(pristine))
+    assert spread > 0.5 * p["sigma"]
+
+
+def test_draws_are_cached_at_the_central_setting(tmp_path):
+    draws = augmented_structures(AugmentationRecipe(draws_per_class=3), (get_prototype("hcp_Mg"),))
+    assert generate(tmp_path, draws, augmented_settings(), jobs=1, progress=False) == 3
+    features, labels, names = load(tmp_path, draws, augmented_settings())
+    assert features.shape == (3, 315) and labels == ["hcp_Mg"] * 3 and names[0].startswith("hcp_Mg__draw0000")
