@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from ariseml.prototypes import build, get_prototype
+from ariseml.prototypes import NOT_A_CRYSTAL, build, get_prototype
 from ariseml.structure import nearest_neighbour_distances
-from ariseml.training.augmentation import AugmentationRecipe, Draw, augmented_structures
+from ariseml.training.augmentation import AmorphousDraw, AugmentationRecipe, Draw, augmented_structures
 from ariseml.training.dataset import augmented_settings, generate, load
 
 
@@ -38,3 +38,16 @@ def test_draws_are_cached_at_the_central_setting(tmp_path):
     assert generate(tmp_path, draws, augmented_settings(), jobs=1, progress=False) == 3
     features, labels, names = load(tmp_path, draws, augmented_settings())
     assert features.shape == (3, 315) and labels == ["hcp_Mg"] * 3 and names[0].startswith("hcp_Mg__draw0000")
+
+
+def test_amorphous_draws_are_dense_packings_without_overlaps():
+    draws = [AmorphousDraw(number) for number in range(4)]
+    assert len({d.name for d in draws}) == 4 and draws[0].name == AmorphousDraw(0).name
+    for draw in draws:
+        atoms, p = draw.atoms(), draw.parameters()
+        distances = nearest_neighbour_distances(atoms)
+        assert len(atoms) == p["atoms"] and atoms.pbc.all() == p["periodic"]
+        assert distances.min() > 0.7 * np.median(distances)
+        assert set(atoms.get_chemical_symbols()) <= set(build(p["species_of"]).get_chemical_symbols())
+        assert draw.label == NOT_A_CRYSTAL
+    assert sum(isinstance(d, AmorphousDraw) for d in augmented_structures(AugmentationRecipe(draws_per_class=1))) == 300

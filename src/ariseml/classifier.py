@@ -30,7 +30,7 @@ from ariseml.io import atomic_path
 from ariseml.models import DEFAULT_SEED
 from ariseml.models.bayesian_mlp import BayesianMLP, MonteCarloPrediction, monte_carlo_predict, torch_device
 from ariseml.models.convnet import DiffractionConvNet, convnet_predict
-from ariseml.prototypes import get_prototype
+from ariseml.prototypes import NOT_A_CRYSTAL, get_prototype
 from ariseml.prototypes.pairs import difference
 from ariseml.structure import check_structure
 
@@ -51,6 +51,8 @@ DIFFRACTION_KIND = "diffraction"
 DEFAULT_MODEL = "paper"
 
 
+NOT_A_CRYSTAL_LABEL = "not a crystal (melt, glass or random packing)"
+"""The ``arise_label`` of a model's ``NOT_A_CRYSTAL`` class."""
 DOUBT_BELOW = 0.7
 """Below this top probability an answer carries a note: on the robustness test sets the paper's model is
 right 69 % of the time at confidence 0.5-0.7, mostly torn between two classes (README, "How far to trust the probabilities")."""
@@ -241,7 +243,7 @@ class Classifier:
 
     @property
     def labels_(self) -> list[str]:
-        return [get_prototype(i).arise_label for i in self.classes_]
+        return [NOT_A_CRYSTAL_LABEL if i == NOT_A_CRYSTAL else get_prototype(i).arise_label for i in self.classes_]
 
     def save(self, path: str | Path, **metadata: Any) -> None:
         """Write ``path.pt`` (weights) and ``path.json`` (classes, settings, checksum, extra metadata)."""

@@ -287,9 +287,9 @@ def train(cache: str | None, epochs: int, average: str, rbf: str, antisites: tup
         features, labels, classes = dataset.load_for_training(folder, dataset.training_settings(average, rbf),
                                                               structures)
         if draws:
-            augmented, augmented_labels, _ = dataset.load_for_training(
+            augmented, augmented_labels, classes = dataset.load_for_training(
                 folder / dataset.AUGMENTED_FOLDER, dataset.augmented_settings(average, rbf),
-                augmented_structures(recipe))
+                augmented_structures(recipe))  # the classes of the draws: with NOT_A_CRYSTAL
             features, labels = np.concatenate([features, augmented]), np.concatenate([labels, augmented_labels])
     config = TrainingConfig(epochs=epochs)
     result = train_model(features, labels, len(classes), config,
@@ -384,7 +384,7 @@ def _describe_file(classifier: Any, frames: list[_Frame]) -> tuple[np.ndarray | 
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path())
-@click.option("--top", type=click.IntRange(1, 108), default=3, show_default=True,
+@click.option("--top", type=click.IntRange(1), default=3, show_default=True,
               help="How many of the most similar prototypes to print.")
 @click.option("--samples", type=click.IntRange(1), default=1000, show_default=True,
               help="T, the Monte-Carlo dropout passes averaged.")
@@ -757,7 +757,7 @@ def _slice(text: str) -> tuple[str, float]:
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the dropout masks.")
 @click.option("--model", "model_path", default="paper", show_default=True,
               help="A shipped model name or the path of one written by 'arise train'.")
-@click.option("--top", type=click.IntRange(1, 108), default=3, show_default=True,
+@click.option("--top", type=click.IntRange(1), default=3, show_default=True,
               help="How many classes get a probability map.")
 @click.option("--slice", "slices", multiple=True, help="A plane to plot, e.g. z=12.5 (repeatable); "
               "default: the middle plane (slabs and images: the only one).")

@@ -20,6 +20,8 @@ from ariseml.errors import InputError
 
 Group = Literal["elemental", "binary", "ternary", "quaternary", "2d", "nanotube"]
 GROUPS: tuple[Group, ...] = ("elemental", "binary", "ternary", "quaternary", "2d", "nanotube")
+NOT_A_CRYSTAL = "not_a_crystal"
+"""The id of a model's extra class for melts, glasses and random packings: an answer, not a prototype."""
 
 
 class UnknownPrototypeError(KeyError):

@@ -13,6 +13,9 @@ lattices and microscopy add:
   separates two classes (bct In is fcc stretched 8 %);
 - vacancies: a fraction η of the atoms removed in some draws (microscopy, atom probe).
 
+Melts, glasses and random packings are no crystal: ``AmorphousDraw`` makes them for the extra class
+``NOT_A_CRYSTAL``, so that a model answers "not a crystal" instead of a confident crystal class.
+
 Every draw is seeded by its class, its number and the recipe's seed, so a training set is the
 same on every machine; its name carries the draw's parameters for inspection.
 """
@@ -25,7 +28,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from ase import Atoms
 
-from ariseml.prototypes import Prototype, all_prototypes, build
+from scipy.spatial import cKDTree
+
+from ariseml.prototypes import NOT_A_CRYSTAL, Prototype, all_prototypes, build
 from ariseml.structure import nearest_neighbour_distance
 
 
@@ -34,6 +39,7 @@ class AugmentationRecipe:
     """The ranges the draws come from (fractions of d_NN for lengths)."""
 
     draws_per_class: int = 150
+    amorphous_draws: int = 300
     max_sigma: float = 0.09
     pristine_fraction: float = 0.2
     max_strain: float = 0.02
@@ -69,6 +75,10 @@ class Draw:
                 "seed": int(rng.integers(2**31))}
 
     @property
+    def label(self) -> str:
+        return self.prototype.id
+
+    @property
     def name(self) -> str:
         p = self.parameters()
         form = "periodic" if p["periodic"] else "finite"
@@ -89,6 +99,75 @@ class Draw:
         return atoms
 
 
+PACKING_STEPS = 300
+"""Steps of the soft-sphere relaxation that turns random points into a dense amorphous packing."""
+
+
+@dataclass(frozen=True)
+class AmorphousDraw:
+    """A dense random packing (a glass or a frozen melt) of unit spheres, periodic or a finite ball, with
+    the species of a random class in their proportions and thermal-like noise: the ``NOT_A_CRYSTAL`` class."""
+
+    number: int
+    recipe: AugmentationRecipe = field(default_factory=AugmentationRecipe)
+    label: str = NOT_A_CRYSTAL
+
+    def parameters(self) -> dict[str, float | int | bool | str]:
+        """``periodic``, ``atoms``, ``density`` (spheres per unit volume), ``sigma`` and the class lending its species."""
+        rng = np.random.default_rng([zlib.crc32(NOT_A_CRYSTAL.encode()), self.number, self.recipe.seed])
+        crystals = [p for p in all_prototypes() if not p.is_nanotube and not p.is_2d]
+        return {"periodic": bool(rng.random() < 0.5), "atoms": int(rng.integers(100, 400)),
+                "density": float(rng.uniform(0.85, 1.2)), "sigma": float(rng.uniform(0, 0.05)),
+                "species_of": crystals[int(rng.integers(len(crystals)))].id, "seed": int(rng.integers(2**31))}
+
+    @property
+    def name(self) -> str:
+        p = self.parameters()
+        form = "periodic" if p["periodic"] else "finite"
+        return (f"{NOT_A_CRYSTAL}__draw{self.number:04d}__{form}{p['atoms']}__density{p['density']:.2f}"
+                f"__sigma{p['sigma']:.3f}__{p['species_of']}")
+
+    def atoms(self) -> Atoms:
+        p = self.parameters()
+        rng = np.random.default_rng(p["seed"])
+        count = p["atoms"]
+        if p["periodic"]:
+            edge = (count / p["density"]) ** (1 / 3)
+            positions, period = rng.uniform(0, edge, size=(count, 3)), np.full(3, edge)
+        else:
+            radius = (3 * count / (4 * np.pi * p["density"])) ** (1 / 3)
+            directions = rng.normal(size=(count, 3))
+            directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+            positions, period = directions * radius * rng.random((count, 1)) ** (1 / 3), None
+        positions = _soft_sphere_packing(positions, period)
+        positions += rng.normal(0, p["sigma"], size=positions.shape)
+        species = build(p["species_of"]).get_chemical_symbols()
+        symbols = [species[i] for i in rng.integers(len(species), size=count)]
+        scale = 2.5  # Å per sphere diameter: any length does, the descriptor scales d_NN to 1
+        if period is None:
+            return Atoms(symbols, positions=positions * scale, pbc=False)
+        return Atoms(symbols, positions=np.mod(positions, period) * scale, cell=np.diag(period * scale), pbc=True)
+
+
+def _soft_sphere_packing(positions: np.ndarray, period: np.ndarray | None) -> np.ndarray:
+    """Push apart every pair of unit spheres that overlap, half the overlap each, ``PACKING_STEPS`` times:
+    random points become a dense amorphous packing with no atom on top of another."""
+    positions = positions.copy()
+    for _ in range(PACKING_STEPS):
+        wrapped = np.mod(positions, period) if period is not None else positions
+        pairs = cKDTree(wrapped, boxsize=period).query_pairs(1.0, output_type="ndarray")
+        if not len(pairs):
+            break
+        vectors = wrapped[pairs[:, 1]] - wrapped[pairs[:, 0]]
+        if period is not None:
+            vectors -= period * np.round(vectors / period)
+        lengths = np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+        push = 0.5 * (1.0 - lengths) * vectors / lengths
+        np.add.at(positions, pairs[:, 1], push)
+        np.add.at(positions, pairs[:, 0], -push)
+    return positions
+
+
 def _strained(atoms: Atoms, random_matrix: np.ndarray) -> Atoms:
     """A copy deformed by the symmetric strain ``(M + Mᵀ) / 2``; a periodic cell is deformed with its atoms."""
     strain = np.eye(3) + (random_matrix + random_matrix.T) / 2
@@ -99,7 +178,11 @@ def _strained(atoms: Atoms, random_matrix: np.ndarray) -> Atoms:
 
 
 def augmented_structures(recipe: AugmentationRecipe = AugmentationRecipe(),
-                         prototypes: tuple[Prototype, ...] | None = None) -> list[Draw]:
-    """``recipe.draws_per_class`` draws of every class (default: all 108)."""
-    return [Draw(prototype, number, recipe) for prototype in prototypes or all_prototypes()
-            for number in range(recipe.draws_per_class)]
+                         prototypes: tuple[Prototype, ...] | None = None) -> list[Draw | AmorphousDraw]:
+    """``recipe.draws_per_class`` draws of every class (default: all 108), and ``recipe.amorphous_draws``
+    of ``NOT_A_CRYSTAL`` when all classes are drawn."""
+    draws: list[Draw | AmorphousDraw] = [Draw(prototype, number, recipe) for prototype in prototypes or all_prototypes()
+                                         for number in range(recipe.draws_per_class)]
+    if prototypes is None:
+        draws += [AmorphousDraw(number, recipe) for number in range(recipe.amorphous_draws)]
+    return draws

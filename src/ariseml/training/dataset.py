@@ -33,9 +33,9 @@ from ariseml.descriptors.soap import SoapSettings, arise_soap, pair_distances
 from ariseml.errors import InputError
 from ariseml.io import atomic_path
 from ariseml.parallel import progress_map
-from ariseml.prototypes import Prototype, all_prototypes, build
+from ariseml.prototypes import NOT_A_CRYSTAL, Prototype, all_prototypes, build
 from ariseml.structure import swap_antisites
-from ariseml.training.augmentation import Draw
+from ariseml.training.augmentation import AmorphousDraw, Draw
 
 R_CUTS = tuple(round(3.0 + 0.2 * i, 1) for i in range(11))
 SIGMAS = (0.08, 0.10, 0.12)
@@ -74,6 +74,10 @@ class TrainingStructure:
     antisites: float = 0.0
 
     @property
+    def label(self) -> str:
+        return self.prototype.id
+
+    @property
     def name(self) -> str:
         kind = "periodic" if self.supercell is None else f"supercell{self.supercell}"
         return f"{self.prototype.id}__{kind}" + (f"__antisites{100 * self.antisites:g}" if self.antisites else "")
@@ -103,7 +107,7 @@ def antisite_structures(fractions: Sequence[float], prototypes: Sequence[Prototy
             for supercell in (0, 1, 2) for fraction in fractions if fraction > 0]
 
 
-Structure = TrainingStructure | Draw
+Structure = TrainingStructure | Draw | AmorphousDraw
 """What a training-set cache holds: a structure of the paper's set or a draw of the realistic recipe."""
 
 
@@ -225,7 +229,7 @@ def load(cache: Path, structures: Sequence[Structure] | None = None,
             raise InputError(f"{path} is corrupt: run 'arise dataset --out {cache}' with the same --average, "
                              "--rbf and --antisites to recompute it")
         rows.append(vectors)
-        labels += [structure.prototype.id] * len(vectors)
+        labels += [structure.label] * len(vectors)
         names += [structure.name] * len(vectors)
     return np.concatenate(rows), labels, names
 
@@ -250,7 +254,8 @@ def load_joined(inner_cache: Path, outer_cache: Path, structures: Sequence[Train
 def load_for_training(cache: Path, settings: Sequence[SoapSettings] | None = None,
                       structures: Sequence[Structure] | None = None, outer_cache: Path | None = None
                       ) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Features, class indices and the class ids (output order: the 108 classes' order).
+    """Features, class indices and the class ids (output order: the 108 classes' order, then ``NOT_A_CRYSTAL``
+    when the structures hold it).
 
     ``structures``: default the 396 pristine ones. With ``outer_cache``, ``cache`` is
     inner-averaged and the rows are joined (``average="both"``).
@@ -259,6 +264,6 @@ def load_for_training(cache: Path, settings: Sequence[SoapSettings] | None = Non
         features, labels, _ = load(cache, structures, settings)
     else:
         features, labels, _ = load_joined(cache, outer_cache)
-    classes = [p.id for p in all_prototypes()]
+    classes = [p.id for p in all_prototypes()] + ([NOT_A_CRYSTAL] if NOT_A_CRYSTAL in labels else [])
     index = {c: i for i, c in enumerate(classes)}
     return features, np.array([index[label] for label in labels]), classes
