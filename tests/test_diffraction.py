@@ -258,3 +258,14 @@ def test_turned_defective_cluster_is_turned_back_to_its_axes():
     errors = [np.abs(oriented[..., list(order)] - reference).mean()
               for order in ((0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0))]
     assert min(errors) < 0.003  # the same pattern, channels possibly permuted (cubic axes are equivalent)
+
+
+def test_a_corrupt_fingerprint_chunk_is_recomputed(tmp_path, caplog):
+    from ariseml.training.diffraction import fingerprint_dataset
+
+    images, labels = fingerprint_dataset(1, 0, tmp_path, progress=False, jobs=1)
+    chunk, = tmp_path.glob("diffraction_*/chunk_*.npy")
+    chunk.write_bytes(b"not a numpy file")
+    again, labels_again = fingerprint_dataset(1, 0, tmp_path, progress=False, jobs=1)
+    assert np.array_equal(images, again) and np.array_equal(labels, labels_again)
+    assert "is corrupt (unreadable); it will be recomputed" in caplog.text

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,8 @@ from ariseml.models.convnet import DiffractionConvNet, as_tensor
 from ariseml.prototypes import get_prototype
 from ariseml.structure import nearest_neighbour_distance
 from ariseml.training.train import resume_checkpoint, save_checkpoint
+
+_log = logging.getLogger(__name__)
 
 DIFFRACTION_CLASSES = ("bct139", "bct141", "hex_rh", "sc", "fcc", "diamond", "bcc")
 CLASS_SPACE_GROUPS = {"bct139": (139,), "bct141": (141,), "hex_rh": (166, 194), "sc": (221,), "fcc": (225,),
@@ -148,6 +151,20 @@ def crystal_set(per_class: int, seed: int) -> tuple[list[Atoms], np.ndarray]:
     return structures, crystal_labels(per_class)
 
 
+def _read_chunk(path: Path, rows: int) -> np.ndarray | None:
+    """A cached chunk of ``rows`` fingerprints; None when it is missing, or corrupt (said, then recomputed)."""
+    if not path.exists():
+        return None
+    try:
+        block = np.load(path)  # never allow_pickle: a file's contents run no code
+    except (OSError, ValueError, EOFError):
+        block = None
+    if block is None or len(block) != rows:
+        _log.warning(f"{path} is corrupt (unreadable); it will be recomputed")
+        return None
+    return block
+
+
 def fingerprint_dataset(per_class: int, seed: int, cache: Path, settings: DiffractionSettings = DiffractionSettings(),
                         jobs: int | None = None, progress: bool = True, chunk: int = 100
                         ) -> tuple[np.ndarray, np.ndarray]:
@@ -165,13 +182,14 @@ def fingerprint_dataset(per_class: int, seed: int, cache: Path, settings: Diffra
     images = []
     for start in range(0, len(labels), chunk):
         path = folder / f"chunk_{start:06d}.npy"
-        if not path.exists():
+        block = _read_chunk(path, min(chunk, len(labels) - start))
+        if block is None:
             structures = structures or crystal_set(per_class, seed)[0]
             block = fingerprint_many(structures[start:start + chunk], settings, jobs=jobs)
             with atomic_path(path, suffix=".part.npy") as temporary:
                 np.save(temporary, block)
-        images.append(np.load(path))
-        bar.update(len(images[-1]))
+        images.append(block)
+        bar.update(len(block))
     bar.close()
     return np.concatenate(images), labels
 
