@@ -60,6 +60,21 @@ def test_pool_workers_end_when_their_parent_is_killed(tmp_path):
     assert not left, "pool workers outlived their killed parent"
 
 
+RECYCLING_SCRIPT = """
+from ariseml.parallel import progress_map
+
+def identity(x):
+    return x
+
+for _ in range(25):  # workers are replaced every 20 tasks, then the pool is terminated
+    assert sorted(progress_map(identity, list(range(300)), jobs=2, ordered=False)) == list(range(300))
+"""
+
+
+def test_a_pool_that_replaced_its_workers_ends_without_hanging():
+    subprocess.run([sys.executable, "-c", RECYCLING_SCRIPT], check=True, timeout=120)
+
+
 def _tiny_classifier() -> Classifier:
     settings = SoapSettings()
     network = BayesianMLP(settings.n_features, 2, (8,), 0.05)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
-import sys
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing import get_context
 from typing import TypeVar
@@ -16,22 +16,27 @@ from tqdm import tqdm
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
-PR_SET_PDEATHSIG = 1
-"""Linux prctl option: the signal a process gets when its parent dies."""
+PARENT_CHECK_SECONDS = 0.5
+"""How often a pool worker checks that its parent is still alive."""
 
 
 def _end_with_parent(parent: int) -> None:
     """Pool worker initializer: the worker ends when its parent does, even when the parent is killed.
 
-    On Linux the kernel sends it SIGTERM (with its default action restored) when the parent dies;
-    Ctrl-C is left to the parent, which then terminates the pool.
+    A daemon thread checks the parent's pid every ``PARENT_CHECK_SECONDS`` (a killed parent's children
+    are handed to another process). Not the kernel's PR_SET_PDEATHSIG: it fires when the *thread* that
+    forked the worker ends, and the pool forks replacements from a helper thread that ends at
+    ``terminate``, killing workers that hold the task queue's lock, and ``terminate`` then waits for
+    that lock for ever. Ctrl-C is left to the parent, which then terminates the pool.
     """
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
-    if os.getppid() != parent:  # the parent died before the request took effect
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
         os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def progress_map(function: Callable[[Item], Result], items: Sequence[Item], jobs: int | None = None,
