@@ -51,3 +51,20 @@ def test_amorphous_draws_are_dense_packings_without_overlaps():
         assert set(atoms.get_chemical_symbols()) <= set(build(p["species_of"]).get_chemical_symbols())
         assert draw.label == NOT_A_CRYSTAL
     assert sum(isinstance(d, AmorphousDraw) for d in augmented_structures(AugmentationRecipe(draws_per_class=1))) == 300
+
+
+def test_uniaxial_classes_are_stretched_along_their_unique_axis_within_their_range():
+    import spglib
+
+    from ariseml.training.augmentation import STRETCH_RANGES
+
+    recipe = AugmentationRecipe(pristine_fraction=1.0, max_strain=0.0, vacancy_fraction=0.0, draws_per_class=12)
+    draws = [d for d in augmented_structures(recipe, (get_prototype("hcp_Mg"),)) if d.parameters()["periodic"]]
+    low, high = STRETCH_RANGES["hcp_Mg"]
+    for draw in draws[:3]:
+        atoms, stretch = draw.atoms(), draw.parameters()["stretch"]
+        lattice = spglib.get_symmetry_dataset((atoms.cell[:], atoms.get_scaled_positions(), atoms.numbers),
+                                              symprec=1e-3).std_lattice
+        ratio = np.linalg.norm(lattice[2]) / np.linalg.norm(lattice[0])
+        assert low <= stretch <= high and np.isclose(ratio, 1.624 * (1 + stretch), atol=2e-3)
+    assert all(d.parameters()["stretch"] == 0 for d in augmented_structures(recipe, (get_prototype("fcc_Cu"),)))

@@ -175,3 +175,23 @@ def test_a_cache_of_other_settings_is_refused_by_dataset_and_train(tmp_path, mon
         again = runner.invoke(main, ["dataset", "--classes", "sc_Po", "--jobs", "1", "--out", str(tmp_path)])
     assert again.exit_code == 0 and "(1 computed now, 3 from the cache)" in again.output, again.output
     assert any("sc_Po__supercell1.npz is corrupt" in r.getMessage() for r in caplog.records)
+
+
+def test_a_standardised_network_keeps_its_scaling_through_save_and_load(tmp_path):
+    from ariseml.classifier import Classifier
+    from ariseml.descriptors.soap import SoapSettings
+
+    rng = np.random.default_rng(0)
+    width = SoapSettings().n_features
+    features = (0.5 + 1e-3 * rng.normal(size=(60, width))).astype(np.float32)  # classes apart by a hair
+    labels = np.repeat([0, 1], 30)
+    features[labels == 1, :5] += 2e-3
+    config = TrainingConfig(epochs=30, hidden=(16,), batch_size=8, learning_rate=1e-3, standardised=True)
+    result = train(features, labels, 2, config, progress=False)
+    assert np.allclose(result.model.input_mean.numpy(), features[:, :].mean(axis=0), atol=2e-3)
+    Classifier.from_model(result.model, ["fcc_Cu", "bct_In"], SoapSettings(), samples=20).save(tmp_path / "m")
+    loaded = Classifier.load(tmp_path / "m", samples=20)
+    assert loaded.metadata_["standardised"] and loaded.model_.standardised
+    original = Classifier.from_model(result.model, ["fcc_Cu", "bct_In"], SoapSettings(), samples=20)
+    assert np.allclose(loaded.predict_arrays(features).probabilities, original.predict_arrays(features).probabilities)
+    assert (loaded.predict_arrays(features).probabilities.argmax(axis=1) == labels).mean() > 0.9

@@ -231,7 +231,7 @@ class Classifier:
         with _metadata_fields(weights):
             model_settings = SoapSettings(**metadata["descriptor"])
             network = BayesianMLP(model_settings.n_features, len(metadata["classes"]),
-                                  tuple(metadata["hidden"]), metadata["dropout"])
+                                  tuple(metadata["hidden"]), metadata["dropout"], metadata.get("standardised", False))
         if settings is not None and settings != model_settings:
             raise ModelFileError(f"the model was trained on descriptors made with {model_settings}, "
                                  f"not {settings}")
@@ -253,6 +253,7 @@ class Classifier:
             "descriptor": self.settings_.to_dict(),
             "hidden": [layer.out_features for layer in self.model_.hidden],
             "dropout": self.model_.dropout.p,
+            "standardised": self.model_.standardised,
         })
 
     @classmethod

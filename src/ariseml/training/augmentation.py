@@ -8,10 +8,13 @@ lattices and microscopy add:
 - thermal-like motion: Gaussian displacements of σ per Cartesian component, σ drawn up to
   ``max_sigma`` of the pristine d_NN (the Lindemann ratio at melting, 0.1-0.15 of d_NN for the root
   mean square displacement, is about 0.06-0.09 per component); a fraction of the draws pristine;
-- a random strain of the whole structure, up to ``max_strain`` per component (lattice parameters off
-  their ideal ratios, as in a loaded or badly calibrated sample), far below the distortion that
-  separates two classes (bct In is fcc stretched 8 %);
-- vacancies: a fraction η of the atoms removed in some draws (microscopy, atom probe).
+- a random strain of the whole structure, up to ``max_strain`` per component (the cell's fluctuations
+  in constant-pressure MD, the scatter of measured lattice parameters), far below the distortion
+  that separates two classes (bct In is fcc stretched 7.5 %): 2 % blurred fcc into bct In under noise;
+- vacancies: a fraction η of the atoms removed in some draws (microscopy, atom probe);
+- for the uniaxial classes (tetragonal, trigonal, hexagonal), a stretch along the unique axis: real
+  compounds of one class differ in c/a (hcp: from Be's 1.57 to Cd's 1.89), while the stretch stays
+  clear of a neighbouring class's ideal value (``STRETCH_RANGES``).
 
 Melts, glasses and random packings are no crystal: ``AmorphousDraw`` makes them for the extra class
 ``NOT_A_CRYSTAL``, so that a model answers "not a crystal" instead of a confident crystal class.
@@ -24,14 +27,38 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
+import spglib
 from ase import Atoms
 
 from scipy.spatial import cKDTree
 
-from ariseml.prototypes import NOT_A_CRYSTAL, Prototype, all_prototypes, build
+from ariseml.prototypes import NOT_A_CRYSTAL, Prototype, all_prototypes, build, get_prototype
 from ariseml.structure import nearest_neighbour_distance
+
+
+STRETCH_RANGES: dict[str, tuple[float, float]] = {
+    "hcp_Mg": (-0.045, 0.17),  # c/a 1.55-1.90 around the class's 1.624: Be 1.57 to Zn 1.86 and Cd 1.89
+    "bct_In": (-0.02, 0.02),  # face-centred c/a 1.054-1.097 around In's 1.075, clear of fcc's 1
+}
+"""Relative stretches of the unique axis per class; the other uniaxial classes get ``DEFAULT_STRETCH``."""
+DEFAULT_STRETCH = (-0.04, 0.04)
+UNIAXIAL_SPACE_GROUPS = range(75, 195)
+"""Tetragonal, trigonal and hexagonal space groups: a free c/a."""
+
+
+@cache
+def unique_axis(prototype_id: str) -> np.ndarray | None:
+    """The unit vector along the conventional c axis of a bulk uniaxial class, in its cell's frame; else None."""
+    prototype = get_prototype(prototype_id)
+    if prototype.is_2d or prototype.is_nanotube or prototype.space_group not in UNIAXIAL_SPACE_GROUPS:
+        return None
+    cell = prototype.unit_cell()
+    dataset = spglib.get_symmetry_dataset((cell.cell[:], cell.get_scaled_positions(), cell.numbers), symprec=1e-3)
+    c_axis = (np.linalg.inv(dataset.transformation_matrix).T @ cell.cell[:])[2]  # spglib's (a b c) P⁻¹
+    return c_axis / np.linalg.norm(c_axis)
 
 
 @dataclass(frozen=True)
@@ -42,7 +69,7 @@ class AugmentationRecipe:
     amorphous_draws: int = 300
     max_sigma: float = 0.09
     pristine_fraction: float = 0.2
-    max_strain: float = 0.02
+    max_strain: float = 0.005
     vacancy_fraction: float = 0.3
     max_vacancies: float = 0.25
     seed: int = 0
@@ -64,15 +91,18 @@ class Draw:
         return np.random.default_rng([zlib.crc32(self.prototype.id.encode()), self.number, self.recipe.seed])
 
     def parameters(self) -> dict[str, float | int | bool]:
-        """The draw's form and defects, from its seed: ``periodic``, ``supercell``, ``sigma``, ``strain``, ``eta``."""
+        """The draw's form and defects, from its seed: ``periodic``, ``supercell``, ``sigma``, ``strain``, ``eta``,
+        ``stretch``."""
         rng, recipe = self._random(), self.recipe
         periodic = not self.prototype.is_nanotube and bool(rng.random() < 0.5)
         supercell = 0 if self.prototype.is_nanotube else int(rng.integers(0, 2 if periodic else 3))
         sigma = 0.0 if rng.random() < recipe.pristine_fraction else float(rng.uniform(0, recipe.max_sigma))
         strain = float(rng.uniform(0, recipe.max_strain))
         eta = float(rng.uniform(0, recipe.max_vacancies)) if rng.random() < recipe.vacancy_fraction else 0.0
+        stretch = (float(rng.uniform(*STRETCH_RANGES.get(self.prototype.id, DEFAULT_STRETCH)))
+                   if unique_axis(self.prototype.id) is not None else 0.0)
         return {"periodic": periodic, "supercell": supercell, "sigma": sigma, "strain": strain, "eta": eta,
-                "seed": int(rng.integers(2**31))}
+                "stretch": stretch, "seed": int(rng.integers(2**31))}
 
     @property
     def label(self) -> str:
@@ -83,14 +113,18 @@ class Draw:
         p = self.parameters()
         form = "periodic" if p["periodic"] else "finite"
         return (f"{self.prototype.id}__draw{self.number:04d}__{form}{p['supercell']}__sigma{p['sigma']:.3f}"
-                f"__strain{p['strain']:.3f}__eta{p['eta']:.2f}")
+                f"__strain{p['strain']:.4f}__eta{p['eta']:.2f}__stretch{p['stretch']:+.3f}")
 
     def atoms(self) -> Atoms:
         p = self.parameters()
         rng = np.random.default_rng(p["seed"])
         pristine = build(self.prototype, supercell=p["supercell"], periodic=p["periodic"] or None)
+        if p["stretch"]:
+            axis = unique_axis(self.prototype.id)
+            pristine = _deformed(pristine, np.eye(3) + p["stretch"] * np.outer(axis, axis))
         d_nn = nearest_neighbour_distance(pristine)
-        atoms = _strained(pristine, rng.normal(0, p["strain"], size=(3, 3)))
+        random_matrix = rng.normal(0, p["strain"], size=(3, 3))
+        atoms = _deformed(pristine, np.eye(3) + (random_matrix + random_matrix.T) / 2)
         if p["eta"] > 0:
             kept = rng.random(len(atoms)) >= p["eta"]
             kept[rng.integers(len(atoms))] = True
@@ -168,13 +202,12 @@ def _soft_sphere_packing(positions: np.ndarray, period: np.ndarray | None) -> np
     return positions
 
 
-def _strained(atoms: Atoms, random_matrix: np.ndarray) -> Atoms:
-    """A copy deformed by the symmetric strain ``(M + Mᵀ) / 2``; a periodic cell is deformed with its atoms."""
-    strain = np.eye(3) + (random_matrix + random_matrix.T) / 2
-    strained = atoms.copy()
-    strained.set_cell(atoms.cell[:] @ strain, scale_atoms=False)
-    strained.positions = atoms.positions @ strain
-    return strained
+def _deformed(atoms: Atoms, deformation: np.ndarray) -> Atoms:
+    """A copy deformed by the symmetric matrix ``deformation`` (row vectors times it); the cell with its atoms."""
+    deformed = atoms.copy()
+    deformed.set_cell(atoms.cell[:] @ deformation, scale_atoms=False)
+    deformed.positions = atoms.positions @ deformation
+    return deformed
 
 
 def augmented_structures(recipe: AugmentationRecipe = AugmentationRecipe(),

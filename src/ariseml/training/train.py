@@ -33,6 +33,7 @@ class TrainingConfig:
     hidden: tuple[int, ...] = PAPER_HIDDEN
     validation_fraction: float = 0.2
     seed: int = 42
+    standardised: bool = False  # inputs centred and scaled by the training split's statistics (not in the paper)
 
 
 @dataclass
@@ -98,7 +99,9 @@ def train(features: np.ndarray, labels: np.ndarray, n_classes: int,
     train_y, valid_y = torch.from_numpy(train_y), torch.from_numpy(valid_y)
 
     torch.manual_seed(config.seed)
-    model = BayesianMLP(features.shape[1], n_classes, config.hidden, config.dropout)
+    model = BayesianMLP(features.shape[1], n_classes, config.hidden, config.dropout, config.standardised)
+    if config.standardised:
+        model.fit_standardisation(train_x.numpy())
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     loss_function = nn.CrossEntropyLoss()
     state = resume_checkpoint(checkpoint, config, model, optimizer) or {
