@@ -4,13 +4,13 @@ import numpy as np
 
 from ariseml.prototypes import NOT_A_CRYSTAL, build, get_prototype
 from ariseml.structure import nearest_neighbour_distances
-from ariseml.training.augmentation import AmorphousDraw, AugmentationRecipe, Draw, augmented_structures
+from ariseml.training.augmentation import AmorphousDraw, AugmentationRecipe, Draw
 from ariseml.training.dataset import augmented_settings, generate, load
 
 
 def test_draws_are_seeded_and_within_the_recipe():
     recipe = AugmentationRecipe(draws_per_class=40)
-    draws = augmented_structures(recipe, (get_prototype("fcc_Cu"), get_prototype("cnt_3_3")))
+    draws = recipe.structures((get_prototype("fcc_Cu"), get_prototype("cnt_3_3")))
     assert len(draws) == 80 and len({d.name for d in draws}) == 80
     parameters = [d.parameters() for d in draws]
     assert all(0 <= p["sigma"] <= recipe.max_sigma and 0 <= p["eta"] <= recipe.max_vacancies for p in parameters)
@@ -24,7 +24,7 @@ def test_draws_are_seeded_and_within_the_recipe():
 
 def test_a_draw_has_the_noise_and_vacancies_it_names():
     recipe = AugmentationRecipe(pristine_fraction=0.0, vacancy_fraction=1.0, max_strain=0.0)
-    draw = next(d for d in augmented_structures(recipe, (get_prototype("bcc_W"),))
+    draw = next(d for d in recipe.structures((get_prototype("bcc_W"),))
                 if not d.parameters()["periodic"] and d.parameters()["sigma"] > 0.05)
     p, atoms = draw.parameters(), draw.atoms()
     pristine = build("bcc_W", supercell=p["supercell"])
@@ -34,7 +34,7 @@ def test_a_draw_has_the_noise_and_vacancies_it_names():
 
 
 def test_draws_are_cached_at_the_central_setting(tmp_path):
-    draws = augmented_structures(AugmentationRecipe(draws_per_class=3), (get_prototype("hcp_Mg"),))
+    draws = AugmentationRecipe(draws_per_class=3).structures((get_prototype("hcp_Mg"),))
     assert generate(tmp_path, draws, augmented_settings(), jobs=1, progress=False) == 3
     features, labels, names = load(tmp_path, draws, augmented_settings())
     assert features.shape == (3, 315) and labels == ["hcp_Mg"] * 3 and names[0].startswith("hcp_Mg__draw0000")
@@ -50,7 +50,7 @@ def test_amorphous_draws_are_dense_packings_without_overlaps():
         assert distances.min() > 0.7 * np.median(distances)
         assert set(atoms.get_chemical_symbols()) <= set(build(p["species_of"]).get_chemical_symbols())
         assert draw.label == NOT_A_CRYSTAL
-    assert sum(isinstance(d, AmorphousDraw) for d in augmented_structures(AugmentationRecipe(draws_per_class=1))) == 300
+    assert sum(isinstance(d, AmorphousDraw) for d in AugmentationRecipe(draws_per_class=1).structures()) == 300
 
 
 def test_uniaxial_classes_are_stretched_along_their_unique_axis_within_their_range():
@@ -59,7 +59,7 @@ def test_uniaxial_classes_are_stretched_along_their_unique_axis_within_their_ran
     from ariseml.training.augmentation import STRETCH_RANGES
 
     recipe = AugmentationRecipe(pristine_fraction=1.0, max_strain=0.0, vacancy_fraction=0.0, draws_per_class=12)
-    draws = [d for d in augmented_structures(recipe, (get_prototype("hcp_Mg"),)) if d.parameters()["periodic"]]
+    draws = [d for d in recipe.structures((get_prototype("hcp_Mg"),)) if d.parameters()["periodic"]]
     low, high = STRETCH_RANGES["hcp_Mg"]
     for draw in draws[:3]:
         atoms, stretch = draw.atoms(), draw.parameters()["stretch"]
@@ -67,4 +67,17 @@ def test_uniaxial_classes_are_stretched_along_their_unique_axis_within_their_ran
                                               symprec=1e-3).std_lattice
         ratio = np.linalg.norm(lattice[2]) / np.linalg.norm(lattice[0])
         assert low <= stretch <= high and np.isclose(ratio, 1.624 * (1 + stretch), atol=2e-3)
-    assert all(d.parameters()["stretch"] == 0 for d in augmented_structures(recipe, (get_prototype("fcc_Cu"),)))
+    assert all(d.parameters()["stretch"] == 0 for d in recipe.structures((get_prototype("fcc_Cu"),)))
+
+
+def test_the_realistic_recipe_from_the_command_line(tmp_path):
+    from click.testing import CliRunner
+
+    from ariseml.cli import main
+
+    run = CliRunner().invoke
+    made = run(main, ["dataset", "--recipe", "realistic", "--draws", "2", "--classes", "fcc_Cu,bcc_W", "--out",
+                      str(tmp_path), "--jobs", "1"])
+    assert made.exit_code == 0 and "augmented: 4 structures ready (4 computed now" in made.output
+    refused = run(main, ["dataset", "--recipe", "realistic", "--antisites", "5", "--out", str(tmp_path)])
+    assert refused.exit_code == 2 and "--antisites adds to the paper's recipe" in refused.output

@@ -208,11 +208,14 @@ antisites_option = click.option(
          "paper), e.g. 5,10. 'arise train' needs the same value as 'arise dataset'.")
 
 
-augment_option = click.option(
-    "--augment", "draws", type=click.IntRange(0), default=0, show_default=True, metavar="DRAWS",
-    help="Also DRAWS structures per class of the realistic recipe (thermal-like noise, strain, vacancies; "
-         "not in the paper), described at the central setting, in the cache's 'augmented' folder. "
-         "'arise train' needs the same value as 'arise dataset'.")
+recipe_option = click.option(
+    "--recipe", type=click.Choice(["paper", "realistic"]), default="paper", show_default=True,
+    help="paper: the pristine structures at the 99 descriptor settings (ARISE); realistic (not in the paper): "
+         "--draws structures per class with thermal-like noise, vacancies, a small strain and c/a stretches, and "
+         "amorphous packings for the class 'not_a_crystal', at the central setting, in the cache's 'augmented' "
+         "folder; 'arise train' then standardises the inputs.")
+draws_option = click.option("--draws", type=click.IntRange(1), default=None,
+                            help="Structures per class of the realistic recipe [default: 120].")
 
 
 @main.command()
@@ -225,29 +228,38 @@ augment_option = click.option(
 @average_option
 @rbf_option
 @antisites_option
-@augment_option
+@recipe_option
+@draws_option
 def dataset(cache: str | None, jobs: int | None, classes: str | None, average: str, rbf: str,
-            antisites: tuple[float, ...], draws: int) -> None:
-    """Compute the pristine training set (396 structures × 99 SOAP settings) into a cache; with
-    --antisites also the antisite supercells (69 per percentage), with --augment the realistic recipe's draws."""
+            antisites: tuple[float, ...], recipe: str, draws: int | None) -> None:
+    """Compute a training set into a cache: the paper's (396 structures × 99 SOAP settings; with --antisites
+    also the antisite supercells, 69 per percentage) or the realistic recipe's draws."""
     from pathlib import Path
 
     from ariseml.prototypes import get_prototype
     from ariseml.training import dataset as training_set
-    from ariseml.training.augmentation import AugmentationRecipe, augmented_structures
 
-    cache = cache or default_cache(average, rbf)
+    folder = Path(cache or default_cache(average, rbf))
     selected = ([get_prototype(c.strip()) for c in classes.split(",") if c.strip()] if classes else None)
-    structures = training_set.pristine_structures(selected) + training_set.antisite_structures(antisites, selected)
-    parts = [(Path(cache), structures, training_set.training_settings(average, rbf))]
-    if draws:
-        parts.append((Path(cache) / training_set.AUGMENTED_FOLDER,
-                      augmented_structures(AugmentationRecipe(draws_per_class=draws), selected),
-                      training_set.augmented_settings(average, rbf)))
-    for folder, part, settings in parts:
-        computed = training_set.generate(folder, part, settings, jobs=jobs)
-        click.echo(f"{folder}: {len(part)} structures ready ({computed} computed now, "
-                   f"{len(part) - computed} from the cache)")
+    if recipe == "realistic":
+        folder, structures, settings = (folder / training_set.AUGMENTED_FOLDER,
+                                        _realistic_recipe(draws, antisites).structures(selected),
+                                        training_set.augmented_settings(average, rbf))
+    else:
+        structures = training_set.pristine_structures(selected) + training_set.antisite_structures(antisites, selected)
+        settings = training_set.training_settings(average, rbf)
+    computed = training_set.generate(folder, structures, settings, jobs=jobs)
+    click.echo(f"{folder}: {len(structures)} structures ready ({computed} computed now, "
+               f"{len(structures) - computed} from the cache)")
+
+
+def _realistic_recipe(draws: int | None, antisites: tuple[float, ...]) -> Any:
+    """The realistic recipe with ``draws`` per class; --antisites belongs to the paper's recipe."""
+    from ariseml.training.augmentation import AugmentationRecipe
+
+    if antisites:
+        raise click.UsageError("--antisites adds to the paper's recipe; leave it out with --recipe realistic")
+    return AugmentationRecipe() if draws is None else AugmentationRecipe(draws_per_class=draws)
 
 
 @main.command()
@@ -257,52 +269,54 @@ def dataset(cache: str | None, jobs: int | None, classes: str | None, average: s
 @train_average_option
 @rbf_option
 @antisites_option
-@augment_option
+@recipe_option
+@draws_option
 @click.option("--checkpoint", type=click.Path(dir_okay=False), default=None,
               help="Checkpoint file written every epoch; rerunning resumes from it.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Model path stem: writes STEM.pt and STEM.json.")
-def train(cache: str | None, epochs: int, average: str, rbf: str, antisites: tuple[float, ...], draws: int,
-          checkpoint: str | None, output: str) -> None:
-    """Train the Bayesian MLP on the cached training set (the paper's hyper-parameters)."""
+def train(cache: str | None, epochs: int, average: str, rbf: str, antisites: tuple[float, ...], recipe: str,
+          draws: int | None, checkpoint: str | None, output: str) -> None:
+    """Train the Bayesian MLP on a cached training set (the paper's hyper-parameters; the realistic recipe
+    standardises the inputs)."""
     from pathlib import Path
 
     from ariseml.classifier import Classifier
     from ariseml.io import check_writable
     from ariseml.training import dataset
-    from ariseml.training.augmentation import AugmentationRecipe, augmented_structures
     from ariseml.training.train import TrainingConfig, train as train_model
 
     check_writable(output + ".pt")
-    recipe = AugmentationRecipe(draws_per_class=draws)
+    folder = Path(cache or default_cache(average, rbf))
+    augmentation: dict[str, Any]
     if average == "both":
-        if cache or rbf != "gto" or antisites or draws:
-            raise click.UsageError("--average both reads the default inner and outer caches; "
-                                   "leave out --data, --rbf, --antisites and --augment")
+        if cache or rbf != "gto" or antisites or recipe != "paper":
+            raise click.UsageError("--average both reads the default inner and outer caches of the paper's recipe; "
+                                   "leave out --data, --rbf, --antisites and --recipe")
         features, labels, classes = dataset.load_for_training(Path(default_cache("inner")),
                                                               outer_cache=Path(default_cache("outer")))
-    else:
-        folder = Path(cache or default_cache(average, rbf))
+    if recipe == "realistic":
+        realistic = _realistic_recipe(draws, antisites)
+        features, labels, classes = dataset.load_for_training(folder / dataset.AUGMENTED_FOLDER,
+                                                              dataset.augmented_settings(average, rbf),
+                                                              realistic.structures())
+        augmentation = {"realistic_recipe": realistic.record()}
+    elif average != "both":
         structures = dataset.pristine_structures() + dataset.antisite_structures(antisites)
         features, labels, classes = dataset.load_for_training(folder, dataset.training_settings(average, rbf),
                                                               structures)
-        if draws:
-            augmented, augmented_labels, classes = dataset.load_for_training(
-                folder / dataset.AUGMENTED_FOLDER, dataset.augmented_settings(average, rbf),
-                augmented_structures(recipe))  # the classes of the draws: with NOT_A_CRYSTAL
-            features, labels = np.concatenate([features, augmented]), np.concatenate([labels, augmented_labels])
-    config = TrainingConfig(epochs=epochs)
+    if recipe == "paper":
+        augmentation = {"r_cut": list(dataset.R_CUTS), "sigma": list(dataset.SIGMAS),
+                        "extrinsic_factor": list(dataset.EXTRINSIC_FACTORS),
+                        "antisites": {"fractions": list(antisites), "groups": list(dataset.ANTISITE_GROUPS)}}
+    config = TrainingConfig(epochs=epochs, standardised=recipe == "realistic")
     result = train_model(features, labels, len(classes), config,
                          checkpoint=Path(checkpoint) if checkpoint else None)
     central = dataclasses.replace(dataset.CENTRAL_SETTINGS, average=average, rbf=rbf)
     Classifier.from_model(result.model, classes, central).save(
         output, training_points=len(features), training_size=result.training_size,
         validation_size=result.validation_size, validation_accuracy=result.validation_accuracy,
-        best_epoch=result.best_epoch, training=dataclasses.asdict(config),
-        augmentation={"r_cut": list(dataset.R_CUTS), "sigma": list(dataset.SIGMAS),
-                      "extrinsic_factor": list(dataset.EXTRINSIC_FACTORS),
-                      "antisites": {"fractions": list(antisites), "groups": list(dataset.ANTISITE_GROUPS)},
-                      "realistic_recipe": recipe.record() if draws else None})
+        best_epoch=result.best_epoch, training=dataclasses.asdict(config), recipe=recipe, augmentation=augmentation)
     click.echo(f"wrote {output}.pt: validation accuracy {100 * result.validation_accuracy:.2f} % "
                f"(best epoch {result.best_epoch} of {epochs}, {len(features)} training points)")
 

@@ -26,6 +26,7 @@ same on every machine; its name carries the draw's parameters for inspection.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -65,7 +66,7 @@ def unique_axis(prototype_id: str) -> np.ndarray | None:
 class AugmentationRecipe:
     """The ranges the draws come from (fractions of d_NN for lengths)."""
 
-    draws_per_class: int = 150
+    draws_per_class: int = 120
     amorphous_draws: int = 300
     max_sigma: float = 0.09
     pristine_fraction: float = 0.2
@@ -77,6 +78,15 @@ class AugmentationRecipe:
     def record(self) -> dict[str, float | int]:
         """The recipe as stored with a model."""
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+    def structures(self, prototypes: Sequence[Prototype] | None = None) -> list[Draw | AmorphousDraw]:
+        """``draws_per_class`` draws of every class (default: all 108), and ``amorphous_draws`` of
+        ``NOT_A_CRYSTAL`` when all classes are drawn."""
+        draws: list[Draw | AmorphousDraw] = [Draw(prototype, number, self) for prototype in prototypes or all_prototypes()
+                                             for number in range(self.draws_per_class)]
+        if prototypes is None:
+            draws += [AmorphousDraw(number, self) for number in range(self.amorphous_draws)]
+        return draws
 
 
 @dataclass(frozen=True)
@@ -208,14 +218,3 @@ def _deformed(atoms: Atoms, deformation: np.ndarray) -> Atoms:
     deformed.set_cell(atoms.cell[:] @ deformation, scale_atoms=False)
     deformed.positions = atoms.positions @ deformation
     return deformed
-
-
-def augmented_structures(recipe: AugmentationRecipe = AugmentationRecipe(),
-                         prototypes: tuple[Prototype, ...] | None = None) -> list[Draw | AmorphousDraw]:
-    """``recipe.draws_per_class`` draws of every class (default: all 108), and ``recipe.amorphous_draws``
-    of ``NOT_A_CRYSTAL`` when all classes are drawn."""
-    draws: list[Draw | AmorphousDraw] = [Draw(prototype, number, recipe) for prototype in prototypes or all_prototypes()
-                                         for number in range(recipe.draws_per_class)]
-    if prototypes is None:
-        draws += [AmorphousDraw(number, recipe) for number in range(recipe.amorphous_draws)]
-    return draws
