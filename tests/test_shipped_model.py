@@ -18,7 +18,10 @@ KNOWN_MISSES = {"paper": [("hex_graphite_C__periodic", "rh_graphite_C")],
                 "antisite": [("hex_graphite_C__periodic", "rh_graphite_C")]}
 
 
-@pytest.fixture(scope="module", params=sorted(SHIPPED_MODELS))
+PAPER_RECIPE = sorted(set(SHIPPED_MODELS) - {"realistic"})
+
+
+@pytest.fixture(scope="module", params=PAPER_RECIPE)
 def shipped(request):
     return request.param, Classifier.load(request.param, samples=100, seed=0)
 
@@ -59,3 +62,22 @@ def test_the_antisite_model_recognises_l10_with_antisites_where_the_papers_does_
                             for r in Classifier.load(name, samples=100, seed=0).classify(boxes, top=1)])
              for name in ("paper", "antisite")}
     assert share["antisite"] >= 0.75 and share["antisite"] > share["paper"] + 0.25, share
+
+
+def test_the_realistic_model_answers_thermal_motion_and_amorphous_packings():
+    from ase.build import bulk
+
+    from ariseml.prototypes import NOT_A_CRYSTAL
+    from ariseml.training.augmentation import AmorphousDraw
+
+    classifier = Classifier.load("realistic", samples=100, seed=0)
+    assert classifier.classes_ == [p.id for p in all_prototypes()] + [NOT_A_CRYSTAL]
+    assert classifier.metadata_["recipe"] == "realistic" and classifier.model_.standardised
+    rng = np.random.default_rng(1)
+    shaken = []
+    for element, structure, a in (("Fe", "bcc", 2.87), ("Si", "diamond", 5.43)):
+        crystal = bulk(element, structure, a=a, cubic=True).repeat(4)
+        crystal.positions += rng.normal(0, 0.05 * 2.4, crystal.positions.shape)  # σ about 5 % of d_NN
+        shaken.append(crystal)
+    answers = classifier.classify(shaken + [AmorphousDraw(10_000).atoms()], top=1)
+    assert [r.top_ids[0] for r in answers] == ["bcc_W", "diamond_C", NOT_A_CRYSTAL]

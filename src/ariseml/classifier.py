@@ -34,7 +34,8 @@ from ariseml.prototypes import NOT_A_CRYSTAL, get_prototype
 from ariseml.prototypes.pairs import difference
 from ariseml.structure import check_structure
 
-SHIPPED_MODELS = {"paper": "arise_mlp", "outer": "arise_mlp_outer", "antisite": "arise_mlp_antisite"}
+SHIPPED_MODELS = {"paper": "arise_mlp", "outer": "arise_mlp_outer", "antisite": "arise_mlp_antisite",
+                  "realistic": "arise_mlp_realistic"}
 """Name -> file stem of the ARISE models inside ``ariseml/models/shipped`` (``.pt`` weights, ``.json`` metadata).
 
 ``paper``: trained exactly as published (Table 1, Methods), the reference mode.
@@ -43,6 +44,9 @@ SHIPPED_MODELS = {"paper": "arise_mlp", "outer": "arise_mlp_outer", "antisite": 
 ``antisite``: the paper's network and descriptor, trained on the paper's set plus the
 supercells of the bulk compounds with 5 % and 10 % antisites (``arise dataset/train
 --antisites 5,10``; not in the paper): ordered alloys that are not perfectly ordered.
+``realistic``: the paper's network on standardised inputs, trained on the realistic recipe (``arise dataset/train
+--recipe realistic``; ``training.augmentation``): thermal-like noise, vacancies, strain and c/a stretches, and the
+extra class ``not_a_crystal``; not yet the default (docs/realistic.md says where it stands).
 """
 SHIPPED_DIFFRACTION_MODELS = {"diffraction": "diffraction_convnet"}
 """The ConvNet on two-dimensional diffraction fingerprints (Ziletti et al. 2018), seven classes."""
