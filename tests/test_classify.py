@@ -11,7 +11,7 @@ import torch
 from ase import Atoms
 from click.testing import CliRunner
 
-from ariseml.classifier import Classifier, ModelFileError, _doubt
+from ariseml.classifier import SHIPPED_DIFFRACTION_MODELS, SHIPPED_MODELS, Classifier, ModelFileError, _doubt
 from ariseml.cli import main
 from ariseml.errors import InputError
 from ariseml.descriptors.soap import SoapSettings
@@ -158,7 +158,8 @@ def test_a_broken_model_file_is_one_line(small_model, tmp_path, change, message)
 def test_an_unknown_model_name_lists_the_shipped_ones():
     result = CliRunner().invoke(main, ["classify", "--model", "papr", "x.xyz"])
     assert result.exit_code == 2
-    assert "no model 'papr': not a shipped model (paper, outer, antisite, diffraction)" in result.output
+    names = ", ".join([*SHIPPED_MODELS, *SHIPPED_DIFFRACTION_MODELS])
+    assert f"no model 'papr': not a shipped model ({names})" in result.output and "paper, outer" in names
 
 
 def test_one_file_failing_unexpectedly_costs_only_itself(small_model, tmp_path, monkeypatch):
