@@ -9,9 +9,10 @@ The protocol follows DC3 (Chung, Freitas, Cheon & Reed, Phys. Rev. Mater. 6, 043
 its LAMMPS inputs (github.com/freitas-rodrigo/DC3, */md/*/in.lmp): a periodic cell of about 2,000
 atoms relaxed at 0 K, velocities drawn at T, fix nph at P = 0 (Pdamp 1 ps) with fix temp/csvr
 (Tdamp 0.1 ps), an equilibration, then snapshots at T/T_m = 0.1, 0.25, 0.5, 0.75, 0.9 and 1.0;
-melts are held at 2 T_m, then equilibrated at 1.5 T_m, where their snapshots are taken. DC3
-equilibrated 10 ps and kept a snapshot every 10 ps with a 1 fs step; to fit about an hour of one
-core, this script equilibrates 5 ps, holds melts 5 ps at 2 T_m and keeps a snapshot every 1 ps
+melts are held at 2 T_m, then equilibrated at 1.5 T_m, where their snapshots are taken (the Ar
+and Mg melts at a pressure that keeps them from boiling, see the table). DC3 equilibrated 10 ps
+and kept a snapshot every 10 ps with a 1 fs step; to fit about an hour of one core, this script
+equilibrates 5 ps, holds melts 5 ps at 2 T_m and keeps a snapshot every 1 ps
 (5-10 vibrational periods, enough to decorrelate thermal displacements) with steps of 2 fs
 (metals, NaCl), 1 fs (Si) and 5 fs (Ar, whose LJ time unit is 2.2 ps). Cubic cells are scaled
 isotropically, hcp and L1_0 anisotropically, melts isotropically. T_m is the melting point of each
@@ -142,9 +143,9 @@ SYSTEMS: tuple[System, ...] = (
            "Sun et al., Phys. Rev. B 73, 024116 (2006)", c_over_a=1.624,  # experimental c/a, relaxed at 0 K
            pair=("pair_style eam/fs", "pair_coeff * * {potentials}/Mg_mm.eam.fs Mg"),
            # 1.5 T_m = 1371 K is above magnesium's boiling point (1363 K): at P = 0 the melt, heated to
-           # 1828 K, opened a vacuum slab (twice the volume); 1 kbar, far above Mg's vapour pressure
-           # there (~20 bar), keeps it a liquid and compresses it by well under 1 %.
-           melt_pressure_bar=1000.0),
+           # 1828 K, opened a vacuum slab (twice the volume), and at 1 kbar its voids were still closing
+           # in the snapshots; 5 kbar, far above Mg's vapour pressure there (~20 bar), keeps a dense liquid.
+           melt_pressure_bar=5000.0),
     System("Si_diamond_sw", "diamond_C", "diamond", ("Si",), 5.431, "Stillinger & Weber (1985): experiment's",
            1691.0, "Broughton & Li, Phys. Rev. B 35, 9120 (1987), free energies (±20 K)",
            "Stillinger & Weber, Phys. Rev. B 31, 5262 (1985)", timestep_fs=1.0,
