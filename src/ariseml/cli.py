@@ -12,8 +12,8 @@ import click
 import numpy as np
 
 from ariseml import __version__
-from ariseml.models import DEFAULT_SEED
 from ariseml.errors import InputError
+from ariseml.models import DEFAULT_SEED
 from ariseml.prototypes import GROUPS, UnknownPrototypeError
 
 EXIT_BAD_INPUT = 2
@@ -287,25 +287,24 @@ def train(cache: str | None, epochs: int, average: str, rbf: str, antisites: tup
     from ariseml.training.train import TrainingConfig, train as train_model
 
     check_writable(output + ".pt")
+    if average == "both" and (cache or rbf != "gto" or antisites or recipe != "paper"):
+        raise click.UsageError("--average both reads the default inner and outer caches of the paper's recipe; "
+                               "leave out --data, --rbf, --antisites and --recipe")
     folder = Path(cache or default_cache(average, rbf))
-    augmentation: dict[str, Any]
-    if average == "both":
-        if cache or rbf != "gto" or antisites or recipe != "paper":
-            raise click.UsageError("--average both reads the default inner and outer caches of the paper's recipe; "
-                                   "leave out --data, --rbf, --antisites and --recipe")
-        features, labels, classes = dataset.load_for_training(Path(default_cache("inner")),
-                                                              outer_cache=Path(default_cache("outer")))
     if recipe == "realistic":
         realistic = _realistic_recipe(draws, antisites)
         features, labels, classes = dataset.load_for_training(folder / dataset.AUGMENTED_FOLDER,
                                                               dataset.augmented_settings(average, rbf),
                                                               realistic.structures())
-        augmentation = {"realistic_recipe": realistic.record()}
-    elif average != "both":
-        structures = dataset.pristine_structures() + dataset.antisite_structures(antisites)
-        features, labels, classes = dataset.load_for_training(folder, dataset.training_settings(average, rbf),
-                                                              structures)
-    if recipe == "paper":
+        augmentation: dict[str, Any] = {"realistic_recipe": realistic.record()}
+    else:
+        if average == "both":
+            features, labels, classes = dataset.load_for_training(Path(default_cache("inner")),
+                                                                  outer_cache=Path(default_cache("outer")))
+        else:
+            structures = dataset.pristine_structures() + dataset.antisite_structures(antisites)
+            features, labels, classes = dataset.load_for_training(folder, dataset.training_settings(average, rbf),
+                                                                  structures)
         augmentation = {"r_cut": list(dataset.R_CUTS), "sigma": list(dataset.SIGMAS),
                         "extrinsic_factor": list(dataset.EXTRINSIC_FACTORS),
                         "antisites": {"fractions": list(antisites), "groups": list(dataset.ANTISITE_GROUPS)}}
@@ -319,23 +318,6 @@ def train(cache: str | None, epochs: int, average: str, rbf: str, antisites: tup
         best_epoch=result.best_epoch, training=dataclasses.asdict(config), recipe=recipe, augmentation=augmentation)
     click.echo(f"wrote {output}.pt: validation accuracy {100 * result.validation_accuracy:.2f} % "
                f"(best epoch {result.best_epoch} of {epochs}, {len(features)} training points)")
-
-
-def _read_frames(path: str, file_format: str | None = None) -> list:
-    """Every frame of ``path``, each checked; an ``InputError`` naming the file and the frame otherwise."""
-    from ariseml.io import read_frames
-    from ariseml.structure import check_structure
-
-    try:
-        frames = read_frames(path, file_format)
-        for number, atoms in enumerate(frames):
-            try:
-                check_structure(atoms)
-            except InputError as error:
-                raise InputError(f"frame {number}: {error}" if len(frames) > 1 else str(error)) from error
-    except InputError as error:
-        raise InputError(f"{path}: {error}") from error
-    return frames
 
 
 device_option = click.option(
@@ -380,6 +362,16 @@ def _frames_of(path: str, file_format: str | None) -> list[_Frame]:
         except InputError as error:
             checked.append(_Frame(path, number, error=str(error)))
     return checked
+
+
+def _read_frames(path: str, file_format: str | None = None) -> list:
+    """Every frame of ``path``, each checked; an ``InputError`` naming the file (and the frame) otherwise."""
+    frames = _frames_of(path, file_format)
+    for frame in frames:
+        if frame.error is not None:
+            where = frame.where() if len(frames) > 1 else frame.file
+            raise InputError(f"{where}: {frame.error}")
+    return [frame.atoms for frame in frames]
 
 
 def _describe_file(classifier: Any, frames: list[_Frame]) -> tuple[np.ndarray | None, str | None]:
