@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import ase.io
+import numpy as np
 from ase import Atoms
 from ase.io.formats import UnknownFileTypeError, filetype, ioformats
 
@@ -70,6 +72,16 @@ def _guessed_format(path: Path) -> str:
         return str(filetype(str(path), read=False))
     except Exception:  # ASE raises several types for unknown names
         return "unknown"
+
+
+def read_arrays(path: str | Path) -> dict[str, np.ndarray] | None:
+    """The arrays of an ``.npz`` file we wrote (a cache, a chunk); None when it is unreadable (corrupt or
+    truncated), so that the caller can recompute it. Never unpickles: a file's contents run no code."""
+    try:
+        with np.load(path) as stored:
+            return {name: stored[name] for name in stored.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        return None
 
 
 def check_writable(path: str | Path) -> None:

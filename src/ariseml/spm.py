@@ -34,7 +34,6 @@ import hashlib
 import json
 import logging
 import math
-import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from itertools import chain
@@ -51,7 +50,7 @@ from ariseml import __version__
 from ariseml.classifier import Classifier
 from ariseml.descriptors.soap import SoapSettings, arise_soap
 from ariseml.errors import InputError
-from ariseml.io import atomic_path, save_png
+from ariseml.io import atomic_path, read_arrays, save_png
 from ariseml.parallel import progress_map
 
 AXES = "xyz"
@@ -274,10 +273,8 @@ def _read_checked(path: Path, key: str) -> dict[str, np.ndarray] | None:
     A corrupt file is removed after a warning and None returned: it is then recomputed. A file
     written by another run raises.
     """
-    try:
-        with np.load(path) as stored:  # never allow_pickle: a file's contents run no code
-            arrays = {name: stored[name] for name in stored.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+    arrays = read_arrays(path)
+    if arrays is None:
         _log.warning(f"{path} is corrupt (unreadable); it will be recomputed")
         path.unlink()
         return None

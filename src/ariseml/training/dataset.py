@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import zipfile
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -31,7 +30,7 @@ import numpy as np
 
 from ariseml.descriptors.soap import SoapSettings, arise_soap, pair_distances
 from ariseml.errors import InputError
-from ariseml.io import atomic_path
+from ariseml.io import atomic_path, read_arrays
 from ariseml.parallel import progress_map
 from ariseml.prototypes import NOT_A_CRYSTAL, Prototype, all_prototypes, build
 from ariseml.structure import swap_antisites
@@ -165,13 +164,11 @@ def _check_record(cache: Path, expected: str) -> None:
 def _read_cached(path: Path, expected: str) -> np.ndarray | None:
     """The vectors of a cache file made with the ``expected`` settings; None when the file is corrupt.
     A file of other settings raises."""
-    try:
-        with np.load(path) as stored:  # never allow_pickle: a file's contents run no code
-            found, vectors = str(stored["settings"]), stored["vectors"]
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile):
+    arrays = read_arrays(path)
+    if arrays is None or not {"settings", "vectors"} <= set(arrays):
         return None
-    _check_settings(path, found, expected)
-    return vectors
+    _check_settings(path, str(arrays["settings"]), expected)
+    return arrays["vectors"]
 
 
 def _describe_into_cache(job: tuple[Structure, tuple[SoapSettings, ...], Path]) -> str:
