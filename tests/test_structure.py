@@ -139,3 +139,18 @@ def test_antisite_swaps_keep_composition_and_move_the_asked_fraction():
         swap_antisites(bulk("Cu", "fcc", a=3.6).repeat(3), 0.1)
     with pytest.raises(ValueError, match="smaller fraction"):
         swap_antisites(bulk("Cu", "fcc", a=3.6, cubic=True).repeat(2)[:-1] + bulk("Au", "fcc", a=3.6)[:1], 0.5)
+
+
+def test_every_prototype_passes_the_overlap_check_and_beta_o_comes_closest():
+    from ariseml.prototypes import all_prototypes, build
+    from ariseml.structure import CLOSE_PAIR_FRACTION, check_structure
+
+    ratios = {}  # the lowest closest-pair / typical-distance ratio of each class's cell and supercell 0
+    for prototype in all_prototypes():
+        for atoms in [build(prototype)] + ([] if prototype.is_nanotube else [build(prototype, supercell=0)]):
+            check_structure(atoms)
+            distances = nearest_neighbour_distances(atoms)
+            ratios[prototype.id] = min(ratios.get(prototype.id, 1.0), distances.min() / np.median(distances))
+    lowest = sorted(ratios, key=ratios.get)
+    assert lowest[0] == "beta_O" and round(ratios["beta_O"], 2) == 0.39 > CLOSE_PAIR_FRACTION
+    assert {round(ratios[i], 2) for i in ("Ti3C2H2O2", "Ti4C3H2O2")} == {0.47} and ratios[lowest[3]] > 0.8

@@ -172,8 +172,9 @@ squared distances of the neighbour search lose all precision (coordinates of 1e2
 CLOSE_PAIR_FRACTION = 0.25
 """Two atoms closer than this fraction of the structure's typical neighbour distance (the median of
 every atom's nearest-neighbour distance) are refused as overlapping. Molecules inside a crystal
-make the lowest legitimate ratios among the 108 prototypes: 0.39 in β-O (O₂), 0.47 in the OH-covered
-MXenes, 0.81 for the next one; an atom 0.01 Å from another in a metal is at 0.004."""
+make the lowest legitimate ratios among the 108 prototypes' cells and supercells 0: 0.39 in β-O (O₂),
+0.47 in the OH-covered MXenes, above 0.8 for all others (a test checks it); an atom 0.01 Å from another
+in a metal is at 0.004."""
 MIN_FINITE_ATOMS = 10
 """A finite structure needs this many atoms to be a crystal environment (SPM marks boxes with fewer empty)."""
 SMALL_CLUSTER_ATOMS = 100
