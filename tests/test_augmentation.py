@@ -25,12 +25,30 @@ def test_draws_are_seeded_and_within_the_recipe():
 def test_a_draw_has_the_noise_and_vacancies_it_names():
     recipe = AugmentationRecipe(pristine_fraction=0.0, vacancy_fraction=1.0, max_strain=0.0)
     draw = next(d for d in recipe.structures((get_prototype("bcc_W"),))
-                if not d.parameters()["periodic"] and d.parameters()["sigma"] > 0.05)
+                if not d.parameters()["periodic"] and not d.parameters()["ellipsoid"] and d.parameters()["sigma"] > 0.05)
     p, atoms = draw.parameters(), draw.atoms()
     pristine = build("bcc_W", supercell=p["supercell"])
     assert abs(len(atoms) / len(pristine) - (1 - p["eta"])) < 0.1
     spread = np.std(nearest_neighbour_distances(atoms)) / np.median(nearest_neighbour_distances(pristine))
     assert spread > 0.5 * p["sigma"]
+
+
+def test_finite_draws_are_also_ellipsoids_cut_in_random_orientations():
+    recipe = AugmentationRecipe(pristine_fraction=1.0, vacancy_fraction=0.0, max_strain=0.0, draws_per_class=30)
+    for class_id in ("diamond_C", "graphene"):
+        cut = [d for d in recipe.structures((get_prototype(class_id),)) if d.parameters()["ellipsoid"]]
+        assert len(cut) >= 5 and f"__ellipsoid{cut[0].parameters()['ellipsoid']}__" in cut[0].name
+        extents = []
+        for draw in cut[:4]:
+            atoms, wanted = draw.atoms(), draw.parameters()["ellipsoid"]
+            assert not atoms.pbc.any() and abs(len(atoms) - wanted) < 0.2 * wanted
+            assert np.linalg.norm(atoms.positions.mean(axis=0)[:2]) < 0.15 * np.ptp(atoms.positions[:, 0])
+            distances = nearest_neighbour_distances(atoms)
+            assert np.isclose(np.median(distances), np.median(nearest_neighbour_distances(build(class_id))))
+            extents.append(np.ptp(atoms.positions, axis=0))
+        if class_id == "graphene":  # a flake of the one layer
+            assert all(extent[2] < 1e-6 for extent in extents)
+        assert len({tuple(np.round(extent, 1)) for extent in extents}) == len(extents)  # no two alike
 
 
 def test_draws_are_cached_at_the_central_setting(tmp_path):

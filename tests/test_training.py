@@ -195,3 +195,25 @@ def test_a_standardised_network_keeps_its_scaling_through_save_and_load(tmp_path
     original = Classifier.from_model(result.model, ["fcc_Cu", "bct_In"], SoapSettings(), samples=20)
     assert np.allclose(loaded.predict_arrays(features).probabilities, original.predict_arrays(features).probabilities)
     assert (loaded.predict_arrays(features).probabilities.argmax(axis=1) == labels).mean() > 0.9
+
+
+def test_a_log_compressed_network_keeps_its_epsilon_through_save_and_load(tmp_path):
+    import torch
+
+    from ariseml.classifier import Classifier
+    from ariseml.descriptors.soap import SoapSettings
+
+    rng = np.random.default_rng(0)
+    width = SoapSettings().n_features
+    features = rng.normal(0.05, 0.002, size=(200, width)).astype(np.float32)
+    labels = np.repeat([0, 1], 100)
+    features[:, :5] = np.where(labels == 1, 2e-4, 1e-6)[:, None]  # apart by decades, by nothing on a linear scale
+    config = TrainingConfig(epochs=40, hidden=(16,), batch_size=8, learning_rate=1e-3, standardised=True,
+                            log_epsilon=1e-5)
+    result = train(features, labels, 2, config, progress=False)
+    compressed = result.model.compress(torch.tensor([-1e-5, 0.0, 1e-5, 1.0]))
+    assert np.allclose(compressed.numpy(), [-np.log(2), 0, np.log(2), np.log1p(1e5)], rtol=1e-5)
+    Classifier.from_model(result.model, ["fcc_Cu", "bct_In"], SoapSettings(), samples=20).save(tmp_path / "m")
+    loaded = Classifier.load(tmp_path / "m", samples=20)
+    assert loaded.metadata_["log_epsilon"] == 1e-5 and loaded.model_.log_epsilon == 1e-5
+    assert (loaded.predict_arrays(features).probabilities.argmax(axis=1) == labels).mean() > 0.9

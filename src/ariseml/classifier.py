@@ -235,7 +235,8 @@ class Classifier:
         with _metadata_fields(weights):
             model_settings = SoapSettings(**metadata["descriptor"])
             network = BayesianMLP(model_settings.n_features, len(metadata["classes"]),
-                                  tuple(metadata["hidden"]), metadata["dropout"], metadata.get("standardised", False))
+                                  tuple(metadata["hidden"]), metadata["dropout"], metadata.get("standardised", False),
+                                  metadata.get("log_epsilon"))
         if settings is not None and settings != model_settings:
             raise ModelFileError(f"the model was trained on descriptors made with {model_settings}, "
                                  f"not {settings}")
@@ -258,6 +259,7 @@ class Classifier:
             "hidden": [layer.out_features for layer in self.model_.hidden],
             "dropout": self.model_.dropout.p,
             "standardised": self.model_.standardised,
+            "log_epsilon": self.model_.log_epsilon,
         })
 
     @classmethod

@@ -213,7 +213,7 @@ recipe_option = click.option(
     help="paper: the pristine structures at the 99 descriptor settings (ARISE); realistic (not in the paper): "
          "--draws structures per class with thermal-like noise, vacancies, a small strain and c/a stretches, and "
          "amorphous packings for the class 'not_a_crystal', at the central setting, in the cache's 'augmented' "
-         "folder; 'arise train' then standardises the inputs.")
+         "folder; 'arise train' then compresses (signed logarithm) and standardises the inputs.")
 draws_option = click.option("--draws", type=click.IntRange(1), default=None,
                             help="Structures per class of the realistic recipe [default: 120].")
 
@@ -278,13 +278,13 @@ def _realistic_recipe(draws: int | None, antisites: tuple[float, ...]) -> Any:
 def train(cache: str | None, epochs: int, average: str, rbf: str, antisites: tuple[float, ...], recipe: str,
           draws: int | None, checkpoint: str | None, output: str) -> None:
     """Train the Bayesian MLP on a cached training set (the paper's hyper-parameters; the realistic recipe
-    standardises the inputs)."""
+    compresses and standardises the inputs)."""
     from pathlib import Path
 
     from ariseml.classifier import Classifier
     from ariseml.io import check_writable
     from ariseml.training import dataset
-    from ariseml.training.train import TrainingConfig, train as train_model
+    from ariseml.training.train import REALISTIC_LOG_EPSILON, TrainingConfig, train as train_model
 
     check_writable(output + ".pt")
     if average == "both" and (cache or rbf != "gto" or antisites or recipe != "paper"):
@@ -308,7 +308,8 @@ def train(cache: str | None, epochs: int, average: str, rbf: str, antisites: tup
         augmentation = {"r_cut": list(dataset.R_CUTS), "sigma": list(dataset.SIGMAS),
                         "extrinsic_factor": list(dataset.EXTRINSIC_FACTORS),
                         "antisites": {"fractions": list(antisites), "groups": list(dataset.ANTISITE_GROUPS)}}
-    config = TrainingConfig(epochs=epochs, standardised=recipe == "realistic")
+    config = TrainingConfig(epochs=epochs, standardised=recipe == "realistic",
+                            log_epsilon=REALISTIC_LOG_EPSILON if recipe == "realistic" else None)
     result = train_model(features, labels, len(classes), config,
                          checkpoint=Path(checkpoint) if checkpoint else None)
     central = dataclasses.replace(dataset.CENTRAL_SETTINGS, average=average, rbf=rbf)

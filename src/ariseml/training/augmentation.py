@@ -12,6 +12,10 @@ lattices and microscopy add:
   in constant-pressure MD, the scatter of measured lattice parameters), far below the distortion
   that separates two classes (bct In is fcc stretched 7.5 %): 2 % blurred fcc into bct In under noise;
 - vacancies: a fraction η of the atoms removed in some draws (microscopy, atom probe);
+- the shape of a finite draw: the paper's supercell (a replica of the class's cell) or an ellipsoid of
+  100-400 atoms cut around a random point in a random orientation (for a layer: an elliptic flake).
+  Nanoparticles, tomography and microscopy come in every shape, and a model trained on the supercells
+  alone learns their facets: a diamond crystal cut from the cubic cell read as hexagonal diamond;
 - for the uniaxial classes (tetragonal, trigonal, hexagonal), a stretch along the unique axis: real
   compounds of one class differ in c/a (hcp: from Be's 1.57 to Cd's 1.89), while the stretch stays
   clear of a neighbouring class's ideal value (``STRETCH_RANGES``).
@@ -43,11 +47,22 @@ from ariseml.structure import nearest_neighbour_distance
 STRETCH_RANGES: dict[str, tuple[float, float]] = {
     "hcp_Mg": (-0.045, 0.17),  # c/a 1.55-1.90 around the class's 1.624: Be 1.57 to Zn 1.86 and Cd 1.89
     "bct_In": (-0.02, 0.02),  # face-centred c/a 1.054-1.097 around In's 1.075, clear of fcc's 1
+    # hexagonal c/a 2.56-2.89 around As's 2.78: Sb 2.62 and Bi 2.61 (benchmarks/data/real_materials.json);
+    # simple cubic, the undistorted A7, is 2.45 with u = 1/4
+    "alpha_As": (-0.08, 0.04),
+    # face-centred c/a 0.89-1.07 around CuAu's 0.93: FePt 0.96, γ-TiAl 1.02; no class of the set orders two
+    # species on alternate (001) planes of a nearly cubic cell
+    "L10_CuAu": (-0.04, 0.15),
 }
 """Relative stretches of the unique axis per class; the other uniaxial classes get ``DEFAULT_STRETCH``."""
 DEFAULT_STRETCH = (-0.04, 0.04)
 UNIAXIAL_SPACE_GROUPS = range(75, 195)
 """Tetragonal, trigonal and hexagonal space groups: a free c/a."""
+ELLIPSOID_FRACTION = 0.6
+"""The share of finite draws cut as an ellipsoid (the others are the paper's supercells)."""
+ELLIPSOID_ATOMS = (100, 400)
+ELLIPSOID_ASPECTS = (0.75, 1.25)
+"""Each semi-axis of a cut ellipsoid is the radius of a ball of the same volume times a factor from this range."""
 
 
 @cache
@@ -101,17 +116,20 @@ class Draw:
         return np.random.default_rng([zlib.crc32(self.prototype.id.encode()), self.number, self.recipe.seed])
 
     def parameters(self) -> dict[str, float | int | bool]:
-        """The draw's form and defects, from its seed: ``periodic``, ``supercell``, ``sigma``, ``strain``, ``eta``,
-        ``stretch``."""
+        """The draw's form and defects, from its seed: ``periodic``, ``supercell``, ``ellipsoid`` (atoms of a cut
+        ellipsoid, 0 for a supercell), ``sigma``, ``strain``, ``eta``, ``stretch``."""
         rng, recipe = self._random(), self.recipe
         periodic = not self.prototype.is_nanotube and bool(rng.random() < 0.5)
         supercell = 0 if self.prototype.is_nanotube else int(rng.integers(0, 2 if periodic else 3))
+        cut = not periodic and not self.prototype.is_nanotube and bool(rng.random() < ELLIPSOID_FRACTION)
+        ellipsoid = int(rng.integers(*ELLIPSOID_ATOMS)) if cut else 0
         sigma = 0.0 if rng.random() < recipe.pristine_fraction else float(rng.uniform(0, recipe.max_sigma))
         strain = float(rng.uniform(0, recipe.max_strain))
         eta = float(rng.uniform(0, recipe.max_vacancies)) if rng.random() < recipe.vacancy_fraction else 0.0
         stretch = (float(rng.uniform(*STRETCH_RANGES.get(self.prototype.id, DEFAULT_STRETCH)))
                    if unique_axis(self.prototype.id) is not None else 0.0)
-        return {"periodic": periodic, "supercell": supercell, "sigma": sigma, "strain": strain, "eta": eta,
+        return {"periodic": periodic, "supercell": supercell, "ellipsoid": ellipsoid, "sigma": sigma,
+                "strain": strain, "eta": eta,
                 "stretch": stretch, "seed": int(rng.integers(2**31))}
 
     @property
@@ -121,14 +139,18 @@ class Draw:
     @property
     def name(self) -> str:
         p = self.parameters()
-        form = "periodic" if p["periodic"] else "finite"
-        return (f"{self.prototype.id}__draw{self.number:04d}__{form}{p['supercell']}__sigma{p['sigma']:.3f}"
+        form = (f"periodic{p['supercell']}" if p["periodic"] else
+                f"ellipsoid{p['ellipsoid']}" if p["ellipsoid"] else f"finite{p['supercell']}")
+        return (f"{self.prototype.id}__draw{self.number:04d}__{form}__sigma{p['sigma']:.3f}"
                 f"__strain{p['strain']:.4f}__eta{p['eta']:.2f}__stretch{p['stretch']:+.3f}")
 
     def atoms(self) -> Atoms:
         p = self.parameters()
         rng = np.random.default_rng(p["seed"])
-        pristine = build(self.prototype, supercell=p["supercell"], periodic=p["periodic"] or None)
+        if p["ellipsoid"]:
+            pristine = _ellipsoid_cut(self.prototype.unit_cell(), p["ellipsoid"], rng)
+        else:
+            pristine = build(self.prototype, supercell=p["supercell"], periodic=p["periodic"] or None)
         if p["stretch"]:
             axis = unique_axis(self.prototype.id)
             pristine = _deformed(pristine, np.eye(3) + p["stretch"] * np.outer(axis, axis))
@@ -210,6 +232,34 @@ def _soft_sphere_packing(positions: np.ndarray, period: np.ndarray | None) -> np
         np.add.at(positions, pairs[:, 1], push)
         np.add.at(positions, pairs[:, 0], -push)
     return positions
+
+
+def _ellipsoid_cut(cell: Atoms, n_atoms: int, rng: np.random.Generator) -> Atoms:
+    """About ``n_atoms`` atoms of the crystal inside an ellipsoid of random semi-axes, orientation and centre;
+    for a layer (periodic in-plane, normal along z), an elliptic flake."""
+    from scipy.spatial.transform import Rotation
+
+    layer = not cell.pbc.all()
+    aspects = rng.uniform(*ELLIPSOID_ASPECTS, size=3)
+    if layer:
+        area_per_atom = np.linalg.norm(np.cross(cell.cell[0], cell.cell[1])) / len(cell)
+        semi_axes = np.sqrt(n_atoms * area_per_atom / (np.pi * aspects[0] * aspects[1])) * aspects
+        semi_axes[2] = np.inf
+        rotation = Rotation.from_euler("z", rng.uniform(0, 2 * np.pi)).as_matrix()
+    else:
+        volume_per_atom = cell.get_volume() / len(cell)
+        semi_axes = (3 * n_atoms * volume_per_atom / (4 * np.pi * np.prod(aspects))) ** (1 / 3) * aspects
+        rotation = Rotation.random(random_state=rng).as_matrix()
+    plane_spacing = 1.0 / np.linalg.norm(cell.cell.reciprocal(), axis=1)
+    reach = np.max(semi_axes[np.isfinite(semi_axes)])
+    repeats = np.where(cell.pbc, np.ceil(2 * reach / plane_spacing).astype(int) + 2, 1)
+    crystal = cell.repeat(tuple(int(n) for n in repeats))
+    centre = crystal.cell[:].sum(axis=0) / 2 + rng.random(3) @ cell.cell[:] * cell.pbc
+    inside = np.linalg.norm((crystal.positions - centre) @ rotation / semi_axes, axis=1) <= 1
+    finite = crystal[inside]
+    finite.positions -= centre
+    finite.pbc, finite.cell = False, np.zeros((3, 3))
+    return finite
 
 
 def _deformed(atoms: Atoms, deformation: np.ndarray) -> Atoms:
