@@ -51,6 +51,37 @@ def test_finite_draws_are_also_ellipsoids_cut_in_random_orientations():
         assert len({tuple(np.round(extent, 1)) for extent in extents}) == len(extents)  # no two alike
 
 
+def test_alpha_as_draws_vary_their_internal_coordinate_and_supercells_their_origin():
+    from ariseml.training.augmentation import A7_U_RANGE, a7_cell
+
+    draws = AugmentationRecipe(draws_per_class=6).structures((get_prototype("alpha_As"),))
+    values = [d.parameters()["u"] for d in draws]
+    assert all(A7_U_RANGE[0] <= u <= A7_U_RANGE[1] for u in values) and len(set(values)) == 6
+    assert all(f"__u{u:.4f}" in d.name for u, d in zip(values, draws))
+
+    def bond_ratio(u: float) -> float:  # an atom's fourth-nearest neighbour over its nearest: three long bonds, three short
+        from ase.neighborlist import neighbor_list
+
+        centre, distances = neighbor_list("id", a7_cell(u), 4.0)
+        nearest = np.sort(distances[centre == 0])
+        return float(nearest[3] / nearest[0])
+
+    assert bond_ratio(0.227) > bond_ratio(0.240) > 1.0  # nearer u = 1/4, nearer simple cubic's six equal bonds
+
+    recipe = AugmentationRecipe(pristine_fraction=1.0, vacancy_fraction=0.0, max_strain=0.0, draws_per_class=40)
+    supercells = [d for d in recipe.structures((get_prototype("zincblende_ZnS"),))
+                  if not d.parameters()["periodic"] and not d.parameters()["ellipsoid"]
+                  and d.parameters()["supercell"] == 0]
+    from ase.neighborlist import neighbor_list
+
+    terminations = set()  # how many atoms have 0, 1, 2, ... bonds
+    for draw in supercells[:4]:
+        atoms = draw.atoms()
+        assert len(atoms) == 128
+        terminations.add(tuple(np.bincount(np.bincount(neighbor_list("i", atoms, 2.6), minlength=len(atoms)))))
+    assert len(terminations) > 1
+
+
 def test_draws_are_cached_at_the_central_setting(tmp_path):
     draws = AugmentationRecipe(draws_per_class=3).structures((get_prototype("hcp_Mg"),))
     assert generate(tmp_path, draws, augmented_settings(), jobs=1, progress=False) == 3

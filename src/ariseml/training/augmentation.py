@@ -41,6 +41,7 @@ from ase import Atoms
 from scipy.spatial import cKDTree
 
 from ariseml.prototypes import NOT_A_CRYSTAL, Prototype, all_prototypes, build, get_prototype
+from ariseml.prototypes.builders import spacegroup_structure, supercell_repeats
 from ariseml.structure import nearest_neighbour_distance
 
 
@@ -71,10 +72,37 @@ def unique_axis(prototype_id: str) -> np.ndarray | None:
     prototype = get_prototype(prototype_id)
     if prototype.is_2d or prototype.is_nanotube or prototype.space_group not in UNIAXIAL_SPACE_GROUPS:
         return None
-    cell = prototype.unit_cell()
+    return _c_axis(prototype.unit_cell())
+
+
+def _c_axis(cell: Atoms) -> np.ndarray:
+    """The unit vector along the conventional c axis of a periodic cell, in its frame."""
     dataset = spglib.get_symmetry_dataset((cell.cell[:], cell.get_scaled_positions(), cell.numbers), symprec=1e-3)
     c_axis = (np.linalg.inv(dataset.transformation_matrix).T @ cell.cell[:])[2]  # spglib's (a b c) P⁻¹
     return c_axis / np.linalg.norm(c_axis)
+
+
+A7_U_RANGE = (0.222, 0.240)
+"""The internal coordinate u of α-As draws (atoms at ±u along c): As 0.227 (the class's cell), Sb 0.233 and
+Bi 0.237 (benchmarks/data/real_materials.json); u = 1/4 with c/a = √6 is simple cubic."""
+A7_HEXAGONAL_CELL = (3.76, 3.76, 10.457, 90, 90, 120)
+"""The hexagonal axes (Å, degrees) of the α-As class's cell (AFLOW A_hR2_166_c)."""
+
+
+def a7_cell(u: float) -> Atoms:
+    """The primitive cell of α-As with internal coordinate ``u``, its c axis along z."""
+    return spacegroup_structure({"spacegroup": 166, "cellpar": list(A7_HEXAGONAL_CELL), "basis": [[0, 0, u]],
+                                 "symbols": ["As"], "primitive": True})
+
+
+def shifted_origin(cell: Atoms, rng: np.random.Generator) -> Atoms:
+    """The same crystal with its atoms shifted by a random fraction of the cell along its periodic axes: a
+    supercell of it ends on other atoms (a zincblende crystal cut from the cell with S at ¼ or at ¾ of the
+    diagonal has other facets)."""
+    shifted = cell.copy()
+    fractional = cell.get_scaled_positions(wrap=False) + rng.random(3) * cell.pbc
+    shifted.set_scaled_positions(np.where(cell.pbc, np.mod(fractional, 1.0), fractional))
+    return shifted
 
 
 @dataclass(frozen=True)
@@ -117,7 +145,7 @@ class Draw:
 
     def parameters(self) -> dict[str, float | int | bool]:
         """The draw's form and defects, from its seed: ``periodic``, ``supercell``, ``ellipsoid`` (atoms of a cut
-        ellipsoid, 0 for a supercell), ``sigma``, ``strain``, ``eta``, ``stretch``."""
+        ellipsoid, 0 for a supercell), ``sigma``, ``strain``, ``eta``, ``stretch``; ``u`` for α-As."""
         rng, recipe = self._random(), self.recipe
         periodic = not self.prototype.is_nanotube and bool(rng.random() < 0.5)
         supercell = 0 if self.prototype.is_nanotube else int(rng.integers(0, 2 if periodic else 3))
@@ -128,9 +156,11 @@ class Draw:
         eta = float(rng.uniform(0, recipe.max_vacancies)) if rng.random() < recipe.vacancy_fraction else 0.0
         stretch = (float(rng.uniform(*STRETCH_RANGES.get(self.prototype.id, DEFAULT_STRETCH)))
                    if unique_axis(self.prototype.id) is not None else 0.0)
-        return {"periodic": periodic, "supercell": supercell, "ellipsoid": ellipsoid, "sigma": sigma,
-                "strain": strain, "eta": eta,
-                "stretch": stretch, "seed": int(rng.integers(2**31))}
+        parameters = {"periodic": periodic, "supercell": supercell, "ellipsoid": ellipsoid, "sigma": sigma,
+                      "strain": strain, "eta": eta, "stretch": stretch, "seed": int(rng.integers(2**31))}
+        if self.prototype.id == "alpha_As":
+            parameters["u"] = float(rng.uniform(*A7_U_RANGE))
+        return parameters
 
     @property
     def label(self) -> str:
@@ -139,20 +169,27 @@ class Draw:
     @property
     def name(self) -> str:
         p = self.parameters()
-        form = (f"periodic{p['supercell']}" if p["periodic"] else
-                f"ellipsoid{p['ellipsoid']}" if p["ellipsoid"] else f"finite{p['supercell']}")
+        form = ("tube" if self.prototype.is_nanotube else f"periodic{p['supercell']}" if p["periodic"] else
+                f"ellipsoid{p['ellipsoid']}" if p["ellipsoid"] else f"supercell{p['supercell']}")
         return (f"{self.prototype.id}__draw{self.number:04d}__{form}__sigma{p['sigma']:.3f}"
-                f"__strain{p['strain']:.4f}__eta{p['eta']:.2f}__stretch{p['stretch']:+.3f}")
+                f"__strain{p['strain']:.4f}__eta{p['eta']:.2f}__stretch{p['stretch']:+.3f}"
+                + (f"__u{p['u']:.4f}" if "u" in p else ""))
 
     def atoms(self) -> Atoms:
         p = self.parameters()
         rng = np.random.default_rng(p["seed"])
-        if p["ellipsoid"]:
-            pristine = _ellipsoid_cut(self.prototype.unit_cell(), p["ellipsoid"], rng)
+        cell = a7_cell(p["u"]) if "u" in p else self.prototype.unit_cell()
+        if self.prototype.is_nanotube:
+            pristine = cell
+        elif p["ellipsoid"]:
+            pristine = _ellipsoid_cut(cell, p["ellipsoid"], rng)
         else:
-            pristine = build(self.prototype, supercell=p["supercell"], periodic=p["periodic"] or None)
+            if not p["periodic"]:
+                cell = shifted_origin(cell, rng)
+            pristine = cell.repeat(supercell_repeats(cell, self.prototype.is_2d, p["supercell"]))
+            pristine.pbc = cell.pbc if p["periodic"] else False
         if p["stretch"]:
-            axis = unique_axis(self.prototype.id)
+            axis = _c_axis(cell)
             pristine = _deformed(pristine, np.eye(3) + p["stretch"] * np.outer(axis, axis))
         d_nn = nearest_neighbour_distance(pristine)
         random_matrix = rng.normal(0, p["strain"], size=(3, 3))
