@@ -33,6 +33,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 import numpy as np
 import spglib
@@ -118,9 +119,13 @@ class AugmentationRecipe:
     max_vacancies: float = 0.25
     seed: int = 0
 
-    def record(self) -> dict[str, float | int]:
-        """The recipe as stored with a model."""
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+    def record(self) -> dict[str, Any]:
+        """The recipe as stored with a model: its fields and the module's fixed ranges."""
+        return {**{name: getattr(self, name) for name in self.__dataclass_fields__},
+                "ellipsoid_fraction": ELLIPSOID_FRACTION, "ellipsoid_atoms": list(ELLIPSOID_ATOMS),
+                "ellipsoid_aspects": list(ELLIPSOID_ASPECTS), "a7_u_range": list(A7_U_RANGE),
+                "stretch_ranges": {**{name: list(r) for name, r in STRETCH_RANGES.items()},
+                                   "default": list(DEFAULT_STRETCH)}}
 
     def structures(self, prototypes: Sequence[Prototype] | None = None) -> list[Draw | AmorphousDraw]:
         """``draws_per_class`` draws of every class (default: all 108), and ``amorphous_draws`` of
