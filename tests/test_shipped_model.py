@@ -73,11 +73,16 @@ def test_the_realistic_model_answers_thermal_motion_and_amorphous_packings():
     classifier = Classifier.load("realistic", samples=100, seed=0)
     assert classifier.classes_ == [p.id for p in all_prototypes()] + [NOT_A_CRYSTAL]
     assert classifier.metadata_["recipe"] == "realistic" and classifier.model_.standardised
+    assert classifier.model_.log_epsilon == classifier.metadata_["log_epsilon"] == 1e-5
     rng = np.random.default_rng(1)
-    shaken = []
-    for element, structure, a in (("Fe", "bcc", 2.87), ("Si", "diamond", 5.43)):
-        crystal = bulk(element, structure, a=a, cubic=True).repeat(4)
-        crystal.positions += rng.normal(0, 0.05 * 2.4, crystal.positions.shape)  # σ about 5 % of d_NN
-        shaken.append(crystal)
-    answers = classifier.classify(shaken + [AmorphousDraw(10_000).atoms()], top=1)
-    assert [r.top_ids[0] for r in answers] == ["bcc_W", "diamond_C", NOT_A_CRYSTAL]
+    structures, expected = [bulk("Al", "fcc", a=4.05)], ["fcc_Cu"]  # the pristine periodic cell
+    for element, structure, a, sigma, class_id in (("Al", "fcc", 4.05, 0.02, "fcc_Cu"), ("Cu", "fcc", 3.61, 0.05, "fcc_Cu"),
+                                                   ("Fe", "bcc", 2.87, 0.05, "bcc_W"), ("Si", "diamond", 5.43, 0.05, "diamond_C")):
+        crystal = bulk(element, structure, a=a, cubic=True).repeat(5)
+        d_nn = {"fcc": a / np.sqrt(2), "bcc": a * np.sqrt(3) / 2, "diamond": a * np.sqrt(3) / 4}[structure]
+        crystal.positions += rng.normal(0, sigma * d_nn, crystal.positions.shape)  # thermal-like, σ of d_NN
+        structures.append(crystal)
+        expected.append(class_id)
+    answers = classifier.classify(structures + [AmorphousDraw(10_000).atoms()], top=1)
+    assert [r.top_ids[0] for r in answers] == expected + [NOT_A_CRYSTAL]
+    assert all(r.probabilities.max() >= 0.9 for r in answers), [r.probabilities.max() for r in answers]
