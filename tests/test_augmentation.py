@@ -82,6 +82,25 @@ def test_alpha_as_draws_vary_their_internal_coordinate_and_supercells_their_orig
     assert len(terminations) > 1
 
 
+def test_correlated_noise_keeps_its_size_and_moves_neighbours_together():
+    from ase.build import bulk
+    from ase.neighborlist import neighbor_list
+
+    from ariseml.training.augmentation import _correlated
+
+    crystal = bulk("Cu", "fcc", a=3.61, cubic=True).repeat(6)
+    d_nn = 3.61 / np.sqrt(2)
+    first, second = neighbor_list("ij", crystal, 1.1 * d_nn)
+    for correlation, low, high in ((0.0, -0.05, 0.05), (0.8, 0.3, 0.9)):
+        noise = _correlated(crystal, np.random.default_rng(0).normal(size=(len(crystal), 3)), correlation, d_nn)
+        along_x = np.corrcoef(noise[first, 0], noise[second, 0])[0, 1]  # neighbours' displacements
+        assert np.isclose(np.sqrt(np.mean(noise**2)), 1.0) and low < along_x < high, (correlation, along_x)
+    draws = AugmentationRecipe(draws_per_class=40).structures((get_prototype("fcc_Cu"),))
+    correlated = [d for d in draws if "correlation" in d.parameters()]
+    assert 0 < len(correlated) < 40 and all(d.parameters()["sigma"] > 0 for d in correlated)
+    assert all(d.name.endswith(f"__corr{d.parameters()['correlation']:.2f}") for d in correlated)
+
+
 def test_draws_are_cached_at_the_central_setting(tmp_path):
     draws = AugmentationRecipe(draws_per_class=3).structures((get_prototype("hcp_Mg"),))
     assert generate(tmp_path, draws, augmented_settings(), jobs=1, progress=False) == 3

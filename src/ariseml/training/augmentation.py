@@ -7,7 +7,8 @@ lattices and microscopy add:
 
 - thermal-like motion: Gaussian displacements of σ per Cartesian component, σ drawn up to
   ``max_sigma`` of the pristine d_NN (the Lindemann ratio at melting, 0.1-0.15 of d_NN for the root
-  mean square displacement, is about 0.06-0.09 per component); a fraction of the draws pristine;
+  mean square displacement, is about 0.06-0.09 per component); a fraction of the draws pristine; in
+  some draws correlated between neighbours, as phonons correlate them;
 - a random strain of the whole structure, up to ``max_strain`` per component (the cell's fluctuations
   in constant-pressure MD, the scatter of measured lattice parameters), far below the distortion
   that separates two classes (bct In is fcc stretched 7.5 %): 2 % blurred fcc into bct In under noise;
@@ -60,6 +61,12 @@ STRETCH_RANGES: dict[str, tuple[float, float]] = {
 DEFAULT_STRETCH = (-0.04, 0.04)
 UNIAXIAL_SPACE_GROUPS = range(75, 195)
 """Tetragonal, trigonal and hexagonal space groups: a free c/a."""
+CORRELATED_FRACTION = 0.4
+"""The share of noisy draws whose displacements are correlated between neighbours (``_correlated``)."""
+FIRST_SHELL = 1.25
+"""Neighbours within this many d_NN share their noise in a correlated draw."""
+FIRST_SHELL_SIZE = 12
+"""The scale of a mean over a first shell (fcc's 12): its noise is about 1/√12 of one atom's."""
 ELLIPSOID_FRACTION = 0.6
 """The share of finite draws cut as an ellipsoid (the others are the paper's supercells)."""
 ELLIPSOID_ATOMS = (100, 400)
@@ -124,6 +131,7 @@ class AugmentationRecipe:
         return {**{name: getattr(self, name) for name in self.__dataclass_fields__},
                 "ellipsoid_fraction": ELLIPSOID_FRACTION, "ellipsoid_atoms": list(ELLIPSOID_ATOMS),
                 "ellipsoid_aspects": list(ELLIPSOID_ASPECTS), "a7_u_range": list(A7_U_RANGE),
+                "correlated_fraction": CORRELATED_FRACTION, "first_shell": FIRST_SHELL,
                 "stretch_ranges": {**{name: list(r) for name, r in STRETCH_RANGES.items()},
                                    "default": list(DEFAULT_STRETCH)}}
 
@@ -150,7 +158,8 @@ class Draw:
 
     def parameters(self) -> dict[str, float | int | bool]:
         """The draw's form and defects, from its seed: ``periodic``, ``supercell``, ``ellipsoid`` (atoms of a cut
-        ellipsoid, 0 for a supercell), ``sigma``, ``strain``, ``eta``, ``stretch``; ``u`` for α-As."""
+        ellipsoid, 0 for a supercell), ``sigma``, ``strain``, ``eta``, ``stretch``; ``u`` for α-As; ``correlation`` for
+        the noisy draws whose neighbours move together."""
         rng, recipe = self._random(), self.recipe
         periodic = not self.prototype.is_nanotube and bool(rng.random() < 0.5)
         supercell = 0 if self.prototype.is_nanotube else int(rng.integers(0, 2 if periodic else 3))
@@ -165,6 +174,8 @@ class Draw:
                       "strain": strain, "eta": eta, "stretch": stretch, "seed": int(rng.integers(2**31))}
         if self.prototype.id == "alpha_As":
             parameters["u"] = float(rng.uniform(*A7_U_RANGE))
+        if sigma > 0 and rng.random() < CORRELATED_FRACTION:
+            parameters["correlation"] = float(rng.uniform(0, 1))
         return parameters
 
     @property
@@ -178,7 +189,7 @@ class Draw:
                 f"ellipsoid{p['ellipsoid']}" if p["ellipsoid"] else f"supercell{p['supercell']}")
         return (f"{self.prototype.id}__draw{self.number:04d}__{form}__sigma{p['sigma']:.3f}"
                 f"__strain{p['strain']:.4f}__eta{p['eta']:.2f}__stretch{p['stretch']:+.3f}"
-                + (f"__u{p['u']:.4f}" if "u" in p else ""))
+                + (f"__u{p['u']:.4f}" if "u" in p else "") + (f"__corr{p['correlation']:.2f}" if "correlation" in p else ""))
 
     def atoms(self) -> Atoms:
         p = self.parameters()
@@ -203,7 +214,10 @@ class Draw:
             kept = rng.random(len(atoms)) >= p["eta"]
             kept[rng.integers(len(atoms))] = True
             atoms = atoms[kept]
-        atoms.positions += rng.normal(0, p["sigma"] * d_nn, size=atoms.positions.shape)
+        noise = rng.normal(0, 1, size=atoms.positions.shape)
+        if p.get("correlation"):
+            noise = _correlated(atoms, noise, p["correlation"], d_nn)
+        atoms.positions += p["sigma"] * d_nn * noise
         return atoms
 
 
@@ -302,6 +316,20 @@ def _ellipsoid_cut(cell: Atoms, n_atoms: int, rng: np.random.Generator) -> Atoms
     finite.positions -= centre
     finite.pbc, finite.cell = False, np.zeros((3, 3))
     return finite
+
+
+def _correlated(atoms: Atoms, noise: np.ndarray, correlation: float, d_nn: float) -> np.ndarray:
+    """Per-atom noise mixed with the mean noise of each atom's first-shell neighbours (``correlation`` its weight),
+    rescaled to the same root mean square: neighbours then move partly together, as phonons make them do in
+    molecular dynamics, so bonds fluctuate less than the atoms' own displacement suggests."""
+    from ase.neighborlist import neighbor_list
+
+    first, second = neighbor_list("ij", atoms, FIRST_SHELL * d_nn)
+    neighbour_mean = np.zeros_like(noise)
+    np.add.at(neighbour_mean, first, noise[second])
+    neighbour_mean /= np.maximum(np.bincount(first, minlength=len(atoms)), 1)[:, None]
+    mixed = (1 - correlation) * noise + correlation * neighbour_mean * np.sqrt(FIRST_SHELL_SIZE)
+    return mixed / np.sqrt(np.mean(mixed**2))
 
 
 def _deformed(atoms: Atoms, deformation: np.ndarray) -> Atoms:
