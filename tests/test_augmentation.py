@@ -25,7 +25,8 @@ def test_draws_are_seeded_and_within_the_recipe():
 def test_a_draw_has_the_noise_and_vacancies_it_names():
     recipe = AugmentationRecipe(pristine_fraction=0.0, vacancy_fraction=1.0, max_strain=0.0)
     draw = next(d for d in recipe.structures((get_prototype("bcc_W"),))
-                if not d.parameters()["periodic"] and not d.parameters()["ellipsoid"] and d.parameters()["sigma"] > 0.05)
+                if not d.parameters()["periodic"] and not d.parameters()["ellipsoid"]
+                and d.parameters()["sigma"] > 0.05)
     p, atoms = draw.parameters(), draw.atoms()
     pristine = build("bcc_W", supercell=p["supercell"])
     assert abs(len(atoms) / len(pristine) - (1 - p["eta"])) < 0.1
@@ -59,7 +60,7 @@ def test_alpha_as_draws_vary_their_internal_coordinate_and_supercells_their_orig
     assert all(A7_U_RANGE[0] <= u <= A7_U_RANGE[1] for u in values) and len(set(values)) == 6
     assert all(f"__u{u:.4f}" in d.name for u, d in zip(values, draws))
 
-    def bond_ratio(u: float) -> float:  # an atom's fourth-nearest neighbour over its nearest: three long bonds, three short
+    def bond_ratio(u: float) -> float:  # an atom's fourth-nearest neighbour over its nearest (3 short, 3 long bonds)
         from ase.neighborlist import neighbor_list
 
         centre, distances = neighbor_list("id", a7_cell(u), 4.0)
@@ -136,6 +137,12 @@ def test_uniaxial_classes_are_stretched_along_their_unique_axis_within_their_ran
         ratio = np.linalg.norm(lattice[2]) / np.linalg.norm(lattice[0])
         assert low <= stretch <= high and np.isclose(ratio, 1.624 * (1 + stretch), atol=2e-3)
     assert all(d.parameters()["stretch"] == 0 for d in recipe.structures((get_prototype("fcc_Cu"),)))
+    from ariseml.training.augmentation import DEFAULT_STRETCH
+
+    stretches = [d.parameters()["stretch"] for d in AugmentationRecipe(draws_per_class=200).structures(
+        (get_prototype("hcp_Mg"),))]
+    near_own = np.mean([DEFAULT_STRETCH[0] <= x <= DEFAULT_STRETCH[1] for x in stretches])
+    assert 0.55 < near_own < 0.8 and max(stretches) > 0.12  # half drawn near Mg's c/a, the rest up to Cd's
 
 
 def test_the_realistic_recipe_from_the_command_line(tmp_path):

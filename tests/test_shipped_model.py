@@ -76,8 +76,9 @@ def test_the_realistic_model_answers_thermal_motion_and_amorphous_packings():
     assert classifier.model_.log_epsilon == classifier.metadata_["log_epsilon"] == 1e-5
     rng = np.random.default_rng(1)
     structures, expected = [bulk("Al", "fcc", a=4.05)], ["fcc_Cu"]  # the pristine periodic cell
-    for element, structure, a, sigma, class_id in (("Al", "fcc", 4.05, 0.02, "fcc_Cu"), ("Cu", "fcc", 3.61, 0.05, "fcc_Cu"),
-                                                   ("Fe", "bcc", 2.87, 0.05, "bcc_W"), ("Si", "diamond", 5.43, 0.05, "diamond_C")):
+    shaken = (("Al", "fcc", 4.05, 0.02, "fcc_Cu"), ("Cu", "fcc", 3.61, 0.05, "fcc_Cu"),
+              ("Fe", "bcc", 2.87, 0.05, "bcc_W"), ("Si", "diamond", 5.43, 0.05, "diamond_C"))
+    for element, structure, a, sigma, class_id in shaken:
         crystal = bulk(element, structure, a=a, cubic=True).repeat(5)
         d_nn = {"fcc": a / np.sqrt(2), "bcc": a * np.sqrt(3) / 2, "diamond": a * np.sqrt(3) / 4}[structure]
         crystal.positions += rng.normal(0, sigma * d_nn, crystal.positions.shape)  # thermal-like, σ of d_NN

@@ -13,13 +13,15 @@ lattices and microscopy add:
   in constant-pressure MD, the scatter of measured lattice parameters), far below the distortion
   that separates two classes (bct In is fcc stretched 7.5 %): 2 % blurred fcc into bct In under noise;
 - vacancies: a fraction η of the atoms removed in some draws (microscopy, atom probe);
-- the shape of a finite draw: the paper's supercell (a replica of the class's cell) or an ellipsoid of
-  100-400 atoms cut around a random point in a random orientation (for a layer: an elliptic flake).
+- the shape of a finite draw: the paper's supercell (a replica of the class's cell) from a random origin,
+  or an ellipsoid of 100-400 atoms cut around a random point in a random orientation (for a layer: an
+  elliptic flake).
   Nanoparticles, tomography and microscopy come in every shape, and a model trained on the supercells
   alone learns their facets: a diamond crystal cut from the cubic cell read as hexagonal diamond;
 - for the uniaxial classes (tetragonal, trigonal, hexagonal), a stretch along the unique axis: real
   compounds of one class differ in c/a (hcp: from Be's 1.57 to Cd's 1.89), while the stretch stays
-  clear of a neighbouring class's ideal value (``STRETCH_RANGES``).
+  clear of a neighbouring class's ideal value (``STRETCH_RANGES``); for α-As also its internal
+  coordinate u (As to Bi).
 
 Melts, glasses and random packings are no crystal: ``AmorphousDraw`` makes them for the extra class
 ``NOT_A_CRYSTAL``, so that a model answers "not a crystal" instead of a confident crystal class.
@@ -68,7 +70,7 @@ FIRST_SHELL = 1.25
 FIRST_SHELL_SIZE = 12
 """The scale of a mean over a first shell (fcc's 12): its noise is about 1/√12 of one atom's."""
 ELLIPSOID_FRACTION = 0.6
-"""The share of finite draws cut as an ellipsoid (the others are the paper's supercells)."""
+"""The share of finite draws cut as an ellipsoid (the others are the paper's supercells, from a random origin)."""
 ELLIPSOID_ATOMS = (100, 400)
 ELLIPSOID_ASPECTS = (0.75, 1.25)
 """Each semi-axis of a cut ellipsoid is the radius of a ball of the same volume times a factor from this range."""
@@ -197,7 +199,8 @@ class Draw:
                 f"ellipsoid{p['ellipsoid']}" if p["ellipsoid"] else f"supercell{p['supercell']}")
         return (f"{self.prototype.id}__draw{self.number:04d}__{form}__sigma{p['sigma']:.3f}"
                 f"__strain{p['strain']:.4f}__eta{p['eta']:.2f}__stretch{p['stretch']:+.3f}"
-                + (f"__u{p['u']:.4f}" if "u" in p else "") + (f"__corr{p['correlation']:.2f}" if "correlation" in p else ""))
+                + (f"__u{p['u']:.4f}" if "u" in p else "")
+                + (f"__corr{p['correlation']:.2f}" if "correlation" in p else ""))
 
     def atoms(self) -> Atoms:
         p = self.parameters()
