@@ -13,8 +13,8 @@ lattices and microscopy add:
   in constant-pressure MD, the scatter of measured lattice parameters), far below the distortion
   that separates two classes (bct In is fcc stretched 7.5 %): 2 % blurred fcc into bct In under noise;
 - vacancies: a fraction η of the atoms removed in some draws (microscopy, atom probe);
-- the shape of a finite draw: the paper's supercell (a replica of the class's cell) from a random origin,
-  or an ellipsoid of 100-400 atoms cut around a random point in a random orientation (for a layer: an
+- the shape of a finite draw: the paper's supercell (a replica of the class's cell), also from a random
+  origin, or an ellipsoid of 100-400 atoms cut around a random point in a random orientation (for a layer: an
   elliptic flake).
   Nanoparticles, tomography and microscopy come in every shape, and a model trained on the supercells
   alone learns their facets: a diamond crystal cut from the cubic cell read as hexagonal diamond;
@@ -70,7 +70,10 @@ FIRST_SHELL = 1.25
 FIRST_SHELL_SIZE = 12
 """The scale of a mean over a first shell (fcc's 12): its noise is about 1/√12 of one atom's."""
 ELLIPSOID_FRACTION = 0.6
-"""The share of finite draws cut as an ellipsoid (the others are the paper's supercells, from a random origin)."""
+"""The share of finite draws cut as an ellipsoid (the others are the paper's supercells)."""
+SHIFTED_FRACTION = 0.5
+"""The share of finite supercell draws started from a random origin (the others from the class's own, as the
+paper's supercells)."""
 ELLIPSOID_ATOMS = (100, 400)
 ELLIPSOID_ASPECTS = (0.75, 1.25)
 """Each semi-axis of a cut ellipsoid is the radius of a ball of the same volume times a factor from this range."""
@@ -134,6 +137,7 @@ class AugmentationRecipe:
                 "ellipsoid_fraction": ELLIPSOID_FRACTION, "ellipsoid_atoms": list(ELLIPSOID_ATOMS),
                 "ellipsoid_aspects": list(ELLIPSOID_ASPECTS), "a7_u_range": list(A7_U_RANGE),
                 "correlated_fraction": CORRELATED_FRACTION, "first_shell": FIRST_SHELL,
+                "shifted_fraction": SHIFTED_FRACTION,
                 "stretch_ranges": {**{name: list(r) for name, r in STRETCH_RANGES.items()},
                                    "default": list(DEFAULT_STRETCH)}}
 
@@ -161,7 +165,7 @@ class Draw:
     def parameters(self) -> dict[str, float | int | bool]:
         """The draw's form and defects, from its seed: ``periodic``, ``supercell``, ``ellipsoid`` (atoms of a cut
         ellipsoid, 0 for a supercell), ``sigma``, ``strain``, ``eta``, ``stretch``; ``u`` for α-As; ``correlation`` for
-        the noisy draws whose neighbours move together."""
+        the noisy draws whose neighbours move together; ``shifted`` for finite supercells."""
         rng, recipe = self._random(), self.recipe
         periodic = not self.prototype.is_nanotube and bool(rng.random() < 0.5)
         supercell = 0 if self.prototype.is_nanotube else int(rng.integers(0, 2 if periodic else 3))
@@ -177,6 +181,8 @@ class Draw:
             parameters["u"] = float(rng.uniform(*A7_U_RANGE))
         if sigma > 0 and rng.random() < CORRELATED_FRACTION:
             parameters["correlation"] = float(rng.uniform(0, 1))
+        if not periodic and not ellipsoid and not self.prototype.is_nanotube:
+            parameters["shifted"] = bool(rng.random() < SHIFTED_FRACTION)
         return parameters
 
     def _stretch(self, rng: np.random.Generator) -> float:
@@ -200,7 +206,8 @@ class Draw:
         return (f"{self.prototype.id}__draw{self.number:04d}__{form}__sigma{p['sigma']:.3f}"
                 f"__strain{p['strain']:.4f}__eta{p['eta']:.2f}__stretch{p['stretch']:+.3f}"
                 + (f"__u{p['u']:.4f}" if "u" in p else "")
-                + (f"__corr{p['correlation']:.2f}" if "correlation" in p else ""))
+                + (f"__corr{p['correlation']:.2f}" if "correlation" in p else "")
+                + ("__origin0" if p.get("shifted") is False else ""))
 
     def atoms(self) -> Atoms:
         p = self.parameters()
@@ -211,7 +218,7 @@ class Draw:
         elif p["ellipsoid"]:
             pristine = _ellipsoid_cut(cell, p["ellipsoid"], rng)
         else:
-            if not p["periodic"]:
+            if p.get("shifted"):
                 cell = shifted_origin(cell, rng)
             pristine = cell.repeat(supercell_repeats(cell, self.prototype.is_2d, p["supercell"]))
             pristine.pbc = cell.pbc if p["periodic"] else False
