@@ -66,6 +66,14 @@ def test_explore_command_on_structures(tmp_path):
     assert similarity[0, 1] > similarity[0, 5]  # fcc is closer to bcc than to graphene
     assert (tmp_path / "out" / "embedding.html").stat().st_size > 100_000
     assert json.loads((tmp_path / "out" / "summary.json").read_text())["points"] == 6
+    again = CliRunner().invoke(main, ["explore", *files, "--min-cluster-size", "2", "--neighbors", "3",
+                                      "--samples", "50", "--out", str(tmp_path / "out")])
+    assert again.exit_code == 0, again.output  # a rerun into its own output folder replaces it
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    refused = CliRunner().invoke(main, ["explore", *files, "--out", str(tmp_path / "mine")])
+    assert refused.exit_code == 2 and "not empty" in refused.output
+    assert [p.name for p in (tmp_path / "mine").iterdir()] == ["notes.txt"]
 
 
 def test_explore_command_on_an_spm_run(tmp_path):

@@ -866,6 +866,9 @@ def explore(inputs: tuple[str, ...], layer: int, before_relu: bool, only_class: 
     if pair is not None and len(pair) != 2:
         raise click.BadParameter(f"give two elements, e.g. Fe,Pt; got {species!r}", param_hint="--species")
     folder = Path(out)
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / "summary.json").is_file():
+        raise click.UsageError(f"{folder} is not empty and holds no earlier 'arise explore' output (summary.json): "
+                               "choose another --out, so that none of its files is overwritten")
     if len(inputs) == 1 and Path(inputs[0]).is_dir():
         points = unsupervised.from_spm(Path(inputs[0]), layer, before_relu)
     else:
