@@ -161,3 +161,16 @@ def test_quick_benchmark_scores_the_convnet_beside_spglib(tmp_path):
     again = CliRunner().invoke(main, ["diffraction", "benchmark", "--quick", "--per-class", "1", "--cache",
                                       str(tmp_path / "cache"), "--out", str(out)])
     assert again.output.split("command:")[1].strip() == result.output.split("command:")[1].strip()  # from the cache
+
+
+def test_the_diffraction_benchmark_recomputes_a_damaged_cache_file(tmp_path):
+    from ariseml.benchmark.diffraction import Level, run
+    from ariseml.classifier import DiffractionClassifier
+
+    classifier = DiffractionClassifier.load("diffraction", samples=5, seed=0)
+    first = run(classifier, [Level(sigma=0.02)], per_class=1, cache=tmp_path, jobs=1, progress=False)
+    (cached,) = tmp_path.glob("diffraction_*.npz")
+    cached.write_bytes(b"half a file")
+    again = run(classifier, [Level(sigma=0.02)], per_class=1, cache=tmp_path, jobs=1, progress=False)
+    assert all(np.array_equal(first[0].predicted[m], again[0].predicted[m]) for m in first[0].predicted)
+    assert cached.stat().st_size > 100  # written again

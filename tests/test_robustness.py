@@ -146,3 +146,17 @@ def test_spglib_finding_p1_for_a_p1_class_does_not_count():
     result = LevelResult(DefectLevel(delta=0.01), cases, {
         "spglib-loose": MethodScores([1, 1], [1.0, 1.0], [1, 225], [True, True])})
     assert accuracies(result, "spglib-loose", ["ScPSe3", "fcc_Cu"]) == pytest.approx((100.0, 50.0))
+
+
+def test_damaged_benchmark_cache_files_are_computed_again(tmp_path):
+    config = BenchmarkConfig(classes=("fcc_Cu", "bcc_W"), supercells=(0,), realisations=1, samples=10)
+    level = DefectLevel(delta=0.01)
+    models = {"paper": Classifier.load("paper", samples=10, seed=0)}
+    first = evaluate_level(config, level, ["ariseml", "spglib-loose"], models, tmp_path, jobs=1)
+    cached = sorted(path for path in tmp_path.rglob("*") if path.is_file())
+    assert any(p.suffix == ".npz" for p in cached) and any(p.suffix == ".json" for p in cached)
+    for path in cached:
+        path.write_bytes(b"half a file")  # an interrupted copy, a full disk
+    again = evaluate_level(config, level, ["ariseml", "spglib-loose"], models, tmp_path, jobs=1)
+    assert again.scores["ariseml"].correct == first.scores["ariseml"].correct
+    assert again.scores["spglib-loose"].correct == first.scores["spglib-loose"].correct

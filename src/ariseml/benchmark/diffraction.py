@@ -30,7 +30,7 @@ from ase import Atoms
 
 from ariseml.classifier import DiffractionClassifier
 from ariseml.descriptors.diffraction import DiffractionSettings, diffraction_fingerprint, diffraction_supercell
-from ariseml.io import atomic_path
+from ariseml.io import atomic_path, read_arrays
 from ariseml.parallel import progress_map
 from ariseml.structure import remove_atoms
 from ariseml.training.diffraction import (CLASS_SPACE_GROUPS, DIFFRACTION_CLASSES, crystal_labels, crystal_set,
@@ -134,8 +134,8 @@ def run(classifier: DiffractionClassifier, levels: Sequence[Level], per_class: i
         identity = json.dumps({"per_class": per_class, "seed": TEST_SEED, "sigma": level.sigma, "eta": level.eta,
                                "model": model_id, "settings": settings.to_dict()}, sort_keys=True)
         path = Path(cache) / f"diffraction_{hashlib.sha256(identity.encode()).hexdigest()[:16]}.npz"
-        if path.exists():
-            stored = np.load(path)
+        stored = read_arrays(path) if path.exists() else None  # None too when unreadable: computed again
+        if stored is not None and all(method in stored for method in METHODS):
             predicted = {method: stored[method] for method in METHODS}
         else:
             supercells = supercells or [diffraction_supercell(atoms, settings)

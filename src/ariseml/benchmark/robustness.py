@@ -42,7 +42,7 @@ from ase import Atoms
 from ariseml.benchmark.defects import TEST_SEED_OFFSET, DefectLevel, table2_levels
 from ariseml.classifier import Classifier
 from ariseml.descriptors.soap import SoapSettings, arise_soap
-from ariseml.io import atomic_path
+from ariseml.io import atomic_path, read_arrays
 from ariseml.parallel import progress_map
 from ariseml.prototypes import all_prototypes, build, get_prototype
 from ariseml.structure import apply_defects, nearest_neighbour_distance
@@ -239,8 +239,8 @@ def draw_descriptors(config: BenchmarkConfig, level: DefectLevel, draw: int, set
     """The descriptors of one draw's structures (in the order of :func:`benchmark_cases`), from the
     cache that the robustness runs fill, or computed on ``jobs`` processes and cached."""
     path = _descriptor_file(cache_dir, config, level, draw, settings)
-    if path.exists():
-        return np.load(path)["descriptors"]
+    if (stored := _read_descriptors(path)) is not None:
+        return stored
     cases = benchmark_cases(config, draw)
     _build_pristine(cases)
     answers = progress_map(_evaluate_structure, [(case, level, (), (settings,)) for case in cases], jobs, progress,
@@ -250,10 +250,20 @@ def draw_descriptors(config: BenchmarkConfig, level: DefectLevel, draw: int, set
     return features
 
 
+def _read_descriptors(path: Path) -> np.ndarray | None:
+    """A draw's cached descriptors; None when missing or unreadable (then they are computed again)."""
+    stored = read_arrays(path) if path.exists() else None
+    return stored.get("descriptors") if stored is not None else None
+
+
 def _read_cached(path: Path) -> MethodScores | None:
+    """A method's cached scores of one draw; None when missing or unreadable (then they are computed again)."""
     if not path.exists():
         return None
-    return MethodScores(**json.loads(path.read_text()))
+    try:
+        return MethodScores(**json.loads(path.read_text()))
+    except (ValueError, TypeError):  # not JSON, or not the scores' fields
+        return None
 
 
 def _write_cached(path: Path, scores: MethodScores) -> None:
@@ -305,7 +315,8 @@ def _evaluate_draw(config: BenchmarkConfig, level: DefectLevel, cases: list[Benc
     settings_of = {m: models[_model_name(m)].settings_ if m.startswith("ariseml") else _central_settings()
                    for m in missing if m in NAIVE_BAYES or m.startswith("ariseml")}
     descriptor_files = {one: _descriptor_file(cache_dir, config, level, draw, one) for one in set(settings_of.values())}
-    features = {one: np.load(path)["descriptors"] for one, path in descriptor_files.items() if path.exists()}
+    features = {one: stored for one, path in descriptor_files.items()
+                if (stored := _read_descriptors(path)) is not None}
     to_compute = tuple(one for one in descriptor_files if one not in features)
     symmetry_methods = tuple(m for m in missing if m in SPGLIB_TOLERANCES)
     _build_pristine(cases)
