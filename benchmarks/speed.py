@@ -1,10 +1,12 @@
 """Descriptor and classification speed on this machine.
 
-    python benchmarks/speed.py [--repeats 5]
+    python benchmarks/speed.py [--repeats 5] [--model paper --model realistic]
 
 Prints structures/s and atoms/s of the ARISE descriptor for finite fcc clusters
 of about 100, 400 and 1,000 atoms (one process), and the time to classify a
-400-atom cluster with T = 1000 Monte-Carlo passes, descriptor included.
+400-atom cluster with T = 1000 Monte-Carlo passes, descriptor included, with
+each shipped model named (its network as stored: inputs standardised and
+compressed where the model says so).
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import numpy as np
 import torch
 from ase.build import bulk
 
-from ariseml.descriptors.soap import SoapSettings, arise_soap
-from ariseml.models.bayesian_mlp import BayesianMLP, monte_carlo_predict
+from ariseml.descriptors.soap import arise_soap
+from ariseml.classifier import Classifier
+from ariseml.models.bayesian_mlp import monte_carlo_predict
 
 
 def fcc_cluster(n_atoms: int):
@@ -44,22 +47,27 @@ def median_seconds(function, repeats: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--model", action="append", dest="models",
+                        help="a shipped model's name or a path written by 'arise train'; repeat (default paper)")
     args = parser.parse_args()
+    models = args.models or ["paper"]
     torch.set_num_threads(1)
-    print(f"command: python benchmarks/speed.py --repeats {args.repeats}   (1 process, torch threads 1)")
+    print(f"command: python benchmarks/speed.py --repeats {args.repeats}"
+          + "".join(f" --model {name}" for name in models) + "   (1 process, torch threads 1)")
     print(f"{'structure':28s} {'s/structure':>12s} {'structures/s':>13s} {'atoms/s':>9s}")
     for n_atoms in (100, 400, 1000):
         cluster = fcc_cluster(n_atoms)
         seconds = median_seconds(lambda: arise_soap(cluster), args.repeats)
         print(f"descriptor, {n_atoms:5d}-atom fcc cluster {seconds:12.4f} {1 / seconds:13.1f} {n_atoms / seconds:9.0f}")
 
-    model = BayesianMLP(SoapSettings().n_features, 108)
     cluster = fcc_cluster(400)
-    total = median_seconds(lambda: monte_carlo_predict(model, arise_soap(cluster)[None], 1000), args.repeats)
     descriptor = arise_soap(cluster)[None]
-    passes = median_seconds(lambda: monte_carlo_predict(model, descriptor, 1000), args.repeats)
-    print(f"classify one 400-atom cluster, T = 1000: {total:.3f} s "
-          f"(of which the 1000 passes: {passes:.3f} s)")
+    for name in models:
+        model = Classifier.load(name).model_
+        total = median_seconds(lambda: monte_carlo_predict(model, arise_soap(cluster)[None], 1000), args.repeats)
+        passes = median_seconds(lambda: monte_carlo_predict(model, descriptor, 1000), args.repeats)
+        print(f"classify one 400-atom cluster, T = 1000, model {name}: {total:.3f} s "
+              f"(of which the 1000 passes: {passes:.3f} s)")
 
 
 if __name__ == "__main__":
