@@ -134,7 +134,7 @@ def run(classifier: DiffractionClassifier, levels: Sequence[Level], per_class: i
         identity = json.dumps({"per_class": per_class, "seed": TEST_SEED, "sigma": level.sigma, "eta": level.eta,
                                "model": model_id, "settings": settings.to_dict()}, sort_keys=True)
         path = Path(cache) / f"diffraction_{hashlib.sha256(identity.encode()).hexdigest()[:16]}.npz"
-        stored = read_arrays(path) if path.exists() else None  # None too when unreadable: computed again
+        stored = read_arrays(path)  # None when missing or unreadable: computed again
         if stored is not None and all(method in stored for method in METHODS):
             predicted = {method: stored[method] for method in METHODS}
         else:

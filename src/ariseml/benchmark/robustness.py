@@ -252,7 +252,7 @@ def draw_descriptors(config: BenchmarkConfig, level: DefectLevel, draw: int, set
 
 def _read_descriptors(path: Path) -> np.ndarray | None:
     """A draw's cached descriptors; None when missing or unreadable (then they are computed again)."""
-    stored = read_arrays(path) if path.exists() else None
+    stored = read_arrays(path)
     return stored.get("descriptors") if stored is not None else None
 
 
