@@ -1,7 +1,7 @@
 """The realistic evaluation suite: thermal motion, melts, real materials, experimental images, peers.
 
     python benchmarks/realistic.py [--model paper] [--model realistic] [--model PATH] [--samples 1000]
-                                   [--parts md,real,pristine,stem,aet,peers] [--out realistic-results]
+                                   [--parts md,real,pristine,stem,aet,peers,unknown] [--out realistic-results]
 
 Scores each model side by side on the parts chosen with --parts:
 
@@ -22,6 +22,8 @@ Scores each model side by side on the parts chosen with --parts:
 - ``peers``: OVITO's PTM, adaptive CNA and bond-angle analysis on the MD snapshots: the share of
   atoms given the expected structure (where the method knows it) beside the model's share of
   snapshots answered right.
+- ``unknown``: 60 elemental and binary AFLOW prototypes that are none of the 108 classes (another
+  space group, species count or primitive cell): how many get a confident answer anyway.
 
 Then a summary of the headline numbers beside the targets, with the expected calibration error
 (10 bins of top probability) over every structure of the run with a known answer. Tables are
@@ -47,6 +49,7 @@ from typing import Any
 
 import ase.io
 import numpy as np
+import spglib
 from ase import Atoms
 from sklearn.metrics import roc_auc_score
 from tqdm import tqdm
@@ -62,8 +65,10 @@ from ariseml.prototypes import NOT_A_CRYSTAL
 from ariseml.training.dataset import pristine_structures
 from reference_data import AET_PARTICLE, add_reference_option
 
-PARTS = ("md", "real", "pristine", "stem", "aet", "peers")
+PARTS = ("md", "real", "pristine", "stem", "aet", "peers", "unknown")
 SEED = 0
+UNKNOWN_CRYSTALS = 60
+"""How many AFLOW prototypes outside the set the part 'unknown' draws."""
 CONFIDENT = 0.9
 """A top probability at or above this is a confident answer."""
 ECE_BINS = 10
@@ -539,9 +544,59 @@ def part_peers(suite: Suite) -> Outcome:
     return Outcome([table])
 
 
+def _class_signature(atoms: Atoms) -> tuple[int, int, int]:
+    """Space group, number of species and atoms per primitive cell: what tells two structure types apart here."""
+    cell = (atoms.cell[:], atoms.get_scaled_positions(), atoms.numbers)
+    dataset = spglib.get_symmetry_dataset(cell, symprec=1e-3)
+    primitive = spglib.find_primitive(cell, symprec=1e-3)
+    return int(dataset.number), len(set(atoms.numbers)), len(primitive[2])
+
+
+def unknown_crystals(count: int = UNKNOWN_CRYSTALS, seed: int = SEED) -> list[tuple[str, Atoms]]:
+    """``count`` elemental and binary AFLOW prototypes of at most 16 atoms that are none of the 108 classes:
+    neither their label nor their space group, number of species and primitive-cell size is a class's."""
+    from ariseml.prototypes import all_prototypes
+    from ariseml.prototypes.builders import aflow_labels, aflow_structure
+
+    taken = {_class_signature(p.unit_cell()) for p in all_prototypes() if not p.is_nanotube and not p.is_2d}
+    labels = {p.definition.get("aflow_label") for p in all_prototypes()}
+    candidates = []
+    for label in aflow_labels():
+        if label in labels:
+            continue
+        try:
+            atoms = aflow_structure(label)
+        except LookupError:  # a label the library repeats with other tags
+            continue
+        if len(set(atoms.numbers)) <= 2 and len(atoms) <= 16 and _class_signature(atoms) not in taken:
+            candidates.append((label, atoms))
+    rng = np.random.default_rng(seed)
+    return [candidates[i] for i in sorted(rng.choice(len(candidates), size=min(count, len(candidates)),
+                                                      replace=False))]
+
+
+def part_unknown(suite: Suite) -> Outcome:
+    crystals = unknown_crystals()
+    results = suite.all_answers([atoms for _, atoms in crystals], "crystals of no class")
+    table = Table("unknown", f"Crystals of no class: {len(crystals)} elemental and binary AFLOW prototypes outside "
+                             "the set", [("prototype", ""), ("formula", ""), ("model", ""), ("answer", ""),
+                                         ("probability", ".3f"), ("mutual information", ".4f")])
+    outcome = Outcome([table])
+    values = []
+    for model, answers in results.items():
+        for number, (label, atoms) in enumerate(crystals):
+            table.rows.append([label, atoms.get_chemical_formula(), model, answers.answer[number],
+                               float(answers.confidence[number]), float(answers.mutual_information[number])])
+        confident = int((answers.confidence >= CONFIDENT).sum())
+        values.append(f"{confident} of {len(crystals)} (median top p {np.median(answers.confidence):.2f})")
+    outcome.headlines.append(Headline(f"crystals of no class answered at p ≥ {CONFIDENT:g}", "none set; fewer is "
+                                      "better", values))
+    return outcome
+
+
 PART_FUNCTIONS: dict[str, Callable[[Suite], Outcome]] = {
     "md": part_md, "real": part_real, "pristine": part_pristine, "stem": part_stem, "aet": part_aet,
-    "peers": part_peers}
+    "peers": part_peers, "unknown": part_unknown}
 
 
 def summary(outcomes: Sequence[Outcome], models: Sequence[str]) -> Table:

@@ -101,3 +101,16 @@ def test_parts_are_checked_and_ordered(realistic):
     assert realistic.parse_parts("stem, pristine,stem") == ["pristine", "stem"]
     with pytest.raises(ValueError, match="unknown part"):
         realistic.parse_parts("pristine,liquids")
+
+
+def test_unknown_crystals_are_none_of_the_classes(realistic):
+    from ariseml.prototypes import all_prototypes
+
+    crystals = realistic.unknown_crystals(count=8)
+    assert len(crystals) == 8 and len({label for label, _ in crystals}) == 8
+    assert [label for label, _ in crystals] == [label for label, _ in realistic.unknown_crystals(count=8)]
+    ours = {realistic._class_signature(p.unit_cell()) for p in all_prototypes() if not p.is_nanotube and not p.is_2d}
+    for label, atoms in crystals:
+        assert len(set(atoms.numbers)) <= 2 and len(atoms) <= 16
+        assert realistic._class_signature(atoms) not in ours, label
+    assert realistic._class_signature(bulk("Cu", "fcc", a=3.6)) in ours  # fcc is a class: it would be left out

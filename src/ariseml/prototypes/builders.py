@@ -45,6 +45,11 @@ def _aflow_library() -> tuple[dict[str, Any], ...]:
     )
 
 
+def aflow_labels() -> list[str]:
+    """Every label of the AFLOW prototype library that pymatgen ships, sorted, each once."""
+    return sorted({entry["tags"]["aflow"] for entry in _aflow_library()})
+
+
 def _as_dict(value: Any) -> dict[str, Any]:
     """pymatgen stores some fields of this file as Python-literal strings."""
     if isinstance(value, dict):
