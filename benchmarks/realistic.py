@@ -69,6 +69,8 @@ PARTS = ("md", "real", "pristine", "stem", "aet", "peers", "unknown")
 SEED = 0
 UNKNOWN_CRYSTALS = 60
 """How many AFLOW prototypes outside the set the part 'unknown' draws."""
+SIGNATURE_SYMPREC = 1e-3
+"""spglib's tolerance (Å) for the space group and primitive cell that tell structure types apart."""
 CONFIDENT = 0.9
 """A top probability at or above this is a confident answer."""
 ECE_BINS = 10
@@ -546,10 +548,11 @@ def part_peers(suite: Suite) -> Outcome:
 
 def _class_signature(atoms: Atoms) -> tuple[int, int, int]:
     """Space group, number of species and atoms per primitive cell: what tells two structure types apart here."""
-    cell = (atoms.cell[:], atoms.get_scaled_positions(), atoms.numbers)
-    dataset = spglib.get_symmetry_dataset(cell, symprec=1e-3)
-    primitive = spglib.find_primitive(cell, symprec=1e-3)
-    return int(dataset.number), len(set(atoms.numbers)), len(primitive[2])
+    from ariseml.prototypes.builders import primitive_cell
+
+    dataset = spglib.get_symmetry_dataset((atoms.cell[:], atoms.get_scaled_positions(), atoms.numbers),
+                                          symprec=SIGNATURE_SYMPREC)
+    return int(dataset.number), len(set(atoms.numbers)), len(primitive_cell(atoms, SIGNATURE_SYMPREC))
 
 
 def unknown_crystals(count: int = UNKNOWN_CRYSTALS, seed: int = SEED) -> list[tuple[str, Atoms]]:
