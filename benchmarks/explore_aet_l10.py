@@ -8,8 +8,8 @@ Runs `arise spm` on the reference particle (exact mode, box 12 Å as in the pape
 `arise explore --only-class L10_CuAu --layer 1 --min-cluster-size 10 --neighbors 50 --species Fe,Pt`
 (the layer before its ReLU with `--before-relu`), and prints per cluster the number of boxes and the
 mean d_FeFe, d_PtPt and Δd = d_FeFe - d_PtPt. Plots, the HTML map and the arrays are in OUT/explore
-(OUT/explore-before-relu). The paper's model finds almost no L1₀ boxes in this particle (README,
-Known limits); the `antisite` model does. Rerunning resumes the scan.
+(OUT/explore-before-relu). The paper's model finds almost no L1₀ boxes in this particle (docs/limits.md,
+"Chemical disorder"); the `antisite` model does. Rerunning resumes the scan.
 """
 
 from __future__ import annotations

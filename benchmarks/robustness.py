@@ -1,4 +1,4 @@
-"""The robustness tables of the README, with the time the run took.
+"""The robustness tables of docs/benchmark.md and docs/diffraction.md, with the time the run took.
 
     python benchmarks/robustness.py [--realisations 2] [--model antisite] [--tables "Table 2"]
                                                       ARISE Table 2, S2, S3 (or the ones named)

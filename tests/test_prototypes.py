@@ -17,7 +17,7 @@ from ariseml.prototypes import (
 from ariseml.structure import nearest_neighbour_distance
 
 PAPER_COUNTS = {"elemental": 27, "binary": 11, "ternary": 6, "quaternary": 6, "2d": 46, "nanotube": 12}
-# Cu2ZnSiS4: Table S5 lists Pc (7); its CMR geometry has Pmn2_1 (31) at every tolerance. See README.
+# Cu2ZnSiS4: Table S5 lists Pc (7); its CMR geometry has Pmn2_1 (31) at every tolerance. See docs/method.md.
 SPACE_GROUP_EXCEPTIONS = {"Cu2ZnSiS4": 31}
 TOLERANCES = (1e-5, 1e-4, 1e-3, 1e-2)  # Å; the recorded group must appear at one of them
 

@@ -12,7 +12,7 @@ from pymatgen.io.ase import AseAtomsAdaptor
 from ariseml.prototypes import all_prototypes, build
 from ariseml.structure import scale_to_unit_nn
 
-# Classes whose structure cannot match the reference exactly (listed in the README): none so far.
+# Classes whose structure cannot match the reference exactly (listed in docs/method.md): none so far.
 EXCEPTIONS: dict[str, str] = {}
 
 

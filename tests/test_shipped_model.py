@@ -12,7 +12,7 @@ from ariseml.training.dataset import CENTRAL_SETTINGS, pristine_structures
 AVERAGING = {"paper": "inner", "outer": "outer", "antisite": "inner"}
 TRAINING_POINTS = {"paper": 39_204, "outer": 39_204, "antisite": 39_204 + 2 * 69 * 99}  # + 2 fractions x 69 supercells
 # Periodic hexagonal (AB) and rhombohedral (ABC) graphite have descriptors with cosine similarity
-# 0.99999 at R_C = 4 d_NN; the model misses one of them (README, "Known limits").
+# 0.99999 at R_C = 4 d_NN; the model misses one of them (docs/limits.md).
 KNOWN_MISSES = {"paper": [("hex_graphite_C__periodic", "rh_graphite_C")],
                 "outer": [("rh_graphite_C__periodic", "hex_graphite_C")],
                 "antisite": [("hex_graphite_C__periodic", "rh_graphite_C")]}

@@ -65,13 +65,13 @@ def test_level_answers_flag_the_papers_fcc_confusion_with_the_highest_mutual_inf
     level = DefectLevel(delta=0.01)
     answers = level_answers(classifier, config, level, tmp_path, jobs=1)
     assert len(answers.correct) == 2 * 3 * 2  # draws x classes x (periodic, finite)
-    # the paper's model splits periodic fcc between fcc and bct In (README, Table 2): its two wrong
+    # the paper's model splits periodic fcc between fcc and bct In (docs/benchmark.md, Table 2): its two wrong
     # answers are the periodic fcc cells, with the lowest confidence and the highest mutual information
     assert np.flatnonzero(~answers.correct).tolist() == [0, 6]
     wrong = ~answers.correct
     assert answers.confidence[~wrong].min() > 0.9 and answers.confidence[wrong].max() < 0.6
     assert error_detection_auc(answers) == 1.0
-    # a split the passes agree on: high predictive entropy, far lower mutual information (README)
+    # a split the passes agree on: high predictive entropy, far lower mutual information (docs/results.md)
     assert answers.predictive_entropy[wrong].min() > 0.5 and answers.mutual_information[wrong].max() < 0.2
     assert len(list(tmp_path.rglob("draw1__descriptors__*.npz"))) == 1
     cached = draw_descriptors(config, level, 1, classifier.settings_, tmp_path)  # read back

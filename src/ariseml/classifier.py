@@ -60,7 +60,7 @@ NOT_A_CRYSTAL_LABEL = "not a crystal (melt, glass or random packing)"
 """The ``arise_label`` of a model's ``NOT_A_CRYSTAL`` class."""
 DOUBT_BELOW = 0.7
 """Below this top probability an answer carries a note: on the robustness test sets the paper's model is
-right 69 % of the time at confidence 0.5-0.7, mostly torn between two classes (README, "How far to trust the probabilities")."""
+right 69 % of the time at confidence 0.5-0.7, mostly torn between two classes (docs/results.md, "How far to trust the probabilities")."""
 
 
 class ModelFileError(InputError):
