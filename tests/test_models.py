@@ -6,9 +6,11 @@ import torch
 
 from ariseml.models.bayesian_mlp import (
     BayesianMLP,
+    EnsembleMLP,
     _dropped_inputs,
     _first_layer,
     dropout_masks,
+    hidden_widths,
     monte_carlo_predict,
 )
 from ariseml.models.uncertainty import mutual_information, predictive_entropy
@@ -87,3 +89,20 @@ def test_settled_inputs_stop_early_near_the_full_run_and_the_others_match_it():
     assert (strict.passes == 300).all()  # none settles: exactly the full run's passes
     assert np.allclose(strict.probabilities, full.probabilities, atol=1e-6)
     assert np.allclose(strict.mutual_information, full.mutual_information, atol=1e-6)
+
+
+def test_an_ensemble_shares_the_passes_out_and_counts_its_members_disagreement():
+    torch.manual_seed(0)
+    first, second = BayesianMLP(315, 108), BayesianMLP(315, 108)
+    inputs = np.random.default_rng(1).random((4, 315))
+    ensemble = monte_carlo_predict(EnsembleMLP([first, second]), inputs, samples=201, keep_hidden=True, seed=3)
+    alone = [monte_carlo_predict(first, inputs, samples=101, keep_hidden=True, seed=3),
+             monte_carlo_predict(second, inputs, samples=100, keep_hidden=True, seed=4)]
+    assert np.allclose(ensemble.probabilities, (alone[0].probabilities + alone[1].probabilities) / 2, atol=1e-6)
+    assert np.array_equal(ensemble.passes, np.full(4, 201))
+    assert hidden_widths(EnsembleMLP([first, second])) == [512, 1024, 512] == [h.shape[1] for h in ensemble.hidden]
+    assert np.allclose(ensemble.hidden[0], np.concatenate([a.hidden[0] for a in alone], axis=1))
+    # two networks that disagree: the ensemble's mutual information exceeds either member's own
+    assert np.all(ensemble.mutual_information > np.maximum(*(a.mutual_information for a in alone)))
+    with pytest.raises(ValueError, match="at least one"):
+        EnsembleMLP([])

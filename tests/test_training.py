@@ -217,3 +217,24 @@ def test_a_log_compressed_network_keeps_its_epsilon_through_save_and_load(tmp_pa
     loaded = Classifier.load(tmp_path / "m", samples=20)
     assert loaded.metadata_["log_epsilon"] == 1e-5 and loaded.model_.log_epsilon == 1e-5
     assert (loaded.predict_arrays(features).probabilities.argmax(axis=1) == labels).mean() > 0.9
+
+
+def test_an_ensemble_trains_its_members_on_one_split_and_survives_save_and_load(tmp_path):
+    from ariseml.classifier import Classifier
+    from ariseml.descriptors.soap import SoapSettings
+    from ariseml.models.bayesian_mlp import EnsembleMLP
+    from ariseml.training.train import train_ensemble
+
+    features, labels = separable_data(seed=2)
+    config = TrainingConfig(epochs=4, learning_rate=1e-3)
+    ensemble, results, accuracy = train_ensemble(features, labels, 4, 2, config, progress=False)
+    alone = train(features, labels, 4, config, progress=False)
+    assert all(torch.equal(v, alone.model.state_dict()[k]) for k, v in ensemble.members[0].state_dict().items())
+    assert not torch.equal(ensemble.members[0].hidden[0].weight, ensemble.members[1].hidden[0].weight)
+    assert [r.config.member for r in results] == [0, 1] and accuracy == 1.0
+    Classifier.from_model(ensemble, ["fcc_Cu", "bcc_W", "hcp_Mg", "sc_Po"], SoapSettings(), samples=40).save(
+        tmp_path / "m")
+    loaded = Classifier.load(tmp_path / "m", samples=40)
+    assert loaded.metadata_["members"] == 2 and isinstance(loaded.model_, EnsembleMLP)
+    original = Classifier.from_model(ensemble, loaded.classes_, SoapSettings(), samples=40)
+    assert np.allclose(loaded.predict_arrays(features).probabilities, original.predict_arrays(features).probabilities)

@@ -28,7 +28,8 @@ from ariseml.descriptors.soap import SoapSettings, describe_many
 from ariseml.errors import InputError
 from ariseml.io import atomic_path
 from ariseml.models import DEFAULT_SEED
-from ariseml.models.bayesian_mlp import BayesianMLP, MonteCarloPrediction, monte_carlo_predict, torch_device
+from ariseml.models.bayesian_mlp import (BayesianMLP, EnsembleMLP, MonteCarloPrediction, Network, monte_carlo_predict,
+                                         torch_device)
 from ariseml.models.convnet import DiffractionConvNet, convnet_predict
 from ariseml.prototypes import NOT_A_CRYSTAL, get_prototype
 from ariseml.prototypes.pairs import difference
@@ -235,9 +236,11 @@ class Classifier:
                                  "DiffractionClassifier.load or load_classifier")
         with _metadata_fields(weights):
             model_settings = SoapSettings(**metadata["descriptor"])
-            network = BayesianMLP(model_settings.n_features, len(metadata["classes"]),
-                                  tuple(metadata["hidden"]), metadata["dropout"], metadata.get("standardised", False),
-                                  metadata.get("log_epsilon"))
+            members = [BayesianMLP(model_settings.n_features, len(metadata["classes"]), tuple(metadata["hidden"]),
+                                   metadata["dropout"], metadata.get("standardised", False),
+                                   metadata.get("log_epsilon"))
+                       for _ in range(metadata.get("members", 1))]
+            network = EnsembleMLP(members) if "members" in metadata else members[0]
         if settings is not None and settings != model_settings:
             raise ModelFileError(f"the model was trained on descriptors made with {model_settings}, "
                                  f"not {settings}")
@@ -253,18 +256,20 @@ class Classifier:
 
     def save(self, path: str | Path, **metadata: Any) -> None:
         """Write ``path.pt`` (weights) and ``path.json`` (classes, settings, checksum, extra metadata)."""
+        network = self.model_.first if isinstance(self.model_, EnsembleMLP) else self.model_
         _write_model(Path(path).with_suffix(".pt"), self.model_.state_dict(), {
             **metadata,
             "classes": self.classes_,
             "descriptor": self.settings_.to_dict(),
-            "hidden": [layer.out_features for layer in self.model_.hidden],
-            "dropout": self.model_.dropout.p,
-            "standardised": self.model_.standardised,
-            "log_epsilon": self.model_.log_epsilon,
+            "hidden": [layer.out_features for layer in network.hidden],
+            "dropout": network.dropout.p,
+            "standardised": network.standardised,
+            "log_epsilon": network.log_epsilon,
+            **({"members": len(self.model_.members)} if isinstance(self.model_, EnsembleMLP) else {}),
         })
 
     @classmethod
-    def from_model(cls, model: BayesianMLP, classes: Sequence[str], settings: SoapSettings,
+    def from_model(cls, model: Network, classes: Sequence[str], settings: SoapSettings,
                    **options: Any) -> Classifier:
         classifier = cls(**options)
         classifier.model_, classifier.classes_ = model.to(classifier.device), list(classes)

@@ -271,12 +271,16 @@ def _realistic_recipe(draws: int | None, antisites: tuple[float, ...]) -> Any:
 @antisites_option
 @recipe_option
 @draws_option
+@click.option("--members", type=click.IntRange(1), default=1, show_default=True,
+              help="Networks trained from different random starts on the same split, kept as one ensemble "
+                   "that shares the Monte-Carlo passes out among them (not in the paper).")
 @click.option("--checkpoint", type=click.Path(dir_okay=False), default=None,
-              help="Checkpoint file written every epoch; rerunning resumes from it.")
+              help="Checkpoint file written every epoch (per member: .member-K appended); rerunning resumes "
+                   "from it.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Model path stem: writes STEM.pt and STEM.json.")
 def train(cache: str | None, epochs: int, average: str, rbf: str, antisites: tuple[float, ...], recipe: str,
-          draws: int | None, checkpoint: str | None, output: str) -> None:
+          draws: int | None, members: int, checkpoint: str | None, output: str) -> None:
     """Train the Bayesian MLP on a cached training set (the paper's hyper-parameters; the realistic recipe
     compresses and standardises the inputs)."""
     from pathlib import Path
@@ -284,7 +288,8 @@ def train(cache: str | None, epochs: int, average: str, rbf: str, antisites: tup
     from ariseml.classifier import Classifier
     from ariseml.io import check_writable
     from ariseml.training import dataset
-    from ariseml.training.train import REALISTIC_LOG_EPSILON, TrainingConfig, train as train_model
+    from ariseml.training.train import REALISTIC_LOG_EPSILON, TrainingConfig, train_ensemble
+    from ariseml.training.train import train as train_model
 
     check_writable(output + ".pt")
     if average == "both" and (cache or rbf != "gto" or antisites or recipe != "paper"):
@@ -310,15 +315,21 @@ def train(cache: str | None, epochs: int, average: str, rbf: str, antisites: tup
                         "antisites": {"fractions": list(antisites), "groups": list(dataset.ANTISITE_GROUPS)}}
     config = TrainingConfig(epochs=epochs, standardised=recipe == "realistic",
                             log_epsilon=REALISTIC_LOG_EPSILON if recipe == "realistic" else None)
-    result = train_model(features, labels, len(classes), config,
-                         checkpoint=Path(checkpoint) if checkpoint else None)
+    checkpoint_path = Path(checkpoint) if checkpoint else None
+    if members == 1:
+        result = train_model(features, labels, len(classes), config, checkpoint=checkpoint_path)
+        network, results, accuracy = result.model, [result], result.validation_accuracy
+    else:
+        network, results, accuracy = train_ensemble(features, labels, len(classes), members, config, checkpoint_path)
+    best_epochs = [result.best_epoch for result in results]
     central = dataclasses.replace(dataset.CENTRAL_SETTINGS, average=average, rbf=rbf)
-    Classifier.from_model(result.model, classes, central).save(
-        output, training_points=len(features), training_size=result.training_size,
-        validation_size=result.validation_size, validation_accuracy=result.validation_accuracy,
-        best_epoch=result.best_epoch, training=dataclasses.asdict(config), recipe=recipe, augmentation=augmentation)
-    click.echo(f"wrote {output}.pt: validation accuracy {100 * result.validation_accuracy:.2f} % "
-               f"(best epoch {result.best_epoch} of {epochs}, {len(features)} training points)")
+    Classifier.from_model(network, classes, central).save(
+        output, training_points=len(features), training_size=results[0].training_size,
+        validation_size=results[0].validation_size, validation_accuracy=accuracy,
+        best_epoch=best_epochs[0] if members == 1 else best_epochs, training=dataclasses.asdict(config),
+        recipe=recipe, augmentation=augmentation)
+    click.echo(f"wrote {output}.pt: validation accuracy {100 * accuracy:.2f} % (best epoch "
+               f"{', '.join(map(str, best_epochs))} of {epochs}, {len(features)} training points)")
 
 
 device_option = click.option(

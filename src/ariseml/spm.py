@@ -51,6 +51,7 @@ from ariseml.classifier import Classifier
 from ariseml.descriptors.soap import SoapSettings, arise_soap
 from ariseml.errors import InputError
 from ariseml.io import atomic_path, read_arrays, save_png
+from ariseml.models.bayesian_mlp import hidden_widths
 from ariseml.parallel import progress_map
 
 AXES = "xyz"
@@ -297,7 +298,7 @@ def _classify(indices: np.ndarray, counts: np.ndarray, features: np.ndarray, val
     information = np.full(len(indices), np.nan, dtype=np.float32)
     entropy = np.full(len(indices), np.nan, dtype=np.float32)
     passes = np.zeros(len(indices), dtype=np.int32)
-    widths = [layer.out_features for layer in classifier.model_.hidden]
+    widths = hidden_widths(classifier.model_)
     hidden = {f"hidden_{k}{suffix}": np.full((len(indices), widths[k - 1]), np.nan, dtype=np.float32)
               for k in settings.hidden_layers for suffix in ("", BEFORE_RELU)}
     if valid.any():
@@ -687,7 +688,7 @@ def assemble(out: Path, grid: Grid, settings: SpmSettings, classifier: Classifie
     entropy = np.full(grid.size, np.nan, dtype=np.float32)
     counts = np.zeros(grid.size, dtype=np.int32)
     passes = np.zeros(grid.size, dtype=np.int32)
-    widths = [layer.out_features for layer in classifier.model_.hidden]
+    widths = hidden_widths(classifier.model_)
     hidden = {f"hidden_{k}{suffix}": np.full((grid.size, widths[k - 1]), np.nan, dtype=np.float32)
               for k in settings.hidden_layers for suffix in ("", BEFORE_RELU)}
     key = _record_key(identity)

@@ -8,7 +8,7 @@ interrupted run resumes.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from ariseml.errors import InputError
 from ariseml.io import atomic_path
-from ariseml.models.bayesian_mlp import PAPER_DROPOUT, PAPER_HIDDEN, BayesianMLP
+from ariseml.models.bayesian_mlp import PAPER_DROPOUT, PAPER_HIDDEN, BayesianMLP, EnsembleMLP
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,11 @@ class TrainingConfig:
     seed: int = 42
     standardised: bool = False  # inputs centred and scaled by the training split's statistics (not in the paper)
     log_epsilon: float | None = None  # inputs compressed by a signed logarithm first (BayesianMLP.compress)
+    member: int = 0  # an ensemble's member k starts from other weights and batch orders, on the same split
+
+
+MEMBER_SEED_STRIDE = 1000
+"""Member k of an ensemble seeds its weights and batch orders with ``seed + 1000 k`` (epochs add 0-999)."""
 
 
 REALISTIC_LOG_EPSILON = 1e-5
@@ -104,7 +109,8 @@ def train(features: np.ndarray, labels: np.ndarray, n_classes: int,
     train_x, valid_x = torch.from_numpy(train_x), torch.from_numpy(valid_x)
     train_y, valid_y = torch.from_numpy(train_y), torch.from_numpy(valid_y)
 
-    torch.manual_seed(config.seed)
+    start_seed = config.seed + MEMBER_SEED_STRIDE * config.member
+    torch.manual_seed(start_seed)
     model = BayesianMLP(features.shape[1], n_classes, config.hidden, config.dropout, config.standardised,
                         config.log_epsilon)
     if config.standardised:
@@ -114,10 +120,10 @@ def train(features: np.ndarray, labels: np.ndarray, n_classes: int,
     state = resume_checkpoint(checkpoint, config, model, optimizer) or {
         "epoch": 0, "best_accuracy": -1.0, "best_epoch": 0, "best_weights": None, "history": []}
 
-    batches = torch.Generator().manual_seed(config.seed)
+    batches = torch.Generator()
     for epoch in tqdm(range(state["epoch"], config.epochs), initial=state["epoch"], total=config.epochs,
                       unit="epoch", desc="training", disable=not progress):
-        batches.manual_seed(config.seed + epoch)  # the same order on resume
+        batches.manual_seed(start_seed + epoch)  # the same order on resume
         model.train()
         order = torch.randperm(len(train_x), generator=batches)
         total_loss = 0.0
@@ -142,3 +148,22 @@ def train(features: np.ndarray, labels: np.ndarray, n_classes: int,
     model.eval()
     return TrainingResult(model, config, state["best_epoch"], state["best_accuracy"],
                           len(train_x), len(valid_x), state["history"])
+
+
+def train_ensemble(features: np.ndarray, labels: np.ndarray, n_classes: int, members: int,
+                   config: TrainingConfig = TrainingConfig(), checkpoint: Path | None = None,
+                   progress: bool = True) -> tuple[EnsembleMLP, list[TrainingResult], float]:
+    """``members`` networks trained as ``train`` does, member k with ``config.member = k`` (checkpoints
+    ``checkpoint`` with ``.member-k`` appended); the ensemble, each member's result and the ensemble's
+    validation accuracy (mean probabilities without dropout, on the members' shared split)."""
+    results = [train(features, labels, n_classes, replace(config, member=k),
+                     None if checkpoint is None else checkpoint.with_name(f"{checkpoint.name}.member-{k}"), progress)
+               for k in range(members)]
+    ensemble = EnsembleMLP([result.model for result in results]).eval()
+    _, valid_x, _, valid_y = train_test_split(features.astype(np.float32), labels.astype(np.int64),
+                                              test_size=config.validation_fraction, stratify=labels,
+                                              random_state=config.seed)
+    with torch.no_grad():
+        x = torch.from_numpy(valid_x)
+        mean = torch.stack([torch.softmax(member(x), dim=1) for member in ensemble.members]).mean(0)
+    return ensemble, results, float((mean.argmax(dim=1).numpy() == valid_y).mean())
