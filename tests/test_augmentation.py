@@ -1,10 +1,11 @@
 """The realistic recipe's draws: seeded, within their ranges, and cached like the paper's set."""
 
 import numpy as np
+import pytest
 
 from ariseml.prototypes import NOT_A_CRYSTAL, build, get_prototype
 from ariseml.structure import nearest_neighbour_distances
-from ariseml.training.augmentation import AmorphousDraw, AugmentationRecipe, Draw
+from ariseml.training.augmentation import AmorphousDraw, AugmentationRecipe, Draw, internal_mode
 from ariseml.training.dataset import augmented_settings, generate, load
 
 
@@ -104,6 +105,30 @@ def test_correlated_noise_keeps_its_size_and_moves_neighbours_together():
     correlated = [d for d in draws if "correlation" in d.parameters()]
     assert 0 < len(correlated) < 40 and all(d.parameters()["sigma"] > 0 for d in correlated)
     assert all(f"__corr{d.parameters()['correlation']:.2f}" in d.name for d in correlated)
+
+
+def test_internal_coordinates_move_within_the_space_group_and_only_where_it_leaves_them_free():
+    import spglib
+
+    def space_group(atoms):
+        return spglib.get_symmetry_dataset((atoms.cell[:], atoms.get_scaled_positions(), atoms.numbers),
+                                           symprec=1e-3).number
+
+    rng = np.random.default_rng(0)
+    for class_id in ("fcc_Cu", "hcp_Mg", "rocksalt_NaCl"):
+        assert internal_mode(get_prototype(class_id).unit_cell(), rng) is None
+    perovskite = get_prototype("perovskite_CsSnCl3_orthorhombic").unit_cell()
+    mode = internal_mode(perovskite, rng)
+    assert np.sqrt(np.mean(np.sum(mode**2, axis=1))) == pytest.approx(1.0)
+    moved = perovskite.copy()
+    moved.positions += 0.1 * mode
+    assert space_group(moved) == space_group(perovskite) == 62
+    lowered = perovskite.copy()
+    lowered.positions += 0.1 * rng.normal(size=mode.shape)  # a move of no symmetry lowers it
+    assert space_group(lowered) != 62
+    draws = [Draw(get_prototype("SnS"), number) for number in range(30)]
+    assert any("internal" in d.parameters() for d in draws) and any("internal" not in d.parameters() for d in draws)
+    assert all("internal" not in Draw(get_prototype("fcc_Cu"), number).parameters() for number in range(30))
 
 
 def test_draws_are_cached_at_the_central_setting(tmp_path):

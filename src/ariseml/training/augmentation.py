@@ -74,6 +74,10 @@ ELLIPSOID_FRACTION = 0.6
 SHIFTED_FRACTION = 0.5
 """The share of finite supercell draws started from a random origin (the others from the class's own, as the
 paper's supercells)."""
+INTERNAL_FRACTION = 0.5
+"""The share of draws of a class with free internal coordinates whose atoms are moved along them."""
+MAX_INTERNAL = 0.04
+"""The largest root-mean-square move (of d_NN) along a class's free internal coordinates (``internal_mode``)."""
 ELLIPSOID_ATOMS = (100, 400)
 ELLIPSOID_ASPECTS = (0.75, 1.25)
 """Each semi-axis of a cut ellipsoid is the radius of a ball of the same volume times a factor from this range."""
@@ -90,9 +94,48 @@ def unique_axis(prototype_id: str) -> np.ndarray | None:
 
 def _c_axis(cell: Atoms) -> np.ndarray:
     """The unit vector along the conventional c axis of a periodic cell, in its frame."""
-    dataset = spglib.get_symmetry_dataset((cell.cell[:], cell.get_scaled_positions(), cell.numbers), symprec=1e-3)
+    dataset = spglib.get_symmetry_dataset((cell.cell[:], cell.get_scaled_positions(), cell.numbers),
+                                          symprec=SYMMETRY_TOLERANCE)
     c_axis = (np.linalg.inv(dataset.transformation_matrix).T @ cell.cell[:])[2]  # spglib's (a b c) P⁻¹
     return c_axis / np.linalg.norm(c_axis)
+
+
+def internal_mode(cell: Atoms, rng: np.random.Generator) -> np.ndarray | None:
+    """A random displacement of the atoms of a periodic cell that keeps its space group, with a root mean
+    square of 1 (Å, to be scaled), or None when the space group fixes every atom (fcc, hcp, rock salt).
+
+    Random displacements averaged over the space group's operations (each operation rotates the
+    displacement of an atom onto the atom it maps it to) keep exactly the freedom the Wyckoff positions
+    leave: the tilt of a perovskite's octahedra, the puckering of SnS's layers, α-As's u. Real compounds of one
+    class differ there, as they differ in c/a.
+    """
+    fractional = cell.get_scaled_positions()
+    dataset = spglib.get_symmetry_dataset((cell.cell[:], fractional, cell.numbers), symprec=SYMMETRY_TOLERANCE)
+    lattice = cell.cell[:].T  # columns a, b, c
+    random = rng.normal(size=fractional.shape)
+    averaged = np.zeros_like(random)
+    for rotation, translation in zip(dataset.rotations, dataset.translations):
+        image = fractional @ rotation.T + translation
+        offsets = image[:, None, :] - fractional[None, :, :]
+        offsets -= np.round(offsets)
+        target = np.argmin(np.linalg.norm(offsets @ lattice.T, axis=2), axis=1)  # atom j goes to target[j]
+        averaged[target] += random @ (lattice @ rotation @ np.linalg.inv(lattice)).T
+    averaged -= averaged.mean(axis=0)  # a rigid shift of every atom changes nothing
+    size = np.sqrt(np.mean(np.sum(averaged**2, axis=1)))
+    return averaged / size if size > 1e-6 * len(dataset.rotations) else None
+
+
+@cache
+def has_internal_freedom(prototype_id: str) -> bool:
+    """Whether the atoms of a bulk or layer class have free internal coordinates (α-As's u is drawn apart)."""
+    prototype = get_prototype(prototype_id)
+    if prototype.is_nanotube or prototype_id == "alpha_As":
+        return False
+    return internal_mode(prototype.unit_cell(), np.random.default_rng(0)) is not None
+
+
+SYMMETRY_TOLERANCE = 1e-3
+"""spglib's tolerance (Å) for the space groups of the classes' cells."""
 
 
 A7_U_RANGE = (0.222, 0.240)
@@ -137,7 +180,8 @@ class AugmentationRecipe:
                 "ellipsoid_fraction": ELLIPSOID_FRACTION, "ellipsoid_atoms": list(ELLIPSOID_ATOMS),
                 "ellipsoid_aspects": list(ELLIPSOID_ASPECTS), "a7_u_range": list(A7_U_RANGE),
                 "correlated_fraction": CORRELATED_FRACTION, "first_shell": FIRST_SHELL,
-                "shifted_fraction": SHIFTED_FRACTION,
+                "shifted_fraction": SHIFTED_FRACTION, "internal_fraction": INTERNAL_FRACTION,
+                "max_internal": MAX_INTERNAL,
                 "stretch_ranges": {**{name: list(r) for name, r in STRETCH_RANGES.items()},
                                    "default": list(DEFAULT_STRETCH)}}
 
@@ -165,7 +209,8 @@ class Draw:
     def parameters(self) -> dict[str, float | int | bool]:
         """The draw's form and defects, from its seed: ``periodic``, ``supercell``, ``ellipsoid`` (atoms of a cut
         ellipsoid, 0 for a supercell), ``sigma``, ``strain``, ``eta``, ``stretch``; ``u`` for α-As; ``correlation`` for
-        the noisy draws whose neighbours move together; ``shifted`` for finite supercells."""
+        the noisy draws whose neighbours move together; ``shifted`` for finite supercells; ``internal`` (the rms move along the free internal coordinates, of d_NN) for
+        some draws of the classes that have them."""
         rng, recipe = self._random(), self.recipe
         periodic = not self.prototype.is_nanotube and bool(rng.random() < 0.5)
         supercell = 0 if self.prototype.is_nanotube else int(rng.integers(0, 2 if periodic else 3))
@@ -183,6 +228,8 @@ class Draw:
             parameters["correlation"] = float(rng.uniform(0, 1))
         if not periodic and not ellipsoid and not self.prototype.is_nanotube:
             parameters["shifted"] = bool(rng.random() < SHIFTED_FRACTION)
+        if has_internal_freedom(self.prototype.id) and rng.random() < INTERNAL_FRACTION:
+            parameters["internal"] = float(rng.uniform(0, MAX_INTERNAL))
         return parameters
 
     def _stretch(self, rng: np.random.Generator) -> float:
@@ -207,12 +254,15 @@ class Draw:
                 f"__strain{p['strain']:.4f}__eta{p['eta']:.2f}__stretch{p['stretch']:+.3f}"
                 + (f"__u{p['u']:.4f}" if "u" in p else "")
                 + (f"__corr{p['correlation']:.2f}" if "correlation" in p else "")
+                + (f"__internal{p['internal']:.3f}" if "internal" in p else "")
                 + ("__origin0" if p.get("shifted") is False else ""))
 
     def atoms(self) -> Atoms:
         p = self.parameters()
         rng = np.random.default_rng(p["seed"])
         cell = a7_cell(p["u"]) if "u" in p else self.prototype.unit_cell()
+        if "internal" in p:
+            cell.positions += p["internal"] * nearest_neighbour_distance(cell) * internal_mode(cell, rng)
         if self.prototype.is_nanotube:
             pristine = cell
         elif p["ellipsoid"]:
