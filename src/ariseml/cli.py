@@ -411,7 +411,8 @@ def _describe_file(classifier: Any, frames: list[_Frame]) -> tuple[np.ndarray | 
                    "passes.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
 @click.option("--model", "model_path", default="paper", show_default=True,
-              help="A model shipped in the package (paper: ARISE trained as published; diffraction: the "
+              help="A model shipped in the package (paper: ARISE trained as published; antisite and outer: "
+                   "its variants; realistic: the realistic recipe, docs/realistic.md; diffraction: the "
                    "diffraction-fingerprint ConvNet, 7 classes) or the path of one written by 'arise train' "
                    "or 'arise diffraction train'.")
 @paper_orientation_option
