@@ -72,8 +72,9 @@ def test_the_realistic_model_answers_thermal_motion_and_amorphous_packings():
 
     classifier = Classifier.load("realistic", samples=100, seed=0)
     assert classifier.classes_ == [p.id for p in all_prototypes()] + [NOT_A_CRYSTAL]
-    assert classifier.metadata_["recipe"] == "realistic" and classifier.model_.standardised
-    assert classifier.model_.log_epsilon == classifier.metadata_["log_epsilon"] == 1e-5
+    assert classifier.metadata_["recipe"] == "realistic" and classifier.metadata_["members"] == 5
+    assert all(member.standardised and member.log_epsilon == 1e-5 for member in classifier.model_.members)
+    assert classifier.metadata_["augmentation"]["realistic_recipe"]["max_internal"] == 0.04
     rng = np.random.default_rng(1)
     structures, expected = [bulk("Al", "fcc", a=4.05)], ["fcc_Cu"]  # the pristine periodic cell
     shaken = (("Al", "fcc", 4.05, 0.02, "fcc_Cu"), ("Cu", "fcc", 3.61, 0.05, "fcc_Cu"),

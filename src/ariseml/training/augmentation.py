@@ -22,6 +22,9 @@ lattices and microscopy add:
   compounds of one class differ in c/a (hcp: from Be's 1.57 to Cd's 1.89), while the stretch stays
   clear of a neighbouring class's ideal value (``STRETCH_RANGES``); for α-As also its internal
   coordinate u (As to Bi).
+- for the classes whose sites leave free internal coordinates, a move along them that keeps the space
+  group (``internal_mode``): octahedral tilts, puckering and Wyckoff parameters differ between real
+  compounds of one class.
 
 Melts, glasses and random packings are no crystal: ``AmorphousDraw`` makes them for the extra class
 ``NOT_A_CRYSTAL``, so that a model answers "not a crystal" instead of a confident crystal class.
