@@ -101,7 +101,6 @@ def hidden_widths(model: Network) -> list[int]:
     return [sum(widths) for widths in zip(*([layer.out_features for layer in m.hidden] for m in members))]
 
 
-
 def torch_device(name: str) -> torch.device:
     """The PyTorch device called ``name`` ("cpu", "cuda", "cuda:1", "mps"), checked to be usable here."""
     try:
