@@ -204,3 +204,18 @@ def test_device_names_are_checked_and_the_cpu_gives_the_same_numbers(small_model
         result = CliRunner().invoke(main, ["classify", "--device", "cuda", "--model", str(small_model),
                                            str(Path(__file__).parents[1] / "examples/structures/NaCl_rocksalt.cif")])
         assert result.exit_code != 0 and "arise: error: device 'cuda'" in result.output
+
+
+def test_the_public_names_import_from_the_package_without_pytorch_until_used():
+    import subprocess
+    import sys
+
+    probe = ("import sys, ariseml; assert 'torch' not in sys.modules; "
+             "from ariseml import Classifier, DiffractionClassifier, load_classifier, Classification; "
+             "assert 'torch' in sys.modules and load_classifier('realistic').metadata_['members'] == 5")
+    subprocess.run([sys.executable, "-c", probe], check=True)
+    import ariseml
+
+    assert set(ariseml.__all__) >= {"Classifier", "load_classifier"}
+    with pytest.raises(AttributeError, match="no attribute 'scan'"):
+        ariseml.scan

@@ -7,11 +7,18 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
+_PUBLIC = {"Classifier": "ariseml.classifier", "DiffractionClassifier": "ariseml.classifier",
+           "load_classifier": "ariseml.classifier", "Classification": "ariseml.classifier"}
+"""The public names and the modules that hold them, imported on first use (PyTorch only when needed, so that
+``arise --help`` stays fast)."""
+
+__all__ = ["__version__", *_PUBLIC]
+
 
 def __getattr__(name: str):
-    """``ariseml.Classifier`` without importing PyTorch until it is used."""
-    if name == "Classifier":
-        from ariseml.classifier import Classifier
+    """``ariseml.Classifier``, ``ariseml.load_classifier``, ...: imported from their module on first use."""
+    if name in _PUBLIC:
+        from importlib import import_module
 
-        return Classifier
+        return getattr(import_module(_PUBLIC[name]), name)
     raise AttributeError(f"module 'ariseml' has no attribute {name!r}")
