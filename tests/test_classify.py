@@ -219,3 +219,10 @@ def test_the_public_names_import_from_the_package_without_pytorch_until_used():
     assert set(ariseml.__all__) >= {"Classifier", "load_classifier"}
     with pytest.raises(AttributeError, match="no attribute 'scan'"):
         ariseml.scan
+
+
+def test_a_classification_prints_its_top_classes_not_every_probability():
+    result = Classifier.load("paper", samples=50).classify(build("fcc_Cu", supercell=0), top=2)[0]
+    text = repr(result)
+    assert text.startswith("Classification(fcc_Cu 0.") and "mutual information" in text
+    assert len(text) < 200 and text.count(",") < 5

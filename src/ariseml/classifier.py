@@ -82,6 +82,13 @@ class Classification:
     hidden_before_relu: list[np.ndarray] | None = None
     notes: list[str] = dataclasses.field(default_factory=list)  # a small cluster, a doubtful answer (DOUBT_BELOW)
 
+    def __repr__(self) -> str:
+        """The top classes with their probabilities and the uncertainty, not the full probability vector."""
+        top = ", ".join(f"{i} {p:.3f}" for i, p in zip(self.top_ids, self.top_probabilities))
+        notes = f", notes={self.notes}" if self.notes else ""
+        return (f"Classification({top}; mutual information {self.mutual_information:.3g} nats, predictive entropy "
+                f"{self.predictive_entropy:.3g} nats{notes})")
+
     def predictions(self) -> list[dict[str, Any]]:
         """``arise_label``: the class's name in the ARISE data set (the diffraction model: its description)."""
         return [{"id": i, "arise_label": label, "probability": p}
