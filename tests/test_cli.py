@@ -19,6 +19,8 @@ def test_version_and_help(run):
     for command in ("prototypes", "build", "polycrystal", "superalloy"):
         result = run(command, "--help")
         assert result.exit_code == 0 and "Usage: main" in result.output or "Usage:" in result.output
+    summaries = run("--help").output.split("Commands:")[1]
+    assert "..." not in summaries and "Fig.\n" not in summaries and "et al.\n" not in summaries, summaries
 
 
 def test_prototypes_json_lists_108_records(run):

@@ -60,7 +60,7 @@ def main() -> None:
     """ariseml: which crystal structure, how sure, and where (ARISE, Bayesian deep learning)."""
 
 
-@main.command()
+@main.command(short_help="List the 108 crystal-structure classes.")
 @click.option("--group", "group", type=click.Choice(GROUPS), help="Only the classes of this group.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON records instead of a table.")
 def prototypes(group: str | None, as_json: bool) -> None:
@@ -86,7 +86,7 @@ format_option = click.option("--format", "file_format", default=None,
 seed_option = click.option("--seed", type=int, default=None, help="Random seed (reproducible output).")
 
 
-@main.command()
+@main.command(short_help="A structure of a class: periodic cell or finite supercell, optionally defective.")
 @click.argument("prototype_id")
 @click.option("--supercell", type=click.IntRange(0, 2), default=None,
               help="0: smallest isotropic replica with >= 100 atoms; 1, 2: the next two. "
@@ -118,7 +118,7 @@ def _atoms_summary(atoms: Any) -> str:
     return f"{atoms.get_chemical_formula()} ({len(atoms)} atoms)"
 
 
-@main.command()
+@main.command(short_help="A Voronoi polycrystal with randomly oriented grains.")
 @click.option("--grains", required=True,
               help="Comma-separated prototype ids used for the grains, e.g. fcc_Cu,bcc_W,hcp_Mg,diamond_C.")
 @click.option("--size", type=float, required=True, help="Edge of the cubic box (Å).")
@@ -141,7 +141,7 @@ def polycrystal(grains: str, size: float, n_grains: int | None, slab_thickness: 
     click.echo(f"wrote {output}: {_atoms_summary(atoms)}")
 
 
-@main.command()
+@main.command(short_help="The Ni-based superalloy model of ARISE Fig. 2h.")
 @click.option("--size", type=float, default=120.0, show_default=True, help="Edge of the cubic box (Å).")
 @click.option("--precipitate", "precipitate_size", type=float, default=None,
               help="Edge of the central L1₂ Ni₃Al cube (Å); default: half the box.")
@@ -218,7 +218,7 @@ draws_option = click.option("--draws", type=click.IntRange(1), default=None,
                             help="Structures per class of the realistic recipe [default: 120].")
 
 
-@main.command()
+@main.command(short_help="Compute a training set (paper's or realistic recipe) into a resumable cache.")
 @click.option("--out", "cache", type=click.Path(file_okay=False), default=None,
               help="Cache folder: one .npz per structure; an interrupted run resumes from it "
                    "[default: ~/.cache/ariseml/training-set, -outer with --average outer, "
@@ -262,7 +262,7 @@ def _realistic_recipe(draws: int | None, antisites: tuple[float, ...]) -> Any:
     return AugmentationRecipe() if draws is None else AugmentationRecipe(draws_per_class=draws)
 
 
-@main.command()
+@main.command(short_help="Train the Bayesian MLP (or an ensemble) on a cached training set.")
 @click.option("--data", "cache", type=click.Path(file_okay=False), default=None,
               help="The cache written by 'arise dataset' [default: its default for --average].")
 @click.option("--epochs", type=click.IntRange(1), default=300, show_default=True)
@@ -400,7 +400,7 @@ def _describe_file(classifier: Any, frames: list[_Frame]) -> tuple[np.ndarray | 
         return None, f"internal error ({type(error).__name__}: {error}); please report it with this file"
 
 
-@main.command()
+@main.command(short_help="Classify every structure of FILES among the 108 classes, with uncertainty.")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--top", type=click.IntRange(1), default=3, show_default=True,
               help="How many of the most similar prototypes to print.")
@@ -477,7 +477,7 @@ def classify(files: tuple[str, ...], top: int, samples: int, seed: int, as_json:
         sys.exit(1)
 
 
-@main.command()
+@main.command(short_help="Hyper-parameter search with TPE over the supplement's space.")
 @click.option("--data", "cache", type=click.Path(file_okay=False), default=default_cache, show_default=True,
               help="The cache written by 'arise dataset'.")
 @click.option("--trials", type=click.IntRange(1), default=20, show_default=True)
@@ -513,7 +513,7 @@ def default_benchmark_cache() -> str:
     return _cache_folder("benchmark")
 
 
-@main.command()
+@main.command(short_help="Robustness beside spglib, PTM, CNA, a-CNA, BAA, naive Bayes (Table 2, S2, S3).")
 @click.option("--quick", is_flag=True,
               help="9 classes, supercell 0, 2 realisations per level: a few minutes (what CI runs).")
 @click.option("--methods", default="all", show_default=True,
@@ -586,7 +586,7 @@ TRAINING_SEED = 2018
 """Seed of the diffraction training crystals (the benchmark's test crystals use another)."""
 
 
-@main.group()
+@main.group(short_help="The diffraction fingerprint and ConvNet of Ziletti et al. 2018.")
 def diffraction() -> None:
     """The diffraction-fingerprint ConvNet of Ziletti et al. (2018): fingerprints, training, benchmark."""
 
@@ -684,7 +684,7 @@ def diffraction_benchmark(quick: bool, per_class: int | None, model_path: str, j
     click.echo(f"wrote {os.path.join(out, 'accuracy.csv')}")
 
 
-@main.command()
+@main.command(short_help="Attentive response maps of the diffraction ConvNet.")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--layers", default="1,3,6", show_default=True,
               help="Convolutional layers (1-6) whose most activated filters are shown.")
@@ -751,7 +751,7 @@ def _slice(text: str) -> tuple[str, float]:
                                  param_hint="--slice") from error
 
 
-@main.command()
+@main.command(short_help="Strided pattern matching: class and uncertainty maps of a sample.")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--box", type=float, default=16.0, show_default=True,
               help="Edge of the box, in the file's unit (Å; pixels for images).")
@@ -843,7 +843,7 @@ def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_ato
         click.echo(f"  {rank}. {name:33s} most probable in {100 * share:5.1f} % of the boxes")
 
 
-@main.command()
+@main.command(short_help="Cluster and map the network's hidden representations.")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--layer", type=click.IntRange(1, 3), default=2, show_default=True, help="Hidden layer (1-3).")
 @click.option("--before-relu", is_flag=True, help="The layer's activations before its ReLU (default: after).")
