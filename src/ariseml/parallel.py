@@ -53,8 +53,9 @@ def progress_map(function: Callable[[Item], Result], items: Sequence[Item], jobs
               disable=not progress) as bar:
         if jobs == 1:
             for item in items:
-                yield function(item)
-                bar.update()
+                result = function(item)
+                bar.update()  # before the yield: a consumer that stops taking results leaves a finished bar
+                yield result
             return
         # one BLAS thread per worker: with the default (one per core) the workers' NumPy products
         # oversubscribe the cores, and two workers were slower than one (diffraction fingerprints)
@@ -65,5 +66,5 @@ def progress_map(function: Callable[[Item], Result], items: Sequence[Item], jobs
             else:
                 results = pool.imap_unordered(function, items)
             for result in results:
-                yield result
                 bar.update()
+                yield result

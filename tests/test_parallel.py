@@ -1,0 +1,26 @@
+"""progress_map: results in order on one or more processes, and a progress bar that finishes."""
+
+import pytest
+
+import ariseml.parallel as parallel
+
+
+def square(value: int) -> int:
+    return value * value
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_results_come_in_order_and_the_bar_is_full_when_the_last_result_is_taken(monkeypatch, jobs):
+    bars = []
+
+    class RecordingBar(parallel.tqdm):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            bars.append(self)
+
+    monkeypatch.setattr(parallel, "tqdm", RecordingBar)
+    results = parallel.progress_map(square, list(range(7)), jobs=jobs, progress=True)
+    taken = [next(results) for _ in range(7)]  # a consumer that knows the count and never asks again
+    assert taken == [n * n for n in range(7)]
+    assert bars[0].n == bars[0].total == 7
+    results.close()
