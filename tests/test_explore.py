@@ -69,6 +69,9 @@ def test_explore_command_on_structures(tmp_path):
     again = CliRunner().invoke(main, ["explore", *files, "--min-cluster-size", "2", "--neighbors", "3",
                                       "--samples", "50", "--out", str(tmp_path / "out")])
     assert again.exit_code == 0, again.output  # a rerun into its own output folder replaces it
+    default_size = CliRunner().invoke(main, ["explore", *files, "--neighbors", "3", "--samples", "50", "--out",
+                                             str(tmp_path / "out")])
+    assert "0 clusters, 6 outliers" in default_size.output and "try --min-cluster-size 2" in default_size.output
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep me")
     refused = CliRunner().invoke(main, ["explore", *files, "--out", str(tmp_path / "mine")])

@@ -235,7 +235,9 @@ class Classifier:
              **options: Any) -> Classifier:
         """A shipped model by name (see ``SHIPPED_MODELS``), or the one at a path (``.pt`` beside its ``.json``).
 
-        Its checksum is verified; ``settings`` other than the model's raise.
+        Its checksum is verified; ``settings`` other than the model's raise. ``options`` go to the constructor:
+        ``samples`` (T, default 1000), ``seed`` (of the dropout masks), ``jobs`` (processes for the descriptor)
+        and ``device`` (where the passes run).
         """
         weights, metadata = _model_files(model, SHIPPED_MODELS)
         if metadata.get("kind") == DIFFRACTION_KIND:

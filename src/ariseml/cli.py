@@ -932,6 +932,10 @@ def explore(inputs: tuple[str, ...], layer: int, before_relu: bool, only_class: 
     click.echo(f"{summary['points']} points, hidden layer {layer}{' before its ReLU' if before_relu else ''}: "
                f"{summary['clusters']} clusters, {summary['outliers']} outliers "
                f"(min cluster size {min_cluster_size}{', soft' if soft else ''})")
+    if summary["clusters"] == 0:
+        click.echo(f"  no cluster: HDBSCAN needs at least --min-cluster-size {min_cluster_size} similar points; with "
+                   f"{summary['points']} points try --min-cluster-size {max(2, summary['points'] // 3)}, or --sweep "
+                   "to compare sizes")
     for row in summary["sweep"]:
         click.echo(f"  min cluster size {row['min_cluster_size']:5d}: {row['clusters']} clusters, "
                    f"{row['outliers']} outliers")
