@@ -95,10 +95,19 @@ def unique_axis(prototype_id: str) -> np.ndarray | None:
     return _c_axis(prototype.unit_cell())
 
 
+SYMMETRY_TOLERANCE = 1e-3
+"""spglib's tolerance (Å) for the space groups of the classes' cells."""
+
+
+def _symmetry(cell: Atoms) -> Any:
+    """spglib's symmetry dataset of a periodic cell at ``SYMMETRY_TOLERANCE``."""
+    return spglib.get_symmetry_dataset((cell.cell[:], cell.get_scaled_positions(), cell.numbers),
+                                       symprec=SYMMETRY_TOLERANCE)
+
+
 def _c_axis(cell: Atoms) -> np.ndarray:
     """The unit vector along the conventional c axis of a periodic cell, in its frame."""
-    dataset = spglib.get_symmetry_dataset((cell.cell[:], cell.get_scaled_positions(), cell.numbers),
-                                          symprec=SYMMETRY_TOLERANCE)
+    dataset = _symmetry(cell)
     c_axis = (np.linalg.inv(dataset.transformation_matrix).T @ cell.cell[:])[2]  # spglib's (a b c) P⁻¹
     return c_axis / np.linalg.norm(c_axis)
 
@@ -113,8 +122,9 @@ def internal_mode(cell: Atoms, rng: np.random.Generator) -> np.ndarray | None:
     class differ there, as they differ in c/a.
     """
     fractional = cell.get_scaled_positions()
-    dataset = spglib.get_symmetry_dataset((cell.cell[:], fractional, cell.numbers), symprec=SYMMETRY_TOLERANCE)
+    dataset = _symmetry(cell)
     lattice = cell.cell[:].T  # columns a, b, c
+    to_fractional = np.linalg.inv(lattice)
     random = rng.normal(size=fractional.shape)
     averaged = np.zeros_like(random)
     for rotation, translation in zip(dataset.rotations, dataset.translations):
@@ -122,7 +132,7 @@ def internal_mode(cell: Atoms, rng: np.random.Generator) -> np.ndarray | None:
         offsets = image[:, None, :] - fractional[None, :, :]
         offsets -= np.round(offsets)
         target = np.argmin(np.linalg.norm(offsets @ lattice.T, axis=2), axis=1)  # atom j goes to target[j]
-        averaged[target] += random @ (lattice @ rotation @ np.linalg.inv(lattice)).T
+        averaged[target] += random @ (lattice @ rotation @ to_fractional).T
     averaged -= averaged.mean(axis=0)  # a rigid shift of every atom changes nothing
     size = np.sqrt(np.mean(np.sum(averaged**2, axis=1)))
     return averaged / size if size > 1e-6 * len(dataset.rotations) else None
@@ -135,10 +145,6 @@ def has_internal_freedom(prototype_id: str) -> bool:
     if prototype.is_nanotube or prototype_id == "alpha_As":
         return False
     return internal_mode(prototype.unit_cell(), np.random.default_rng(0)) is not None
-
-
-SYMMETRY_TOLERANCE = 1e-3
-"""spglib's tolerance (Å) for the space groups of the classes' cells."""
 
 
 A7_U_RANGE = (0.222, 0.240)
@@ -212,8 +218,8 @@ class Draw:
     def parameters(self) -> dict[str, float | int | bool]:
         """The draw's form and defects, from its seed: ``periodic``, ``supercell``, ``ellipsoid`` (atoms of a cut
         ellipsoid, 0 for a supercell), ``sigma``, ``strain``, ``eta``, ``stretch``; ``u`` for α-As; ``correlation`` for
-        the noisy draws whose neighbours move together; ``shifted`` for finite supercells; ``internal`` (the rms move along the free internal coordinates, of d_NN) for
-        some draws of the classes that have them."""
+        the noisy draws whose neighbours move together; ``shifted`` for finite supercells; ``internal`` (the rms
+        move along the free internal coordinates, of d_NN) for some draws of the classes that have them."""
         rng, recipe = self._random(), self.recipe
         periodic = not self.prototype.is_nanotube and bool(rng.random() < 0.5)
         supercell = 0 if self.prototype.is_nanotube else int(rng.integers(0, 2 if periodic else 3))

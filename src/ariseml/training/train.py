@@ -99,13 +99,17 @@ def resume_checkpoint(path: Path | None, config: object, model: nn.Module,
     return saved["state"]
 
 
+def _split(features: np.ndarray, labels: np.ndarray, config: TrainingConfig) -> list[np.ndarray]:
+    """Training and validation features and labels: stratified, seeded by ``config.seed`` (every member alike)."""
+    return train_test_split(features.astype(np.float32), labels.astype(np.int64),
+                            test_size=config.validation_fraction, stratify=labels, random_state=config.seed)
+
+
 def train(features: np.ndarray, labels: np.ndarray, n_classes: int,
           config: TrainingConfig = TrainingConfig(), checkpoint: Path | None = None,
           progress: bool = True) -> TrainingResult:
     """Train on a stratified split; ``labels`` are class indices in ``range(n_classes)``."""
-    train_x, valid_x, train_y, valid_y = train_test_split(
-        features.astype(np.float32), labels.astype(np.int64), test_size=config.validation_fraction,
-        stratify=labels, random_state=config.seed)
+    train_x, valid_x, train_y, valid_y = _split(features, labels, config)
     train_x, valid_x = torch.from_numpy(train_x), torch.from_numpy(valid_x)
     train_y, valid_y = torch.from_numpy(train_y), torch.from_numpy(valid_y)
 
@@ -160,9 +164,7 @@ def train_ensemble(features: np.ndarray, labels: np.ndarray, n_classes: int, mem
                      None if checkpoint is None else checkpoint.with_name(f"{checkpoint.name}.member-{k}"), progress)
                for k in range(members)]
     ensemble = EnsembleMLP([result.model for result in results]).eval()
-    _, valid_x, _, valid_y = train_test_split(features.astype(np.float32), labels.astype(np.int64),
-                                              test_size=config.validation_fraction, stratify=labels,
-                                              random_state=config.seed)
+    _, valid_x, _, valid_y = _split(features, labels, config)
     with torch.no_grad():
         x = torch.from_numpy(valid_x)
         mean = torch.stack([torch.softmax(member(x), dim=1) for member in ensemble.members]).mean(0)
