@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import resource
-import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -79,10 +78,8 @@ def main() -> None:
 
 def _argmax_map(atoms: Atoms, settings: spm.SpmSettings, classifier: Classifier, keep: Path | None) -> np.ndarray:
     """The most probable class index of every box (-1: empty), flattened; the scan kept in keep/MODE."""
-    if keep is not None:
-        return spm.read_result(spm.scan(atoms, settings, classifier, keep / settings.mode))["argmax_class"].values.ravel()
-    with tempfile.TemporaryDirectory() as temporary:
-        return spm.read_result(spm.scan(atoms, settings, classifier, Path(temporary)))["argmax_class"].values.ravel()
+    out = keep / settings.mode if keep is not None else None
+    return spm.scan(atoms, settings, classifier, out)["argmax_class"].values.ravel()
 
 
 if __name__ == "__main__":

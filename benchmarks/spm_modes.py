@@ -60,9 +60,8 @@ def main() -> None:
             settings = spm.SpmSettings(stride=stride, mode=mode, **options)
             with tempfile.TemporaryDirectory() as out:
                 start = time.perf_counter()
-                result = spm.scan(atoms, settings, classifier, Path(out), progress=False)
+                maps[mode] = spm.scan(atoms, settings, classifier, Path(out), progress=False)
                 seconds = time.perf_counter() - start
-                maps[mode] = spm.read_result(result)
                 if mode == "fast":
                     grid = spm.make_grid(atoms, spm.effective_settings(atoms, settings))
                     features, _, valid = spm.pooled_descriptors(atoms, grid, settings, classifier.settings_,

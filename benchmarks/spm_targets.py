@@ -16,7 +16,6 @@ The million-atom target is benchmarks/spm_million.py.
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from pathlib import Path
 
@@ -55,11 +54,7 @@ def main() -> None:
     classifier = Classifier.load("paper", samples=args.samples, seed=0, device=args.device)
     settings = spm.SpmSettings(box=box, stride=(stride,) * 3, mode="fast", settle=args.settle)
     start = time.perf_counter()
-    if args.out is not None:
-        result = spm.read_result(spm.scan(atoms, settings, classifier, args.out)).load()
-    else:
-        with tempfile.TemporaryDirectory() as temporary:
-            result = spm.read_result(spm.scan(atoms, settings, classifier, Path(temporary))).load()
+    result = spm.scan(atoms, settings, classifier, args.out)
     seconds = time.perf_counter() - start
     valid = result["argmax_class"].values >= 0
     boxes = int(valid.sum())

@@ -216,9 +216,10 @@ def test_the_public_names_import_from_the_package_without_pytorch_until_used():
     subprocess.run([sys.executable, "-c", probe], check=True)
     import ariseml
 
-    assert set(ariseml.__all__) >= {"Classifier", "load_classifier"}
-    with pytest.raises(AttributeError, match="no attribute 'scan'"):
-        ariseml.scan
+    assert set(ariseml.__all__) >= {"Classifier", "load_classifier", "scan", "SpmSettings"}
+    assert ariseml.scan.__module__ == "ariseml.spm.run"
+    with pytest.raises(AttributeError, match="no attribute 'classify'"):
+        ariseml.classify
 
 
 def test_a_classification_prints_its_top_classes_not_every_probability():

@@ -1,6 +1,7 @@
 """Strided pattern matching: the grid, the boxes, maps of a bicrystal, resuming, `arise spm`."""
 
 import json
+import tempfile
 import warnings
 
 import ase.io
@@ -73,9 +74,9 @@ def test_bicrystal_map_finds_both_grains_and_resumes(tmp_path, classifier):
     atoms = iron_bicrystal()
     settings = spm.SpmSettings(box=10.0, stride=(5.0, 5.0, 5.0), geometry="slab", chunk_boxes=4,
                                hidden_layers=(2,))
-    path = spm.scan(atoms, settings, classifier, tmp_path, jobs=1, progress=False)
-    with xr.open_dataset(path, engine="scipy") as dataset:
-        first = dataset.load()
+    first = spm.scan(atoms, settings, classifier, tmp_path, jobs=1, progress=False)
+    with xr.open_dataset(tmp_path / "spm.nc", engine="scipy") as written:  # what was returned is on disk too
+        assert np.array_equal(written["probabilities"].values, first["probabilities"].values)
     assert first["hidden_2"].shape == (*first["argmax_class"].shape, 512) and (first["hidden_2"].values >= 0).all()
     before = first["hidden_2_before_relu"].values
     assert before.shape == first["hidden_2"].shape and np.nanmin(before) < 0
@@ -89,9 +90,8 @@ def test_bicrystal_map_finds_both_grains_and_resumes(tmp_path, classifier):
     chunks = sorted((tmp_path / "chunks").glob("chunk-*.npz"))
     assert len(chunks) == int(np.ceil(first["argmax_class"].size / 4))
     chunks[1].unlink()  # as if interrupted
-    spm.scan(atoms, settings, classifier, tmp_path, jobs=1, progress=False)
-    with xr.open_dataset(path, engine="scipy") as dataset:
-        assert np.array_equal(dataset["probabilities"].values, first["probabilities"].values)
+    resumed = spm.scan(atoms, settings, classifier, tmp_path, jobs=1, progress=False)
+    assert np.array_equal(resumed["probabilities"].values, first["probabilities"].values)
 
     with pytest.raises(ValueError, match="another sample"):
         spm.scan(atoms[:-5], settings, classifier, tmp_path, jobs=1, progress=False)
@@ -100,10 +100,9 @@ def test_bicrystal_map_finds_both_grains_and_resumes(tmp_path, classifier):
 def test_empty_boxes_are_marked_not_guessed(tmp_path, classifier):
     atoms = iron_bicrystal()
     settings = spm.SpmSettings(box=10.0, stride=(5.0, 5.0, 5.0), geometry="slab", min_atoms=100_000)
-    path = spm.scan(atoms, settings, classifier, tmp_path, jobs=1, progress=False)
-    with xr.open_dataset(path, engine="scipy") as dataset:
-        assert (dataset["argmax_class"].values == -1).all()
-        assert np.isnan(dataset["mutual_information"].values).all()
+    dataset = spm.scan(atoms, settings, classifier, tmp_path, jobs=1, progress=False)
+    assert (dataset["argmax_class"].values == -1).all()
+    assert np.isnan(dataset["mutual_information"].values).all()
 
 
 def test_spm_command_writes_maps_and_per_atom_labels(tmp_path):
@@ -138,9 +137,7 @@ def test_spm_command_refuses_bad_options(tmp_path):
 def test_four_grain_polycrystal_of_the_paper(arise_data, tmp_path, classifier):
     atoms = ase.io.read(arise_data / "Fig_2" / "Fig_2_four_grains_elemental_solid.xyz")
     settings = spm.SpmSettings(box=16.0, stride=(12.0, 12.0, 12.0), geometry="slab")
-    path = spm.scan(atoms, settings, classifier, tmp_path, progress=False)
-    with xr.open_dataset(path, engine="scipy") as dataset:
-        top = spm.top_classes(dataset.load(), 4)
+    top = spm.top_classes(spm.scan(atoms, settings, classifier, tmp_path, progress=False), 4)
     assert set(top) == {"fcc_Cu", "bcc_W", "hcp_Mg", "diamond_C"}
 
 
@@ -159,10 +156,9 @@ def test_fast_mode_pools_the_bulk_vector_and_resumes(tmp_path, classifier):
     assert valid.all() and counts[centre] == np.sum(np.all((offset >= -1e-9) & (offset < 8.0 - 1e-9), axis=1))
     assert np.dot(features[centre], bulk_vector) / np.linalg.norm(features[centre]) > 0.99999
     assert (tmp_path / "per-atom" / "Fe-Fe-coefficients.npz").exists()
-    path = spm.scan(atoms, settings, classifier, tmp_path / "scan", jobs=1, progress=False)
-    with xr.open_dataset(path, engine="scipy") as dataset:
-        assert dataset["argmax_class"].values.min() >= 0
-        assert json.loads(dataset.attrs["run"])["environments"] == "end at the sample's surface"
+    dataset = spm.scan(atoms, settings, classifier, tmp_path / "scan", jobs=1, progress=False)
+    assert dataset["argmax_class"].values.min() >= 0
+    assert json.loads(dataset.attrs["run"])["environments"] == "end at the sample's surface"
 
 
 def test_fast_mode_sees_across_the_faces_of_a_periodic_cell(tmp_path, classifier):
@@ -222,10 +218,10 @@ def test_fast_mode_box_sums_match_the_boxes_atoms_when_the_stride_does_not_divid
     on_a_face = np.any((atoms.positions == atoms.positions.min(axis=0)) | (atoms.positions == atoms.positions.max(axis=0)),
                        axis=1)
     atoms = atoms[~on_a_face]  # the extreme atoms, which set the grid, lie on box faces: in or out by rounding
-    voxel, layout = spm._voxels(atoms, grid, settings)
+    voxel, layout = spm.voxels.atom_voxels(atoms, grid, settings)
     assert layout.box == (5, 4, 10) and layout.step == (2, 1, 3)  # (z, y, x)
     per_voxel = np.bincount(voxel[voxel >= 0], minlength=layout.size).reshape(*layout.shape, 1).astype(float)
-    counts = spm._box_sums(per_voxel, grid.shape, layout)[:, 0].round()
+    counts = spm.voxels.box_sums(per_voxel, grid.shape, layout)[:, 0].round()
     tree = spm.box_search_tree(atoms.positions, grid.box_edges)
     direct = [len(spm.atoms_in_box(tree, grid.box_centre(i), grid.box_edges)) for i in range(grid.size)]
     assert grid.size > 100 and np.array_equal(counts, direct)
@@ -236,7 +232,7 @@ def _box_atom_sets(atoms: Atoms, grid: spm.Grid, settings: spm.SpmSettings) -> l
     if settings.mode == "exact":
         tree = spm.box_search_tree(atoms.positions, grid.box_edges)
         return [frozenset(spm.atoms_in_box(tree, grid.box_centre(i), grid.box_edges)) for i in range(grid.size)]
-    voxel, layout = spm._voxels(atoms, grid, settings)
+    voxel, layout = spm.voxels.atom_voxels(atoms, grid, settings)
     position = np.array(np.unravel_index(np.maximum(voxel, 0), layout.shape)).T  # (atoms, 3) in z, y, x
     sets = []
     for box in range(grid.size):
@@ -268,8 +264,7 @@ def test_a_scan_classifies_equal_boxes_once_and_maps_them_all(tmp_path, classifi
     features, _, valid = spm.pooled_descriptors(atoms, grid, settings, classifier.settings_, tmp_path / "pool",
                                                 jobs=1, progress=False)
     every_box = classifier.predict_arrays(features[valid])  # all boxes, duplicates too
-    path = spm.scan(atoms, settings, classifier, tmp_path / "scan", jobs=1, progress=False)
-    result = spm.read_result(path)
+    result = spm.scan(atoms, settings, classifier, tmp_path / "scan", jobs=1, progress=False)
     distinct = np.unique(spm.first_equal_box(atoms, grid, settings))
     chunks = sorted((tmp_path / "scan" / "chunks").glob("chunk-*.npz"))
     assert sum(len(np.load(chunk)["indices"]) for chunk in chunks) == len(distinct) < grid.size
@@ -277,7 +272,7 @@ def test_a_scan_classifies_equal_boxes_once_and_maps_them_all(tmp_path, classifi
     assert valid.all() and np.allclose(mapped, every_box.probabilities, atol=1e-5)
     assert np.allclose(result["mutual_information"].values.ravel(), every_box.mutual_information, atol=1e-5)
     chunks[len(chunks) // 2].unlink()  # an interrupted run: the rerun redoes that chunk only
-    resumed = spm.read_result(spm.scan(atoms, settings, classifier, tmp_path / "scan", jobs=1, progress=False))
+    resumed = spm.scan(atoms, settings, classifier, tmp_path / "scan", jobs=1, progress=False)
     assert len(list((tmp_path / "scan" / "chunks").glob("chunk-*.npz"))) == len(chunks)
     assert np.array_equal(resumed["probabilities"].values, result["probabilities"].values)
 
@@ -297,17 +292,14 @@ def test_dask_cluster_gives_the_local_numbers(tmp_path, classifier, mode):
     local = spm.scan(atoms, settings, classifier, tmp_path / "local", jobs=1, progress=False)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
         remote = spm.scan(atoms, settings, classifier, tmp_path / "dask", progress=False, scheduler=cluster.scheduler_address)
-    with xr.open_dataset(local, engine="scipy") as a, xr.open_dataset(remote, engine="scipy") as b:
-        assert np.array_equal(a["probabilities"].values, b["probabilities"].values)
-        assert np.array_equal(a["atom_count"].values, b["atom_count"].values)
+    assert np.array_equal(local["probabilities"].values, remote["probabilities"].values)
+    assert np.array_equal(local["atom_count"].values, remote["atom_count"].values)
 
 
 def test_cu_pearl_grain_boundary(arise_data, tmp_path, classifier):
     atoms = ase.io.read(arise_data / "Fig_2" / "Pearl.in", format="aims")
     settings = spm.SpmSettings(box=10.0, stride=(4.0, 4.0, 4.0))
-    path = spm.scan(atoms, settings, classifier, tmp_path, progress=False)
-    with xr.open_dataset(path, engine="scipy") as dataset:
-        dataset.load()
+    dataset = spm.scan(atoms, settings, classifier, tmp_path, progress=False)
     fcc = dataset["probabilities"].sel({"class": "fcc_Cu"}).mean(dim=("x", "y")).values
     information = dataset["mutual_information"].mean(dim=("x", "y")).values
     z = dataset["z"].values
@@ -320,16 +312,14 @@ def test_cu_pearl_grain_boundary(arise_data, tmp_path, classifier):
 def test_stem_graphene_image_in_pixels(arise_data, tmp_path, classifier):
     atoms = ase.io.read(arise_data / "Fig_3" / "Fig_3_d_STEM_large.xyz")  # z = 0, positions in pixels
     settings = spm.SpmSettings(box=150.0, stride=(70.0, 70.0, 70.0))  # a cube on a flat sample: a slab
-    path = spm.scan(atoms, settings, classifier, tmp_path, progress=False)
-    with xr.open_dataset(path, engine="scipy") as dataset:
-        top = spm.top_classes(dataset.load(), 1)
+    top = spm.top_classes(spm.scan(atoms, settings, classifier, tmp_path, progress=False), 1)
     assert top == ["graphene"]
 
 
 def _small_scan(tmp_path, classifier, **changes):
-    """A 21-box slab scan of the bicrystal into ``tmp_path``, in chunks of 4 boxes; its spm.nc."""
+    """A 21-box slab scan of the bicrystal into ``tmp_path``, in chunks of 4 boxes; its maps."""
     settings = spm.SpmSettings(box=10.0, stride=(5.0, 5.0, 5.0), geometry="slab", chunk_boxes=4, **changes)
-    return spm.read_result(spm.scan(iron_bicrystal(), settings, classifier, tmp_path, jobs=1, progress=False))
+    return spm.scan(iron_bicrystal(), settings, classifier, tmp_path, jobs=1, progress=False)
 
 
 def test_chunks_of_another_run_are_never_mixed_in(tmp_path, classifier):
@@ -385,13 +375,13 @@ def test_corrupt_chunks_and_per_atom_files_are_recomputed(tmp_path, classifier, 
     atoms = bulk("Fe", "fcc", a=3.6, cubic=True).repeat(4)
     atoms.pbc = False
     settings = spm.SpmSettings(box=8.0, stride=(4.0, 4.0, 4.0), mode="fast", chunk_boxes=4)
-    fast = spm.read_result(spm.scan(atoms, settings, classifier, tmp_path / "fast", jobs=1, progress=False))
+    fast = spm.scan(atoms, settings, classifier, tmp_path / "fast", jobs=1, progress=False)
     (tmp_path / "fast" / "per-atom" / "Fe-Fe-coefficients.npz").write_bytes(b"\x00" * 64)
     for chunk in (tmp_path / "fast" / "chunks").glob("chunk-*.npz"):
         chunk.unlink()
     caplog.clear()
     with caplog.at_level("WARNING"):
-        rerun = spm.read_result(spm.scan(atoms, settings, classifier, tmp_path / "fast", jobs=1, progress=False))
+        rerun = spm.scan(atoms, settings, classifier, tmp_path / "fast", jobs=1, progress=False)
     assert any("Fe-Fe-coefficients.npz is corrupt" in r.getMessage() for r in caplog.records)
     assert np.array_equal(rerun["probabilities"].values, fast["probabilities"].values)
 
@@ -411,8 +401,18 @@ def test_a_box_larger_than_the_sample_is_one_clear_error_before_any_work(tmp_pat
 
 def test_a_rod_scan_maps_without_warnings(tmp_path, classifier):
     settings = spm.SpmSettings(box=10.0, stride=(5.0, 5.0, 5.0), geometry="rod", axis=0)
-    dataset = spm.read_result(spm.scan(iron_bicrystal(), settings, classifier, tmp_path, jobs=1, progress=False))
+    dataset = spm.scan(iron_bicrystal(), settings, classifier, tmp_path, jobs=1, progress=False)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a single box across the rod once made matplotlib warn
         spm.plot_maps(dataset, tmp_path / "maps.png", spm.top_classes(dataset, 2))
     assert (tmp_path / "maps.png").stat().st_size > 1000
+
+
+def test_a_scan_without_a_folder_returns_the_maps_and_leaves_no_files(tmp_path, classifier, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the run's temporary folder goes
+    settings = spm.SpmSettings(box=10.0, stride=(5.0, 5.0, 5.0), geometry="slab")
+    dataset = spm.scan(iron_bicrystal(), settings, classifier, jobs=1, progress=False)
+    classes = list(dataset["class"].values)
+    argmax = dataset["argmax_class"].values[0]
+    assert classes[argmax[0, 0]] == "fcc_Cu" and classes[argmax[0, -1]] == "bcc_W"
+    assert not any(tmp_path.iterdir())

@@ -8,7 +8,8 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
 _PUBLIC = {"Classifier": "ariseml.classifier", "DiffractionClassifier": "ariseml.classifier",
-           "load_classifier": "ariseml.classifier", "Classification": "ariseml.classifier"}
+           "load_classifier": "ariseml.classifier", "Classification": "ariseml.classifier",
+           "scan": "ariseml.spm", "SpmSettings": "ariseml.spm", "read_result": "ariseml.spm"}
 """The public names and the modules that hold them, imported on first use (PyTorch only when needed, so that
 ``arise --help`` stays fast)."""
 
@@ -16,7 +17,7 @@ __all__ = ["__version__", *_PUBLIC]
 
 
 def __getattr__(name: str):
-    """``ariseml.Classifier``, ``ariseml.load_classifier``, ...: imported from their module on first use."""
+    """``ariseml.Classifier``, ``ariseml.scan``, ...: imported from their module on first use."""
     if name in _PUBLIC:
         from importlib import import_module
 

@@ -821,7 +821,7 @@ def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_ato
                                    hidden_layers=tuple(sorted(set(hidden_layers))))
     classifier = Classifier.load(model_path, samples=samples, seed=seed, device=device)
     target = Path(out)  # made by scan, which refuses a folder holding files of another run or of the user
-    dataset = strided.read_result(strided.scan(atoms, settings, classifier, target, jobs=jobs, scheduler=scheduler))
+    dataset = strided.scan(atoms, settings, classifier, target, jobs=jobs, scheduler=scheduler)
     valid = int((dataset["argmax_class"] >= 0).sum())
     click.echo(f"wrote {target / 'spm.nc'}: {dataset.sizes['x']} x {dataset.sizes['y']} x {dataset.sizes['z']} boxes, "
                f"{valid} classified, {int(dataset['argmax_class'].size) - valid} empty")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 from ase import Atoms
@@ -21,7 +20,7 @@ from scipy.spatial import cKDTree
 
 from ariseml.descriptors.soap import DUMMY_SPECIES, SoapSettings, _dscribe_soap
 from ariseml.errors import InputError
-from ariseml.parallel import progress_map
+from ariseml.parallel import progress_map, worker_state
 
 
 def real_spherical_harmonics(vectors: np.ndarray, l_max: int) -> list[np.ndarray]:
@@ -98,10 +97,6 @@ TABLE_ENTRIES = 12_500
 (whose arrays also pass glibc's mmap threshold and are faulted in anew), measured on 24,000 fcc centres
 with two workers; 6,250 entries are slower again (more numpy calls per centre)."""
 
-# The neighbours and their search tree, set before forking the workers.
-_NEIGHBOURS: dict[str, Any] = {}
-
-
 def centre_coefficients(centres: np.ndarray, scales: np.ndarray, neighbours: np.ndarray, settings: SoapSettings,
                         jobs: int | None = None, progress: bool = False, period: np.ndarray | None = None
                         ) -> list[np.ndarray]:
@@ -117,26 +112,25 @@ def centre_coefficients(centres: np.ndarray, scales: np.ndarray, neighbours: np.
         raise InputError("per-atom coefficients are implemented for the ARISE settings only: "
                          "central_weight 0 and rbf 'gto'")
     _calibration(settings)  # once here, not in every worker
-    _NEIGHBOURS.update(positions=neighbours, tree=cKDTree(neighbours, boxsize=period), settings=settings,
-                       period=period)
+    state = {"positions": neighbours, "tree": cKDTree(neighbours, boxsize=period), "settings": settings,
+             "period": period}
     starts = range(0, len(centres), CENTRES_PER_BLOCK)
     work = [(centres[s:s + CENTRES_PER_BLOCK], scales[s:s + CENTRES_PER_BLOCK]) for s in starts]
     coefficients = [np.empty((len(centres), settings.n_max, 2 * l + 1), dtype=np.float32)
                     for l in range(settings.l_max + 1)]
-    try:  # each block goes to its place as it arrives: no second copy of the whole sample's coefficients
-        for start, block in zip(starts, progress_map(_block_coefficients, work, jobs, progress,
-                                                     desc="SOAP coefficients", unit="block")):
-            for l, values in enumerate(block):
-                coefficients[l][start:start + len(values)] = values
-    finally:
-        _NEIGHBOURS.clear()
+    # each block goes to its place as it arrives: no second copy of the whole sample's coefficients
+    for start, block in zip(starts, progress_map(_block_coefficients, work, jobs, progress,
+                                                 desc="SOAP coefficients", unit="block", state=state)):
+        for l, values in enumerate(block):
+            coefficients[l][start:start + len(values)] = values
     return coefficients
 
 
 def _block_coefficients(job: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
     centres, scales = job
-    coefficients = _centre_coefficients(centres, scales, _NEIGHBOURS["positions"], _NEIGHBOURS["tree"],
-                                        _NEIGHBOURS["settings"], _NEIGHBOURS["period"])
+    state = worker_state()
+    coefficients = _centre_coefficients(centres, scales, state["positions"], state["tree"], state["settings"],
+                                        state["period"])
     return [c.astype(np.float32) for c in coefficients]
 
 

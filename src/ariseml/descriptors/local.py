@@ -13,7 +13,6 @@ The sample is treated as finite: environments stop at its edges.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import numpy as np
 from ase import Atoms
@@ -21,7 +20,7 @@ from scipy.spatial import cKDTree
 
 from ariseml.descriptors.soap import DUMMY_SPECIES, SoapSettings, _dscribe_soap
 from ariseml.errors import InputError
-from ariseml.parallel import progress_map
+from ariseml.parallel import progress_map, worker_state
 
 LOCAL_NEIGHBOURS = 32
 """How many nearby α atoms the local d_NN is the median over."""
@@ -53,14 +52,11 @@ def rounded_scales(distances: np.ndarray, step: float = SCALE_STEP) -> np.ndarra
     return np.exp(exponent * np.log1p(step))
 
 
-# The sample, set before forking the workers that describe it.
-_SAMPLE: dict[str, Any] = {}
-
-
 def _describe_centres(job: tuple[np.ndarray, float]) -> tuple[np.ndarray, np.ndarray]:
     """Per-atom vectors of some α atoms (indices into the α list) that share one d_NN."""
     centre_index, d_nn = job
-    alpha, beta, settings = _SAMPLE["alpha"], _SAMPLE["beta"], _SAMPLE["settings"]
+    state = worker_state()
+    alpha, beta, settings = state["alpha"], state["beta"], state["settings"]
     scale = 1.0 / (settings.extrinsic_factor * d_nn)
     centres = alpha[centre_index]
     reach = settings.r_cut / scale
@@ -82,16 +78,13 @@ def per_atom_vectors(atoms: Atoms, alpha: str, beta: str, settings: SoapSettings
     beta_positions = atoms.positions[symbols == beta]
     scales = rounded_scales(local_distances(alpha_positions, beta_positions, alpha == beta,
                                             largest=largest_scale))
-    _SAMPLE.update(alpha=alpha_positions, beta=beta_positions, settings=settings)
-    try:
-        work = list(_jobs(alpha_positions, scales))
-        vectors = np.zeros((len(alpha_index), settings.n_features), dtype=np.float32)
-        for centre_index, block in progress_map(_describe_centres, work, jobs, progress,
-                                                desc=f"per-atom SOAP {alpha}-{beta}", ordered=False,
-                                                unit="block"):
-            vectors[centre_index] = block
-    finally:
-        _SAMPLE.clear()
+    work = list(_jobs(alpha_positions, scales))
+    vectors = np.zeros((len(alpha_index), settings.n_features), dtype=np.float32)
+    for centre_index, block in progress_map(_describe_centres, work, jobs, progress,
+                                            desc=f"per-atom SOAP {alpha}-{beta}", ordered=False, unit="block",
+                                            state={"alpha": alpha_positions, "beta": beta_positions,
+                                                   "settings": settings}):
+        vectors[centre_index] = block
     return alpha_index, vectors
 
 
