@@ -57,7 +57,7 @@ from tqdm import tqdm
 from ariseml import __version__
 from ariseml.benchmark import uncertainty
 from ariseml.classifier import Classifier, DiffractionClassifier, load_classifier
-from ariseml.cli import _cache_folder
+from ariseml.caches import cache_folder
 from ariseml.errors import InputError
 from ariseml.io import atomic_path
 from ariseml.parallel import progress_map
@@ -637,7 +637,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=1000, help="Monte-Carlo passes T")
     parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated among {','.join(PARTS)}")
     parser.add_argument("--out", type=Path, default=Path("realistic-results"), help="folder of the CSV files")
-    parser.add_argument("--cache", type=Path, default=Path(_cache_folder("realistic")))
+    parser.add_argument("--cache", type=Path, default=Path(cache_folder("realistic")))
     parser.add_argument("--md-folder", type=Path, default=None,
                         help="where benchmarks/realistic_md.py keeps its snapshots (default: its own)")
     parser.add_argument("--jobs", type=int, default=None, help="processes for descriptors and peers (default: all)")

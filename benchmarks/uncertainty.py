@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ariseml.benchmark import robustness, uncertainty
 from ariseml.classifier import Classifier
-from ariseml.cli import default_benchmark_cache
+from ariseml.caches import benchmark_cache
 
 CONFIDENCE_EDGES = (0.0, 0.3, 0.5, 0.7, 0.9, 0.95, 0.99, 1.0)
 MI_THRESHOLDS = (0.01, 0.05, 0.1, 0.2, 0.3, 0.5)
@@ -32,7 +32,7 @@ def main() -> None:
     parser.add_argument("--model", default="paper", help="a shipped model or a path written by 'arise train'")
     parser.add_argument("--tables", default=",".join(robustness.TABLES), help='comma-separated, e.g. "Table 2"')
     parser.add_argument("--samples", type=int, default=1000, help="Monte-Carlo passes T")
-    parser.add_argument("--cache", type=Path, default=Path(default_benchmark_cache()))
+    parser.add_argument("--cache", type=Path, default=Path(benchmark_cache()))
     args = parser.parse_args()
     print(f"command: python benchmarks/uncertainty.py --realisations {args.realisations} --model {args.model} "
           f'--tables "{args.tables}" --samples {args.samples}')

@@ -416,3 +416,15 @@ def test_a_scan_without_a_folder_returns_the_maps_and_leaves_no_files(tmp_path, 
     argmax = dataset["argmax_class"].values[0]
     assert classes[argmax[0, 0]] == "fcc_Cu" and classes[argmax[0, -1]] == "bcc_W"
     assert not any(tmp_path.iterdir())
+
+
+def test_maps_have_length_units_and_the_same_information_scale_every_time(tmp_path, classifier):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    dataset = _small_scan(tmp_path, classifier)
+    information = spm.plot_plane(dataset, "mutual_information", unit="Å")
+    assert (information.get_xlabel(), information.get_ylabel()) == ("x (Å)", "y (Å)")
+    assert information.get_images()[0].get_clim() == (0, spm.INFORMATION_MAX)  # not the map's own range
+    probability = spm.plot_plane(dataset, "bcc_W", unit="pixels", ax=information.figure.add_subplot(2, 1, 2))
+    assert probability.get_images()[0].get_clim() == (0, 1) and probability.get_xlabel() == "x (pixels)"

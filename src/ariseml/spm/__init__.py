@@ -37,11 +37,12 @@ from ariseml.spm.boxes import atoms_in_box, box_search_tree, first_equal_box
 from ariseml.spm.classify import BEFORE_RELU
 from ariseml.spm.fast import environment_period, pooled_descriptors
 from ariseml.spm.grid import DEFAULT_MIN_ATOMS, Grid, SpmSettings, effective_settings, is_flat, make_grid
-from ariseml.spm.plot import plot_maps
-from ariseml.spm.result import atom_labels, read_result, top_classes
+from ariseml.spm.plot import INFORMATION_MAX, plot_maps, plot_plane
+from ariseml.spm.result import atom_labels, class_shares, labelled_atoms, read_result, top_classes
 from ariseml.spm.run import scan
 from ariseml.spm.store import RUN_KEY
 
-__all__ = ["BEFORE_RELU", "DEFAULT_MIN_ATOMS", "RUN_KEY", "Grid", "SpmSettings", "atom_labels", "atoms_in_box",
-           "box_search_tree", "effective_settings", "environment_period", "first_equal_box", "is_flat", "make_grid",
-           "plot_maps", "pooled_descriptors", "read_result", "scan", "top_classes"]
+__all__ = ["BEFORE_RELU", "DEFAULT_MIN_ATOMS", "INFORMATION_MAX", "RUN_KEY", "Grid", "SpmSettings", "atom_labels",
+           "atoms_in_box", "box_search_tree", "class_shares", "effective_settings", "environment_period",
+           "first_equal_box", "is_flat", "labelled_atoms", "make_grid", "plot_maps", "plot_plane", "pooled_descriptors",
+           "read_result", "scan", "top_classes"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,24 @@ def atom_labels(atoms: Atoms, dataset: Any) -> tuple[np.ndarray, np.ndarray]:
     _, nearest = cKDTree(centres[valid] / edges).query(atoms.positions / edges)
     classes = dataset["class"].values
     return classes[argmax[valid][nearest]].astype(str), information[valid][nearest]
+
+
+def labelled_atoms(atoms: Atoms, dataset: Any) -> Atoms:
+    """A copy of the scanned ``atoms`` with two per-atom arrays from :func:`atom_labels`: ``spm_class`` and
+    ``spm_mutual_information`` (for extended XYZ, to colour in OVITO)."""
+    labels, information = atom_labels(atoms, dataset)
+    labelled = atoms.copy()
+    labelled.new_array("spm_class", labels.astype("U40"))
+    labelled.new_array("spm_mutual_information", information.astype(float))
+    return labelled
+
+
+def class_shares(dataset: Any, classes: Sequence[str]) -> list[float]:
+    """For each class, the fraction of the non-empty boxes where it is the most probable."""
+    argmax = dataset["argmax_class"].values
+    valid = int((argmax >= 0).sum())
+    names = list(dataset["class"].values)
+    return [float((argmax == names.index(name)).sum()) / max(valid, 1) for name in classes]
 
 
 def top_classes(dataset: Any, count: int) -> list[str]:

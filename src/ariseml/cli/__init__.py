@@ -1,0 +1,8 @@
+"""The ``arise`` command line: each module parses one group of commands' options, calls the library and
+prints; ``group`` holds the command group and its handling of bad input, ``options`` and ``frames`` what
+several commands share."""
+
+from ariseml.cli import benchmark, classify, diffraction, explore, spm, structures, training  # noqa: F401 (registers)
+from ariseml.cli.group import main
+
+__all__ = ["main"]

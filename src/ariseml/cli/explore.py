@@ -1,0 +1,110 @@
+"""``arise explore``: clusters and maps of the network's hidden representations."""
+
+from __future__ import annotations
+
+import click
+import numpy as np
+
+from ariseml.cli.frames import read_checked_frames
+from ariseml.cli.group import main
+from ariseml.cli.options import integers, require_packages
+
+
+@main.command(short_help="Cluster and map the network's hidden representations.")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--layer", type=click.IntRange(1, 3), default=2, show_default=True, help="Hidden layer (1-3).")
+@click.option("--before-relu", is_flag=True, help="The layer's activations before its ReLU (default: after).")
+@click.option("--only-class", default=None, help="Keep only the points whose most probable class is this id.")
+@click.option("--min-cluster-size", type=click.IntRange(2), default=25, show_default=True)
+@click.option("--soft", is_flag=True, help="Soft clustering: outliers join their most probable cluster unless "
+              "every membership probability is below 10 %.")
+@click.option("--neighbors", type=click.IntRange(2), default=15, show_default=True, help="UMAP n_neighbors.")
+@click.option("--min-dist", type=click.FloatRange(0, 1), default=0.1, show_default=True, help="UMAP min_dist.")
+@click.option("--sweep", default=None, help="Comma-separated min-cluster-size values to report clusters and "
+              "outliers for, e.g. 25,50,100,250,500,1000.")
+@click.option("--species", default=None, help="Two elements A,B: per box d_AA and d_BB and the histogram of "
+              "d_AA - d_BB per cluster (SPM inputs).")
+@click.option("--samples", type=click.IntRange(1), default=1000, show_default=True,
+              help="T for structure inputs (SPM inputs keep the passes of their run).")
+@click.option("--out", type=click.Path(file_okay=False), default="explore-out", show_default=True)
+def explore(inputs: tuple[str, ...], layer: int, before_relu: bool, only_class: str | None, min_cluster_size: int,
+            soft: bool, neighbors: int, min_dist: float, sweep: str | None, species: str | None, samples: int,
+            out: str) -> None:
+    """Cluster and map the network's hidden representations of INPUTS.
+
+    INPUTS is one folder written by 'arise spm --hidden-layer K --out DIR', or structure files.
+    """
+    from pathlib import Path
+
+    from ariseml import explore as unsupervised
+
+    require_packages({"umap": "umap-learn", "hdbscan": "hdbscan", "plotly": "plotly"},
+             "arise explore needs it; pip install 'ariseml[explore]'")
+    sizes = integers(sweep, "--sweep") if sweep else []
+    pair = tuple(s.strip() for s in species.split(",")) if species else None
+    if pair is not None and len(pair) != 2:
+        raise click.BadParameter(f"give two elements, e.g. Fe,Pt; got {species!r}", param_hint="--species")
+    folder = Path(out)
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / "summary.json").is_file():
+        raise click.UsageError(f"{folder} is not empty and holds no earlier 'arise explore' output (summary.json): "
+                               "choose another --out, so that none of its files is overwritten")
+    if len(inputs) == 1 and Path(inputs[0]).is_dir():
+        points = unsupervised.from_spm(Path(inputs[0]), layer, before_relu)
+    else:
+        if any(Path(i).is_dir() for i in inputs):
+            raise click.UsageError("give one 'arise spm' output folder, or structure files, not both")
+        if pair is not None:
+            raise click.UsageError("--species needs an 'arise spm' output folder")
+        from ariseml.classifier import Classifier
+
+        structures, names = [], []
+        for path in inputs:
+            frames = read_checked_frames(path)
+            structures += frames
+            names += [path if len(frames) == 1 else f"{path}[{n}]" for n in range(len(frames))]
+        points = unsupervised.from_structures(structures, names, Classifier.load(samples=samples, seed=0), layer,
+                                              before_relu)
+    if only_class is not None:
+        points = points.subset(np.array(points.predicted) == only_class)
+    if len(points.vectors) < 3:
+        raise click.UsageError(f"{len(points.vectors)} points to explore: need at least 3"
+                               + (f" (is '{only_class}' predicted anywhere?)" if only_class else ""))
+    folder.mkdir(parents=True, exist_ok=True)
+    labels = unsupervised.cluster(points.vectors, min_cluster_size, soft)
+    embedding = unsupervised.embed(points.vectors, neighbors, min_dist)
+    extra = {}
+    if pair is not None:
+        import ase.io
+
+        sample = ase.io.read(Path(inputs[0]) / "atoms.xyz")
+        extra["species_distances"] = unsupervised.species_distances(sample, points.positions,
+                                                                    points.extra["box_edges"], pair)
+        unsupervised.plot_distance_histograms(folder / "delta_d.png", extra["species_distances"], labels, pair)
+    written = [unsupervised.write_arrays(folder, points, labels, embedding, extra)]
+    unsupervised.plot_embedding(folder / "embedding.png", points, labels, embedding)
+    unsupervised.write_html(folder / "embedding.html", points, labels, embedding)
+    written += [folder / "embedding.png", folder / "embedding.html"]
+    if points.grid_index is not None:
+        unsupervised.plot_cluster_map(folder / "cluster_map.png", points, labels)
+        written.append(folder / "cluster_map.png")
+    else:
+        similarity = unsupervised.cosine_similarity(points.vectors)
+        unsupervised.write_similarity(folder / "similarity.npy", similarity)
+        unsupervised.plot_similarity(folder / "similarity.png", similarity, points.labels)
+        written += [folder / "similarity.npy", folder / "similarity.png"]
+    summary = {"points": len(labels), "layer": layer, "before_relu": before_relu, "clusters": int(labels.max() + 1),
+               "outliers": int(np.sum(labels < 0)), "min_cluster_size": min_cluster_size, "soft": soft,
+               "sweep": unsupervised.sweep(points.vectors, sizes) if sizes else []}
+    unsupervised.write_json(folder / "summary.json", summary)
+    click.echo(f"{summary['points']} points, hidden layer {layer}{' before its ReLU' if before_relu else ''}: "
+               f"{summary['clusters']} clusters, {summary['outliers']} outliers "
+               f"(min cluster size {min_cluster_size}{', soft' if soft else ''})")
+    if summary["clusters"] == 0:
+        click.echo(f"  no cluster: HDBSCAN needs at least --min-cluster-size {min_cluster_size} similar points; with "
+                   f"{summary['points']} points try --min-cluster-size {max(2, summary['points'] // 3)}, or --sweep "
+                   "to compare sizes")
+    for row in summary["sweep"]:
+        click.echo(f"  min cluster size {row['min_cluster_size']:5d}: {row['clusters']} clusters, "
+                   f"{row['outliers']} outliers")
+    for path in [*written, folder / "summary.json"]:
+        click.echo(f"wrote {path}")

@@ -1,0 +1,62 @@
+"""Options and argument checks shared by several commands."""
+
+from __future__ import annotations
+
+import click
+
+
+def fraction(name: str, upper_exclusive: float | None = None):
+    """A click callback checking a fraction in [0, upper)."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+        if value is None:
+            return value
+        if value < 0 or (upper_exclusive is not None and value >= upper_exclusive):
+            bound = f"[0, {upper_exclusive})" if upper_exclusive is not None else ">= 0"
+            raise click.BadParameter(f"{name} must be a fraction {bound}, e.g. 0.05 for 5 %; got {value}")
+        return value
+
+    return check
+
+output_option = click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+                             help="Output file; any format ASE writes, chosen by extension.")
+
+format_option = click.option("--format", "file_format", default=None,
+                             help="ASE format name, when the extension does not tell it.")
+
+seed_option = click.option("--seed", type=int, default=None, help="Random seed (reproducible output).")
+
+jobs_option = click.option("--jobs", type=click.IntRange(1), default=None,
+                           help="Worker processes (default: all cores).")
+
+device_option = click.option(
+    "--device", default="cpu", show_default=True,
+    help="Where the ARISE network's Monte-Carlo passes run: cpu, cuda, cuda:N (an NVIDIA GPU, with a CUDA "
+         "build of PyTorch) or mps (Apple); the dropout masks are drawn on the CPU, so a seed gives the same "
+         "passes everywhere.")
+
+paper_orientation_option = click.option(
+    "--paper-orientation", is_flag=True,
+    help="Diffraction model only: use a finite cluster as given, with its crystal axes assumed along x, y, z "
+         "(the paper's handling, to reproduce it); by default it is first turned to the crystal axes found "
+         "from its atoms.")
+
+
+def require_packages(packages: dict[str, str], remedy: str) -> None:
+    """A usage error when an optional package (module name -> package name) is missing: which, and ``remedy``."""
+    import importlib.util
+
+    for module, package in packages.items():
+        if importlib.util.find_spec(module) is None:
+            raise click.UsageError(f"{package} is not installed: {remedy}")
+
+
+def integers(text: str, option: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.split(",")]
+    except ValueError as error:
+        raise click.BadParameter(f"give comma-separated integers, e.g. 25,50,100; got {text!r}",
+                                 param_hint=option) from error
+    if min(values) < 2:
+        raise click.BadParameter("cluster sizes start at 2", param_hint=option)
+    return values
