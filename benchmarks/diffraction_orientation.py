@@ -19,7 +19,7 @@ import time
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from ariseml.benchmark.diffraction import TEST_SEED, Level, defective
+from ariseml.evaluation.diffraction_robustness import TEST_SEED, Level, defective
 from ariseml.classifier import DiffractionClassifier
 from ariseml.descriptors.diffraction import diffraction_supercell
 from ariseml.training.diffraction import crystal_set

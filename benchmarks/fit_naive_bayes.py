@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from ariseml.benchmark import naive_bayes
+from ariseml.evaluation import naive_bayes
 from ariseml.training.dataset import load
 
 

@@ -55,7 +55,7 @@ from sklearn.metrics import roc_auc_score
 from tqdm import tqdm
 
 from ariseml import __version__
-from ariseml.benchmark import uncertainty
+from ariseml.evaluation import calibration
 from ariseml.classifier import Classifier, DiffractionClassifier, load_classifier
 from ariseml.caches import cache_folder
 from ariseml.errors import InputError
@@ -116,9 +116,9 @@ class Answers:
         return Answers(self.classes, self.probabilities[rows], self.mutual_information[rows],
                        self.predictive_entropy[rows])
 
-    def scored(self, right: np.ndarray, truth: Sequence[str]) -> uncertainty.Answers:
+    def scored(self, right: np.ndarray, truth: Sequence[str]) -> calibration.Answers:
         """The answers judged right or wrong against the true classes ``truth``, for the calibration error."""
-        return uncertainty.Answers(self.confidence, self.mutual_information, self.predictive_entropy,
+        return calibration.Answers(self.confidence, self.mutual_information, self.predictive_entropy,
                                    np.asarray(right, dtype=bool), np.asarray(truth))
 
 
@@ -132,9 +132,9 @@ def margins(answers: Answers, expected: Sequence[str]) -> np.ndarray:
     return margin
 
 
-def calibration_error(scored: Sequence[uncertainty.Answers]) -> float:
+def calibration_error(scored: Sequence[calibration.Answers]) -> float:
     """ECE over ECE_BINS bins of top probability, over all the scored answers."""
-    return uncertainty.expected_calibration_error(uncertainty.Answers.join(scored), bins=ECE_BINS)
+    return calibration.expected_calibration_error(calibration.Answers.join(scored), bins=ECE_BINS)
 
 
 def melt_score(answers: Answers) -> np.ndarray:
@@ -209,7 +209,7 @@ class Outcome:
 
     tables: list[Table]
     headlines: list[Headline] = field(default_factory=list)
-    scored: dict[str, list[uncertainty.Answers]] = field(default_factory=dict)
+    scored: dict[str, list[calibration.Answers]] = field(default_factory=dict)
 
 
 def answer_table(name: str, title: str, labels: Sequence[dict[str, Any]], expected: Sequence[str],
@@ -309,7 +309,7 @@ class Suite:
         """Per frame and peer method, how many atoms got each label; cached per OVITO version and frame."""
         import ovito
 
-        from ariseml.benchmark.peers_ovito import PTM_RMSD_CUTOFF
+        from ariseml.evaluation.peers_ovito import PTM_RMSD_CUTOFF
 
         keys = [hashlib.sha256(json.dumps(["peers", list(ovito.version), PTM_RMSD_CUTOFF, list(PEER_METHODS),
                                            structure_key(atoms)]).encode()).hexdigest() for atoms in frames]
@@ -333,7 +333,7 @@ class Suite:
 
 def _peer_labels(atoms: Atoms) -> dict[str, dict[str, int]]:
     """Per peer method, how many atoms of ``atoms`` got each label."""
-    from ariseml.benchmark.peers_ovito import per_atom_labels
+    from ariseml.evaluation.peers_ovito import per_atom_labels
 
     return {method: dict(Counter(per_atom_labels(atoms, method).tolist())) for method in PEER_METHODS}
 
@@ -524,7 +524,7 @@ def part_aet(suite: Suite) -> Outcome:
 
 
 def part_peers(suite: Suite) -> Outcome:
-    from ariseml.benchmark.peers_ovito import DESIGNED_CLASSES
+    from ariseml.evaluation.peers_ovito import DESIGNED_CLASSES
 
     frames = suite.md_frames
     counts = suite.peer_counts(frames)

@@ -237,7 +237,7 @@ def lindemann(atoms: Atoms, reference: np.ndarray, d_nn: float) -> float:
 def ptm_fraction(atoms: Atoms, class_id: str) -> float | None:
     """Share of atoms OVITO's PTM labels as ``class_id``'s structure; None without OVITO."""
     try:
-        from ariseml.benchmark.peers_ovito import per_atom_labels
+        from ariseml.evaluation.peers_ovito import per_atom_labels
         labels = per_atom_labels(atoms, "ptm")
     except ImportError:
         return None

@@ -26,7 +26,7 @@ from ase import Atoms
 
 from ariseml import spm
 from ariseml.classifier import Classifier
-from ariseml.samples import voronoi_polycrystal
+from ariseml.synthetic import voronoi_polycrystal
 
 GRAINS = ("fcc_Cu", "bcc_W")
 

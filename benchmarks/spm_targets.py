@@ -25,7 +25,7 @@ from ase import Atoms
 
 from ariseml import spm
 from ariseml.classifier import Classifier
-from ariseml.samples import superalloy
+from ariseml.synthetic import superalloy
 from reference_data import AET_PARTICLE, add_reference_option
 
 TARGET_MINUTES = 5.0

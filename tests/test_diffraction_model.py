@@ -164,7 +164,7 @@ def test_quick_benchmark_scores_the_convnet_beside_spglib(tmp_path):
 
 
 def test_the_diffraction_benchmark_recomputes_a_damaged_cache_file(tmp_path):
-    from ariseml.benchmark.diffraction import Level, run
+    from ariseml.evaluation.diffraction_robustness import Level, run
     from ariseml.classifier import DiffractionClassifier
 
     classifier = DiffractionClassifier.load("diffraction", samples=5, seed=0)

@@ -22,7 +22,7 @@ def output_format(path: str | Path, format: str | None = None) -> str:
     """The ASE format for writing ``path``: the given one, or guessed from the file name."""
     if format is not None:
         if format not in ioformats or not ioformats[format].can_write:
-            raise InputError(f"ASE cannot write format {format!r}; pick one listed by 'ase info --formats'")
+            raise InputError(f"ASE cannot write format {format!r}; pick one listed by 'ase info --formats'", "format")
         return format
     try:
         guessed = filetype(str(path), read=False, guess=False)
@@ -30,7 +30,7 @@ def output_format(path: str | Path, format: str | None = None) -> str:
         guessed = None
     if guessed is None or guessed not in ioformats or not ioformats[guessed].can_write:
         raise InputError(f"cannot tell the file format of {str(path)!r} from its name; "
-                         "use a known extension (.xyz, .cif, .vasp, ...) or pass --format")
+                         "use a known extension (.xyz, .cif, .vasp, ...) or give `format`", "format")
     return guessed
 
 
@@ -47,20 +47,20 @@ def read_frames(path: str | Path, format: str | None = None) -> list[Atoms]:
     try:
         frames = ase.io.read(source, index=":", format=format)
     except UnknownFileTypeError:
-        raise InputError("cannot tell its format from the name; pass --format (an ASE format name such as "
-                         "extxyz, cif, vasp, lammps-data; 'ase info --formats' lists them)") from None
+        raise InputError("cannot tell its format from the name; give `format` (an ASE format name such as "
+                         "extxyz, cif, vasp, lammps-data; 'ase info --formats' lists them)", "format") from None
     except UnicodeDecodeError:
         guessed = format or _guessed_format(source)
         raise InputError(f"not a text file of format {guessed!r} (binary or damaged bytes); check the file, or "
-                         "pass --format if it is another format") from None
+                         "give `format` if it is another format", "format") from None
     except KeyError as error:
         name = str(error.args[0]) if error.args else ""
         what = f"the unknown element symbol {name!r}" if name.isalnum() and len(name) <= 3 else f"{name!r}"
         raise InputError(f"ASE stopped at {what}; fix that entry of the file") from None
     except Exception as error:  # ASE's readers raise many types for unreadable files
         detail = f": {error}" if str(error) else ""
-        raise InputError(f"cannot read it with ASE ({type(error).__name__}{detail}); check the file, or pass "
-                         "--format") from error
+        raise InputError(f"cannot read it with ASE ({type(error).__name__}{detail}); check the file, or give "
+                         "`format`", "format") from error
     frames = frames if isinstance(frames, list) else [frames]
     if not frames:
         raise InputError("the file holds no structure")

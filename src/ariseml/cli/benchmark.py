@@ -11,7 +11,7 @@ from ariseml.cli.group import main
 from ariseml.cli.options import jobs_option, require_packages
 
 ALL_TABLES = "Table 2,Table S2,Table S3"
-"""The tables of the robustness benchmark (the keys of ``benchmark.robustness.TABLES``)."""
+"""The tables of the robustness benchmark (the keys of ``evaluation.levels.TABLES``)."""
 
 
 @main.command(short_help="Robustness beside spglib, PTM, CNA, a-CNA, BAA, naive Bayes (Table 2, S2, S3).")
@@ -44,8 +44,9 @@ def benchmark(quick: bool, methods: str, models: tuple[str, ...], tables: str, r
     from dataclasses import replace
     from pathlib import Path
 
-    from ariseml.benchmark import report, robustness
     from ariseml.classifier import Classifier
+    from ariseml.evaluation import report, robustness
+    from ariseml.evaluation.levels import TABLES
     from ariseml.io import check_writable
 
     chosen = list(robustness.METHODS) if methods == "all" else [m.strip() for m in methods.split(",") if m.strip()]
@@ -54,8 +55,8 @@ def benchmark(quick: bool, methods: str, models: tuple[str, ...], tables: str, r
         raise click.BadParameter(f"unknown method(s) {', '.join(unknown)}; choose among "
                                  f"{', '.join(robustness.METHODS)}", param_hint="--methods")
     table_names = [t.strip() for t in tables.split(",")]
-    if set(table_names) - set(robustness.TABLES):
-        raise click.BadParameter(f"choose tables among {', '.join(robustness.TABLES)}", param_hint="--tables")
+    if set(table_names) - set(TABLES):
+        raise click.BadParameter(f"choose tables among {', '.join(TABLES)}", param_hint="--tables")
     if any(m in robustness.OVITO_METHODS for m in chosen):
         require_packages({"ovito": "OVITO's Python module"}, "the methods ptm, cna, acna and baa need it; "
                  "pip install 'ariseml[benchmark]', or leave them out with --methods")
@@ -66,7 +67,7 @@ def benchmark(quick: bool, methods: str, models: tuple[str, ...], tables: str, r
     classifiers = ({name: Classifier.load(name, samples=samples, seed=0) for name in models}
                    if "ariseml" in chosen else {})
     rows = [robustness.model_method(name) for name in classifiers] + [m for m in chosen if m != "ariseml"]
-    levels = list(dict.fromkeys(level for t in table_names for level in robustness.TABLES[t]))
+    levels = list(dict.fromkeys(level for t in table_names for level in TABLES[t]))
     results = {}
     for number, level in enumerate(levels, start=1):
         click.echo(f"[{number}/{len(levels)}] {level.name}", err=True)

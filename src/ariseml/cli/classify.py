@@ -10,7 +10,7 @@ import click
 import numpy as np
 
 from ariseml.cli.frames import Frame, frames_of
-from ariseml.cli.group import main
+from ariseml.cli.group import in_option_words, main
 from ariseml.cli.options import device_option, format_option, paper_orientation_option
 from ariseml.errors import InputError
 from ariseml.models import DEFAULT_SEED
@@ -28,7 +28,7 @@ def _describe_file(classifier: Any, frames: list[Frame]) -> tuple[np.ndarray | N
     try:
         return classifier.describe([f.atoms for f in frames], progress=len(frames) >= PROGRESS_MIN_FRAMES), None
     except InputError as error:
-        return None, str(error)
+        return None, in_option_words(error)
     except Exception as error:  # noqa: BLE001 - one file's failure must not cost the others
         return None, f"internal error ({type(error).__name__}: {error}); please report it with this file"
 

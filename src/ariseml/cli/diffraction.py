@@ -99,7 +99,7 @@ def diffraction_benchmark(quick: bool, per_class: int | None, model_path: str, j
     """The ConvNet beside spglib on displaced and vacancy-ridden crystals (the paper's Table 1, S1, S2)."""
     from pathlib import Path
 
-    from ariseml.benchmark import diffraction as bench
+    from ariseml.evaluation import diffraction_robustness as bench
     from ariseml.classifier import DiffractionClassifier
     from ariseml.io import check_writable
 

@@ -6,6 +6,7 @@ import dataclasses
 from typing import Any
 
 
+from ariseml.cli.group import in_option_words
 from ariseml.errors import InputError
 
 
@@ -31,13 +32,13 @@ def frames_of(path: str, file_format: str | None) -> list[Frame]:
     try:
         frames = read_frames(path, file_format)
     except InputError as error:
-        return [Frame(path, None, error=str(error))]
+        return [Frame(path, None, error=in_option_words(error))]
     checked = []
     for number, atoms in enumerate(frames):
         try:
             checked.append(Frame(path, number, atoms, notes=check_structure(atoms)))
         except InputError as error:
-            checked.append(Frame(path, number, error=str(error)))
+            checked.append(Frame(path, number, error=in_option_words(error)))
     return checked
 
 

@@ -8,10 +8,16 @@ from typing import Any
 import click
 
 from ariseml import __version__
-from ariseml.errors import InputError
+from ariseml.errors import InputError, spelled
 from ariseml.prototypes import UnknownPrototypeError
 
 EXIT_BAD_INPUT = 2
+
+
+def in_option_words(error: BaseException) -> str:
+    """The message of a library error with the parameters it names written as this command's options
+    (`min_atoms` as --min-atoms)."""
+    return spelled(error, lambda parameter: "--" + parameter.replace("_", "-"))
 
 
 class AriseGroup(click.Group):
@@ -29,7 +35,7 @@ class AriseGroup(click.Group):
             click.echo(f"arise: error: {error.format_message()} (see 'arise{command} --help')", err=True)
             sys.exit(EXIT_BAD_INPUT)
         except (InputError, UnknownPrototypeError, OSError) as error:
-            click.echo(f"arise: error: {error}", err=True)
+            click.echo(f"arise: error: {in_option_words(error)}", err=True)
             sys.exit(EXIT_BAD_INPUT)
 
 

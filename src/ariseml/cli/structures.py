@@ -77,7 +77,7 @@ def polycrystal(grains: str, size: float, n_grains: int | None, slab_thickness: 
                 seed: int | None, output: str, file_format: str | None) -> None:
     """A Voronoi polycrystal with randomly oriented grains (grain id stored per atom)."""
     from ariseml.io import validate_output, write_structure
-    from ariseml.samples import voronoi_polycrystal
+    from ariseml.synthetic import voronoi_polycrystal
 
     validate_output(output, file_format)
     grain_ids = [g.strip() for g in grains.split(",") if g.strip()]
@@ -97,7 +97,7 @@ def superalloy(size: float, precipitate_size: float | None, seed: int | None, ou
                file_format: str | None) -> None:
     """The Ni-based superalloy model of ARISE Fig. 2h: fcc Ni(Al) matrix with an L1₂ precipitate."""
     from ariseml.io import validate_output, write_structure
-    from ariseml.samples import superalloy as build_superalloy
+    from ariseml.synthetic import superalloy as build_superalloy
 
     validate_output(output, file_format)
     atoms = build_superalloy(size=size, precipitate_size=precipitate_size, seed=seed)

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from ase import Atoms
 
-from ariseml.errors import InputError
+from ariseml.errors import AriseError, InputError
 
 Group = Literal["elemental", "binary", "ternary", "quaternary", "2d", "nanotube"]
 GROUPS: tuple[Group, ...] = ("elemental", "binary", "ternary", "quaternary", "2d", "nanotube")
@@ -24,7 +24,7 @@ NOT_A_CRYSTAL = "not_a_crystal"
 """The id of a model's extra class for melts, glasses and random packings: an answer, not a prototype."""
 
 
-class UnknownPrototypeError(KeyError):
+class UnknownPrototypeError(AriseError, KeyError):
     """Raised for an id that is not one of the 108 classes; the message names the closest ids."""
 
     def __str__(self) -> str:  # KeyError would quote the message

@@ -126,5 +126,6 @@ def check_box_fits(atoms: Atoms, settings: SpmSettings) -> None:
         if settings.box > extent[axis]:
             sizes = " x ".join(f"{v:.4g}" for v in extent)
             raise InputError(f"the box ({settings.box:g}) is larger than the sample along {AXES[axis]} (its atoms "
-                             f"span {sizes} along x, y, z): use a smaller --box"
-                             + (", or --slab or --rod for a thin sample" if settings.geometry == "cube" else ""))
+                             f"span {sizes} along x, y, z): use a smaller `box`"
+                             + (" (or a slab or rod geometry, for a thin sample)" if settings.geometry == "cube"
+                                else ""), "box")

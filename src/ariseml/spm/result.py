@@ -98,7 +98,7 @@ def atom_labels(atoms: Atoms, dataset: Any) -> tuple[np.ndarray, np.ndarray]:
     information = dataset["mutual_information"].values.reshape(-1)
     valid = argmax >= 0
     if not valid.any():
-        raise InputError("every box is empty: lower --min-atoms or use a larger --box")
+        raise InputError("every box is empty: lower `min_atoms` or use a larger `box`", "min_atoms", "box")
     edges = np.array(dataset.attrs["box_edges"])
     _, nearest = cKDTree(centres[valid] / edges).query(atoms.positions / edges)
     classes = dataset["class"].values

@@ -56,9 +56,9 @@ def record_key(record: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
 
 
-def _another_scan(out: Path) -> str:
-    return (f"{out} holds a scan made with another sample, settings, model or ariseml version: "
-            f"choose another --out, or delete the folder {out} to start again")
+def _another_scan(out: Path) -> InputError:
+    return InputError(f"{out} holds a scan made with another sample, settings, model or ariseml version: "
+                      f"choose another `out`, or delete the folder {out} to start again", "out")
 
 
 def prepare_output(out: Path, identity: dict[str, Any]) -> Path:
@@ -72,10 +72,10 @@ def prepare_output(out: Path, identity: dict[str, Any]) -> Path:
         except (OSError, ValueError):  # unreadable: not a record of this run either
             stored = None
         if stored != json.loads(json.dumps(identity)):
-            raise InputError(_another_scan(out))
+            raise _another_scan(out)
     elif out.exists() and any(out.iterdir()):
-        raise InputError(f"{out} is not empty and holds no run.json of 'arise spm': choose another --out, "
-                         "or delete its files")
+        raise InputError(f"{out} is not empty and holds no run.json of a scan: choose another `out`, "
+                         "or delete its files", "out")
     else:
         out.mkdir(parents=True, exist_ok=True)
         with atomic_path(record) as temporary:
@@ -97,7 +97,7 @@ def read_checked(path: Path, key: str) -> dict[str, np.ndarray] | None:
         path.unlink()
         return None
     if RUN_KEY not in arrays or str(arrays.pop(RUN_KEY)) != key:
-        raise InputError(_another_scan(path.parent.parent))
+        raise _another_scan(path.parent.parent)
     return arrays
 
 

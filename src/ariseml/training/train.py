@@ -88,9 +88,10 @@ def resume_checkpoint(path: Path | None, config: object, model: nn.Module,
         saved = torch.load(path, weights_only=True)
     except Exception as error:  # pickle.UnpicklingError for foreign objects, RuntimeError for other bytes
         raise InputError(f"{path} is not a checkpoint written by ariseml (it holds more than tensors and plain "
-                         "values, or is damaged); delete it or choose another --checkpoint") from error
+                         "values, or is damaged); delete it or choose another `checkpoint`", "checkpoint") from error
     if not isinstance(saved, dict) or set(saved) != CHECKPOINT_KEYS:
-        raise InputError(f"{path} is not a checkpoint written by ariseml; delete it or choose another --checkpoint")
+        raise InputError(f"{path} is not a checkpoint written by ariseml; delete it or choose another `checkpoint`",
+                         "checkpoint")
     if saved["config"] != asdict(config):
         raise InputError(f"{path} was written with other settings; delete it to start afresh")
     model.load_state_dict(saved["model"])

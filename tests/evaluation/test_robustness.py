@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from ariseml.benchmark import naive_bayes
-from ariseml.benchmark.defects import TEST_SEED_OFFSET, DefectLevel
-from ariseml.benchmark.robustness import (
-    TABLES,
+from ariseml.evaluation import naive_bayes
+from ariseml.evaluation.levels import TABLES, TEST_SEED_OFFSET, DefectLevel
+from ariseml.evaluation.robustness import (
     BenchmarkCase,
     BenchmarkConfig,
     LevelResult,
@@ -133,7 +132,7 @@ def test_a_model_added_later_reuses_the_draws_descriptors(tmp_path, monkeypatch)
     def no_descriptor(*_):
         raise AssertionError("the descriptors of this draw were cached")
 
-    monkeypatch.setattr("ariseml.benchmark.robustness.arise_soap", no_descriptor)
+    monkeypatch.setattr("ariseml.evaluation.robustness.arise_soap", no_descriptor)
     second = evaluate_level(config, level, ["ariseml"], {"paper": models["paper"], "antisite": models["antisite"]},
                             tmp_path, jobs=1)
     assert second.scores["ariseml[antisite]"].correct == [1.0] * 4

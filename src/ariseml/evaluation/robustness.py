@@ -39,19 +39,13 @@ import numpy as np
 import spglib
 from ase import Atoms
 
-from ariseml.benchmark.defects import TEST_SEED_OFFSET, DefectLevel, table2_levels
+from ariseml.evaluation.levels import TEST_SEED_OFFSET, DefectLevel
 from ariseml.classifier import Classifier
 from ariseml.descriptors.soap import SoapSettings, arise_soap
 from ariseml.io import atomic_path, read_arrays
 from ariseml.parallel import progress_map
 from ariseml.prototypes import all_prototypes, build, get_prototype
 from ariseml.structure import apply_defects, nearest_neighbour_distance
-
-TABLE_S2_LEVELS = [DefectLevel(delta=0.07), DefectLevel(delta=0.10), DefectLevel(eta=0.25), DefectLevel(eta=0.30)]
-TABLE_S3_LEVELS = [DefectLevel(eta=eta, delta=delta) for eta, delta in
-                   ((0.01, 0.001), (0.05, 0.006), (0.10, 0.01), (0.15, 0.02), (0.20, 0.04), (0.25, 0.07),
-                    (0.30, 0.10))]
-TABLES = {"Table 2": table2_levels(), "Table S2": TABLE_S2_LEVELS, "Table S3": TABLE_S3_LEVELS}
 
 SPGLIB_TOLERANCES = {"spglib-loose": (0.1, 5.0), "spglib-tight": (1e-4, 1.0)}
 """Method -> (symprec in Å, angle tolerance in degrees), as in ARISE Table 2."""
@@ -139,7 +133,7 @@ def defective_structure(case: BenchmarkCase, level: DefectLevel) -> Atoms:
 
 def designed_classes(method: str, classes: Sequence[str]) -> list[str]:
     """The classes among ``classes`` that a method is designed to recognise."""
-    from ariseml.benchmark.peers_ovito import DESIGNED_CLASSES
+    from ariseml.evaluation.peers_ovito import DESIGNED_CLASSES
 
     if method in PER_ATOM:
         return [c for c in classes if c in DESIGNED_CLASSES[method]]
@@ -174,7 +168,7 @@ def _per_atom_answers(cases: Sequence[BenchmarkCase], level: DefectLevel, method
                       ) -> list[dict[str, float | None]]:
     """OVITO's per-atom accuracies, in this process: OVITO's thread pool does not survive a fork,
     so a forked worker of a process that has run OVITO would wait for it forever."""
-    from ariseml.benchmark.peers_ovito import atom_accuracy
+    from ariseml.evaluation.peers_ovito import atom_accuracy
 
     answers = []
     for case in cases:
@@ -333,7 +327,7 @@ def _evaluate_draw(config: BenchmarkConfig, level: DefectLevel, cases: list[Benc
 
     truth = [c.prototype_id for c in cases]
     if set(NAIVE_BAYES) & set(missing):
-        from ariseml.benchmark import naive_bayes
+        from ariseml.evaluation import naive_bayes
 
         estimators = dict(zip(NAIVE_BAYES, naive_bayes.load()))
     for method in missing:

@@ -330,8 +330,9 @@ def test_chunks_of_another_run_are_never_mixed_in(tmp_path, classifier):
     (tmp_path / "b" / "chunks" / chunk.name).write_bytes(chunk.read_bytes())  # one of run a's chunks in run b
     with pytest.raises(InputError) as refused:
         _small_scan(tmp_path / "b", classifier, min_atoms=11)
-    message = str(refused.value)
-    assert "another sample, settings, model or ariseml version" in message and "--out" in message
+    message = str(refused.value)  # the library names its parameter; the command its option (below)
+    assert "another sample, settings, model or ariseml version" in message and "choose another `out`" in message
+    assert refused.value.parameters == ("out",)
     assert f"delete the folder {tmp_path / 'b'}" in message and "run.json" not in message
 
 
@@ -396,6 +397,7 @@ def test_a_box_larger_than_the_sample_is_one_clear_error_before_any_work(tmp_pat
     assert result.exit_code == 2, result.output
     assert result.output.strip().splitlines() == [result.output.strip()]
     assert "box (30) is larger than the sample along y" in result.output and "40.69 x 19.8 x 11.48" in result.output
+    assert "use a smaller --box" in result.output
     assert not (tmp_path / "out").exists()
 
 

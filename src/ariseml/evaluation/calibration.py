@@ -1,6 +1,6 @@
 """How far to trust the classifier's probabilities and mutual information, on the robustness test sets.
 
-For every structure of the defective test sets (:mod:`ariseml.benchmark.robustness`, the
+For every structure of the defective test sets (:mod:`ariseml.evaluation.robustness`, the
 same draws and cached descriptors) the top class's mean probability (the confidence), the
 mutual information and whether the top class is right. From them:
 
@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from ariseml.benchmark.defects import DefectLevel
-from ariseml.benchmark.robustness import BenchmarkConfig, benchmark_cases, draw_descriptors, draws
+from ariseml.evaluation.levels import DefectLevel
+from ariseml.evaluation.robustness import BenchmarkConfig, benchmark_cases, draw_descriptors, draws
 from ariseml.classifier import Classifier
 from ariseml.errors import InputError
 

@@ -12,7 +12,7 @@ import spglib
 
 from ariseml.prototypes import get_prototype
 
-REPOSITORY = Path(__file__).resolve().parents[1]
+REPOSITORY = Path(__file__).resolve().parents[2]
 FIXTURES = REPOSITORY / "tests" / "fixtures" / "md"
 INFO_TYPES = {"suite": str, "system": str, "class_id": str, "t_over_tm": Real, "temperature": Real,
               "melt": bool, "potential": str, "snapshot": Integral}

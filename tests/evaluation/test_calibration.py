@@ -1,13 +1,13 @@
-"""Calibration and error detection on the robustness test sets (ariseml.benchmark.uncertainty)."""
+"""Calibration and error detection on the robustness test sets (ariseml.evaluation.calibration)."""
 
 import math
 
 import numpy as np
 import pytest
 
-from ariseml.benchmark.defects import DefectLevel
-from ariseml.benchmark.robustness import BenchmarkConfig, benchmark_cases, defective_structure, draw_descriptors
-from ariseml.benchmark.uncertainty import (
+from ariseml.evaluation.levels import DefectLevel
+from ariseml.evaluation.robustness import BenchmarkConfig, benchmark_cases, defective_structure, draw_descriptors
+from ariseml.evaluation.calibration import (
     Answers,
     error_detection_auc,
     expected_calibration_error,

@@ -10,7 +10,7 @@ from ase.neighborlist import neighbor_list
 from scipy.spatial import cKDTree
 
 from ariseml.prototypes import UnknownPrototypeError, build
-from ariseml.samples import ordered_fept, superalloy, voronoi_polycrystal
+from ariseml.synthetic import ordered_fept, superalloy, voronoi_polycrystal
 from ariseml.structure import nearest_neighbour_distance
 
 FOUR_GRAINS = ["fcc_Cu", "bcc_W", "hcp_Mg", "diamond_C"]

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from ase.build import bulk
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pytest
 
 from ariseml.prototypes import prototype_ids
 
-MODULE = Path(__file__).resolve().parents[1] / "benchmarks" / "real_materials.py"
+MODULE = Path(__file__).resolve().parents[2] / "benchmarks" / "real_materials.py"
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ import csv
 from collections.abc import Sequence
 from pathlib import Path
 
-from ariseml.benchmark.robustness import (
+from ariseml.evaluation.levels import TABLES
+from ariseml.evaluation.robustness import (
     METHOD_NAMES,
-    TABLES,
     LevelResult,
     accuracies,
     confusions,

@@ -5,7 +5,7 @@ import pytest
 
 pytest.importorskip("ovito")
 
-from ariseml.benchmark.peers_ovito import (  # noqa: E402
+from ariseml.evaluation.peers_ovito import (  # noqa: E402
     DESIGNED_CLASSES,
     METHODS,
     atom_accuracy,
