@@ -80,7 +80,7 @@ def test_explore_command_on_structures(tmp_path):
 
 
 def test_explore_command_on_an_spm_run(tmp_path):
-    from test_spm import iron_bicrystal
+    from bicrystal import iron_bicrystal
 
     sample = tmp_path / "bicrystal.xyz"
     ase.io.write(sample, iron_bicrystal())
@@ -105,6 +105,13 @@ def test_explore_command_on_an_spm_run(tmp_path):
                                   "--neighbors", "10", "--out", str(tmp_path / "before")])
     assert before.exit_code == 0 and "before its ReLU" in before.output, before.output
     assert json.loads((tmp_path / "before" / "summary.json").read_text())["before_relu"] is True
+
+
+def test_a_cluster_has_one_colour_in_every_figure_and_outliers_are_grey():
+    first = explore.cluster_colours(np.array([2, -1, 0, 1, 0]))
+    assert list(first) == [-1, 0, 1, 2] and first[-1] == explore.figures.OUTLIER_COLOUR
+    assert len(set(first.values())) == 4  # distinct, not a continuous scale
+    assert explore.cluster_colours(np.array([0, 1, 2]))[2] == first[2]  # the same cluster, the same colour
 
 
 def test_subset_keeps_the_chosen_points_and_their_facts():

@@ -133,10 +133,10 @@ def test_the_similarity_matrix_is_replaced_whole_or_not_at_all(tmp_path, monkeyp
     from ariseml import explore
 
     path = tmp_path / "similarity.npy"
-    explore.write_similarity(path, np.eye(3))
+    explore.files.write_similarity(path, np.eye(3))
     monkeypatch.setattr(np, "save", lambda handle, array: (handle.write(b"\x93NUMPY"), _disk_full()))
     with pytest.raises(OSError, match="No space left"):
-        explore.write_similarity(path, np.ones((40, 40)))
+        explore.files.write_similarity(path, np.ones((40, 40)))
     monkeypatch.undo()
     assert np.array_equal(np.load(path), np.eye(3)) and [p.name for p in tmp_path.iterdir()] == [path.name]
 

@@ -36,20 +36,26 @@ def explore(inputs: tuple[str, ...], layer: int, before_relu: bool, only_class: 
     """
     from pathlib import Path
 
+    import ase.io
+
     from ariseml import explore as unsupervised
+    from ariseml.spm import is_flat
 
     require_packages({"umap": "umap-learn", "hdbscan": "hdbscan", "plotly": "plotly"},
-             "arise explore needs it; pip install 'ariseml[explore]'")
-    sizes = integers(sweep, "--sweep") if sweep else []
+                     "arise explore needs it; pip install 'ariseml[explore]'")
+    settings = unsupervised.ExploreSettings(min_cluster_size, soft, neighbors, min_dist,
+                                            tuple(integers(sweep, "--sweep")) if sweep else ())
     pair = tuple(s.strip() for s in species.split(",")) if species else None
     if pair is not None and len(pair) != 2:
         raise click.BadParameter(f"give two elements, e.g. Fe,Pt; got {species!r}", param_hint="--species")
     folder = Path(out)
-    if folder.is_dir() and any(folder.iterdir()) and not (folder / "summary.json").is_file():
-        raise click.UsageError(f"{folder} is not empty and holds no earlier 'arise explore' output (summary.json): "
-                               "choose another --out, so that none of its files is overwritten")
+    unsupervised.run.check_folder(folder)  # before the network runs
+    sample, unit = None, "Å"
     if len(inputs) == 1 and Path(inputs[0]).is_dir():
         points = unsupervised.from_spm(Path(inputs[0]), layer, before_relu)
+        labelled = Path(inputs[0]) / "atoms.xyz"  # the scanned sample, as the scan wrote it
+        sample = ase.io.read(labelled) if labelled.is_file() else None
+        unit = "pixels" if sample is not None and is_flat(sample) else "Å"
     else:
         if any(Path(i).is_dir() for i in inputs):
             raise click.UsageError("give one 'arise spm' output folder, or structure files, not both")
@@ -66,36 +72,10 @@ def explore(inputs: tuple[str, ...], layer: int, before_relu: bool, only_class: 
                                               before_relu)
     if only_class is not None:
         points = points.subset(np.array(points.predicted) == only_class)
-    if len(points.vectors) < 3:
-        raise click.UsageError(f"{len(points.vectors)} points to explore: need at least 3"
-                               + (f" (is '{only_class}' predicted anywhere?)" if only_class else ""))
-    folder.mkdir(parents=True, exist_ok=True)
-    labels = unsupervised.cluster(points.vectors, min_cluster_size, soft)
-    embedding = unsupervised.embed(points.vectors, neighbors, min_dist)
-    extra = {}
-    if pair is not None:
-        import ase.io
-
-        sample = ase.io.read(Path(inputs[0]) / "atoms.xyz")
-        extra["species_distances"] = unsupervised.species_distances(sample, points.positions,
-                                                                    points.extra["box_edges"], pair)
-        unsupervised.plot_distance_histograms(folder / "delta_d.png", extra["species_distances"], labels, pair)
-    written = [unsupervised.write_arrays(folder, points, labels, embedding, extra)]
-    unsupervised.plot_embedding(folder / "embedding.png", points, labels, embedding)
-    unsupervised.write_html(folder / "embedding.html", points, labels, embedding)
-    written += [folder / "embedding.png", folder / "embedding.html"]
-    if points.grid_index is not None:
-        unsupervised.plot_cluster_map(folder / "cluster_map.png", points, labels)
-        written.append(folder / "cluster_map.png")
-    else:
-        similarity = unsupervised.cosine_similarity(points.vectors)
-        unsupervised.write_similarity(folder / "similarity.npy", similarity)
-        unsupervised.plot_similarity(folder / "similarity.png", similarity, points.labels)
-        written += [folder / "similarity.npy", folder / "similarity.png"]
-    summary = {"points": len(labels), "layer": layer, "before_relu": before_relu, "clusters": int(labels.max() + 1),
-               "outliers": int(np.sum(labels < 0)), "min_cluster_size": min_cluster_size, "soft": soft,
-               "sweep": unsupervised.sweep(points.vectors, sizes) if sizes else []}
-    unsupervised.write_json(folder / "summary.json", summary)
+        if len(points.vectors) < 3:
+            raise click.UsageError(f"{len(points.vectors)} points of class '{only_class}': need at least 3 (is it "
+                                   "predicted anywhere?)")
+    summary, written = unsupervised.explore(points, folder, settings, pair, sample, unit)
     click.echo(f"{summary['points']} points, hidden layer {layer}{' before its ReLU' if before_relu else ''}: "
                f"{summary['clusters']} clusters, {summary['outliers']} outliers "
                f"(min cluster size {min_cluster_size}{', soft' if soft else ''})")
@@ -106,5 +86,5 @@ def explore(inputs: tuple[str, ...], layer: int, before_relu: bool, only_class: 
     for row in summary["sweep"]:
         click.echo(f"  min cluster size {row['min_cluster_size']:5d}: {row['clusters']} clusters, "
                    f"{row['outliers']} outliers")
-    for path in [*written, folder / "summary.json"]:
+    for path in written:
         click.echo(f"wrote {path}")

@@ -13,7 +13,7 @@ from ariseml.io import save_png
 from ariseml.spm.grid import AXES
 
 
-def _image_span(centres: np.ndarray, box_edge: float) -> tuple[float, float]:
+def image_span(centres: np.ndarray, box_edge: float) -> tuple[float, float]:
     """The first and last box centre along a map's axis; a single box (a rod across it): the box's faces."""
     if len(centres) == 1:
         return float(centres[0]) - box_edge / 2, float(centres[0]) + box_edge / 2
@@ -51,7 +51,7 @@ def plot_plane(dataset: Any, quantity: str, plane_axis: str = "z", position: flo
         values, colours, limits = chosen["probabilities"].sel({"class": quantity}), "viridis", (0, 1)
         title = f"P({quantity})"
     extent = [limit for name in (horizontal, vertical)
-              for limit in _image_span(chosen[name].values, dataset.attrs["box_edges"][AXES.index(name)])]
+              for limit in image_span(chosen[name].values, dataset.attrs["box_edges"][AXES.index(name)])]
     shown = ax.imshow(values.transpose(vertical, horizontal).values, origin="lower", extent=extent, cmap=colours,
                       vmin=limits[0], vmax=limits[1])
     ax.set_title(title, fontsize=9)
