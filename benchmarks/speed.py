@@ -21,7 +21,7 @@ from ase.build import bulk
 
 from ariseml.descriptors.soap import arise_soap
 from ariseml.classifier import Classifier
-from ariseml.models.bayesian_mlp import monte_carlo_predict
+from ariseml.models.monte_carlo import monte_carlo_predict
 
 
 def fcc_cluster(n_atoms: int):

@@ -48,8 +48,8 @@ def main() -> None:
     atoms = voronoi_polycrystal(list(GRAINS), args.size, n_grains=args.grains, seed=2021)
     grain_lattice = np.array(atoms.info["grains"])[atoms.arrays["grain_id"]]
     atoms.set_chemical_symbols(["Fe"] * len(atoms))
-    classifier = Classifier.load("paper", samples=args.samples, seed=0)
-    settings = spm.SpmSettings(box=args.box, stride=(args.stride,) * 3, mode="fast", settle=args.settle)
+    classifier = Classifier.load("paper", samples=args.samples, seed=0, settle=args.settle)
+    settings = spm.SpmSettings(box=args.box, stride=(args.stride,) * 3, mode="fast")
     start = time.perf_counter()
     predicted = _argmax_map(atoms, settings, classifier, args.out)
     seconds = time.perf_counter() - start

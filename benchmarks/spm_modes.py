@@ -24,7 +24,7 @@ import numpy as np
 
 from ariseml import spm
 from ariseml.classifier import Classifier
-from ariseml.models.bayesian_mlp import monte_carlo_predict
+from ariseml.models.monte_carlo import monte_carlo_predict
 from reference_data import AET_PARTICLE, FOUR_GRAIN_CLUSTER_MAP, FOUR_GRAINS, add_reference_option
 
 SAMPLES = {

@@ -51,8 +51,8 @@ def main() -> None:
         atoms = superalloy(size=args.size, seed=1)
     else:
         atoms = ase.io.read(args.reference / AET_PARTICLE)
-    classifier = Classifier.load("paper", samples=args.samples, seed=0, device=args.device)
-    settings = spm.SpmSettings(box=box, stride=(stride,) * 3, mode="fast", settle=args.settle)
+    classifier = Classifier.load("paper", samples=args.samples, seed=0, device=args.device, settle=args.settle)
+    settings = spm.SpmSettings(box=box, stride=(stride,) * 3, mode="fast")
     start = time.perf_counter()
     result = spm.scan(atoms, settings, classifier, args.out)
     seconds = time.perf_counter() - start

@@ -227,3 +227,14 @@ def test_a_classification_prints_its_top_classes_not_every_probability():
     text = repr(result)
     assert text.startswith("Classification(fcc_Cu 0.") and "mutual information" in text
     assert len(text) < 200 and text.count(",") < 5
+
+
+def test_the_classifier_owns_the_passes_early_settling_included():
+    from ariseml.errors import InputError
+
+    settled = Classifier.load("paper", samples=200, settle=0.05)
+    features = settled.describe([build("fcc_Cu", supercell=0)])
+    assert settled.predict_arrays(features).passes[0] < 200  # a sure answer stops early
+    assert Classifier.load("paper", samples=200).predict_arrays(features).passes[0] == 200
+    with pytest.raises(InputError, match="`settle` must be a finite positive"):
+        Classifier(settle=float("nan"))

@@ -28,8 +28,8 @@ from ariseml.descriptors.soap import SoapSettings, describe_many
 from ariseml.errors import InputError
 from ariseml.io import atomic_path
 from ariseml.models import DEFAULT_SEED
-from ariseml.models.bayesian_mlp import (BayesianMLP, EnsembleMLP, MonteCarloPrediction, Network, monte_carlo_predict,
-                                         torch_device)
+from ariseml.models.bayesian_mlp import BayesianMLP, EnsembleMLP, Network, torch_device
+from ariseml.models.monte_carlo import MonteCarloPrediction, check_settle, monte_carlo_predict
 from ariseml.models.convnet import DiffractionConvNet, convnet_predict
 from ariseml.prototypes import NOT_A_CRYSTAL, get_prototype
 from ariseml.prototypes.pairs import difference
@@ -210,15 +210,18 @@ class Classifier:
     """Assigns one of the trained prototype classes with Monte-Carlo dropout uncertainty.
 
     ``samples`` is T, the number of stochastic forward passes (the paper uses 1000); ``seed`` draws
-    the dropout masks (``DEFAULT_SEED``: the same numbers on every call; None: new masks each time).
+    the dropout masks (``DEFAULT_SEED``: the same numbers on every call; None: new masks each time);
+    ``settle``: an input stops before T passes once its answer is this close to the T-pass one (a standard
+    error, e.g. 0.01; see ``monte_carlo_predict``), None: every input gets all T.
     Learned state: ``classes_`` (prototype ids, output order), ``settings_``
     (the descriptor the model was trained for), ``model_`` and ``metadata_``.
     """
 
     def __init__(self, samples: int = 1000, seed: int | None = DEFAULT_SEED, jobs: int | None = None,
-                 device: str = "cpu") -> None:
+                 device: str = "cpu", settle: float | None = None) -> None:
         self.samples = samples
         self.seed = seed
+        self.settle = check_settle(settle)
         self.jobs = jobs
         self.device = torch_device(device)  # where the Monte-Carlo passes run
 
@@ -236,8 +239,8 @@ class Classifier:
         """A shipped model by name (see ``SHIPPED_MODELS``), or the one at a path (``.pt`` beside its ``.json``).
 
         Its checksum is verified; ``settings`` other than the model's raise. ``options`` go to the constructor:
-        ``samples`` (T, default 1000), ``seed`` (of the dropout masks), ``jobs`` (processes for the descriptor)
-        and ``device`` (where the passes run).
+        ``samples`` (T, default 1000), ``seed`` (of the dropout masks), ``settle`` (early stopping of the passes),
+        ``jobs`` (processes for the descriptor) and ``device`` (where the passes run).
         """
         weights, metadata = _model_files(model, SHIPPED_MODELS)
         if metadata.get("kind") == DIFFRACTION_KIND:
@@ -296,10 +299,10 @@ class Classifier:
         return _classifications(self.predict_arrays(features, keep_hidden), self.classes_, self.labels_, top,
                                 keep_hidden)
 
-    def predict_arrays(self, features: np.ndarray, keep_hidden: bool = False, settle: float | None = None
-                       ) -> MonteCarloPrediction:
-        """The T passes' summaries as arrays over descriptor rows (``settle``: see ``monte_carlo_predict``)."""
-        return monte_carlo_predict(self.model_, features, self.samples, keep_hidden, seed=self.seed, settle=settle)
+    def predict_arrays(self, features: np.ndarray, keep_hidden: bool = False) -> MonteCarloPrediction:
+        """The T passes' summaries as arrays over descriptor rows."""
+        return monte_carlo_predict(self.model_, features, self.samples, keep_hidden, seed=self.seed,
+                                   settle=self.settle)
 
     def classify(self, structures: Atoms | Sequence[Atoms], top: int = 3, keep_hidden: bool = False,
                  progress: bool = False) -> list[Classification]:

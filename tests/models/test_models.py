@@ -4,15 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from ariseml.models.bayesian_mlp import (
-    BayesianMLP,
-    EnsembleMLP,
-    _dropped_inputs,
-    _first_layer,
-    dropout_masks,
-    hidden_widths,
-    monte_carlo_predict,
-)
+from ariseml.models.bayesian_mlp import BayesianMLP, EnsembleMLP, hidden_widths
+from ariseml.models.monte_carlo import _dropped_inputs, _first_layer, dropout_masks, monte_carlo_predict
 from ariseml.models.uncertainty import mutual_information, predictive_entropy
 
 

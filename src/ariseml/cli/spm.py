@@ -102,9 +102,9 @@ def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_ato
     atoms = frames[0]
     geometry = "slab" if slab else "rod" if rod else "cube"
     settings = strided.SpmSettings(box=box, stride=strides, geometry=geometry, axis="xyz".index(rod) if rod else 2,
-                                   min_atoms=min_atoms, mode=mode, settle=settle,
+                                   min_atoms=min_atoms, mode=mode,
                                    hidden_layers=tuple(sorted(set(hidden_layers))))
-    classifier = Classifier.load(model_path, samples=samples, seed=seed, device=device)
+    classifier = Classifier.load(model_path, samples=samples, seed=seed, device=device, settle=settle)
     target = Path(out)  # made by scan, which refuses a folder holding files of another run or of the user
     dataset = strided.scan(atoms, settings, classifier, target, jobs=jobs, scheduler=scheduler)
     valid = int((dataset["argmax_class"] >= 0).sum())

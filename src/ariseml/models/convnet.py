@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from ariseml.errors import InputError
-from ariseml.models.bayesian_mlp import MonteCarloPrediction
+from ariseml.models.monte_carlo import MonteCarloPrediction
 from ariseml.models.uncertainty import mutual_information_from_means, predictive_entropy
 
 PAPER_FILTERS = (32, 32, 16, 16, 8, 8)

@@ -26,7 +26,7 @@ def classify_boxes(indices: np.ndarray, counts: np.ndarray, features: np.ndarray
     hidden = {f"hidden_{k}{suffix}": np.full((len(indices), widths[k - 1]), np.nan, dtype=np.float32)
               for k in settings.hidden_layers for suffix in ("", BEFORE_RELU)}
     if valid.any():
-        prediction = classifier.predict_arrays(features[valid], keep_hidden=bool(hidden), settle=settings.settle)
+        prediction = classifier.predict_arrays(features[valid], keep_hidden=bool(hidden))
         probabilities[valid] = prediction.probabilities
         information[valid] = prediction.mutual_information
         entropy[valid] = prediction.predictive_entropy

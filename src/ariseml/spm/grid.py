@@ -33,7 +33,6 @@ class SpmSettings:
     axis: int = 2  # slab normal or rod axis
     min_atoms: int = DEFAULT_MIN_ATOMS
     mode: Literal["exact", "fast"] = "exact"
-    settle: float | None = None  # stop Monte-Carlo passes early below this standard error
     hidden_layers: tuple[int, ...] = ()  # hidden layers (1-based) whose activations are kept per box
     chunk_boxes: int = 256
 
@@ -44,8 +43,6 @@ class SpmSettings:
         if len(self.stride) != 3 or not all(math.isfinite(v) and v > 0 for v in lengths):
             raise InputError(f"box and stride must be finite positive lengths (stride: one per axis), "
                              f"got box {self.box}, stride {self.stride}")
-        if self.settle is not None and not (math.isfinite(self.settle) and self.settle > 0):
-            raise InputError(f"settle must be a finite positive standard error, e.g. 0.01; got {self.settle}")
         if self.geometry not in ("cube", "slab", "rod"):
             raise InputError(f"geometry must be cube, slab or rod, got {self.geometry!r}")
         if self.axis not in (0, 1, 2):

@@ -45,7 +45,7 @@ def scan(atoms: Atoms, settings: SpmSettings = SpmSettings(), classifier: Classi
     check_box_fits(atoms, settings)
     grid = make_grid(atoms, settings)
     first = first_equal_box(atoms, grid, settings)  # before anything is written: checks fast mode's voxels
-    identity = run_identity(atoms, settings, classifier, classifier.samples, classifier.seed)
+    identity = run_identity(atoms, settings, classifier)
     if settings.mode == "fast":  # recorded in spm.nc's "run" attribute
         period = environment_period(atoms, grid, classifier.settings_)
         identity["environments"] = "end at the sample's surface" if period is None else "cross the cell's faces"

@@ -43,12 +43,13 @@ def sample_sha256(atoms: Atoms) -> str:
     return digest.hexdigest()
 
 
-def run_identity(atoms: Atoms, settings: SpmSettings, classifier: Classifier, samples: int,
-                 seed: int) -> dict[str, Any]:
-    """What a chunk on disk must have been made with to be reused."""
+def run_identity(atoms: Atoms, settings: SpmSettings, classifier: Classifier) -> dict[str, Any]:
+    """What a chunk on disk must have been made with to be reused: the sample, the scan's settings, the model
+    and its Monte-Carlo passes (T, seed, settling)."""
     return {"sample_sha256": sample_sha256(atoms), "settings": asdict(settings),
-            "model_sha256": classifier.metadata_.get("sha256", ""), "samples": samples, "seed": seed,
-            "ariseml_version": __version__, "chunk_format": CHUNK_FORMAT}
+            "model_sha256": classifier.metadata_.get("sha256", ""), "samples": classifier.samples,
+            "seed": classifier.seed, "settle": classifier.settle, "ariseml_version": __version__,
+            "chunk_format": CHUNK_FORMAT}
 
 
 def record_key(record: dict[str, Any]) -> str:
