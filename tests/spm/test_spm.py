@@ -121,6 +121,8 @@ def test_spm_command_refuses_bad_options(tmp_path):
     remote = runner.invoke(main, ["spm", str(sample), "--scheduler", "tcp://localhost:1", "--device", "cuda",
                                   "--out", str(tmp_path / "o")])
     assert remote.exit_code == 2 and "leave out --device" in remote.output
+    nowhere = runner.invoke(main, ["spm", str(sample)])
+    assert nowhere.exit_code == 2 and "--out" in nowhere.output  # no default folder in the working directory
 
 
 def test_four_grain_polycrystal_of_the_paper(arise_data, tmp_path, classifier):

@@ -26,7 +26,9 @@ from ariseml.cli.options import integers, require_packages
               "d_AA - d_BB per cluster (SPM inputs).")
 @click.option("--samples", type=click.IntRange(1), default=1000, show_default=True,
               help="T for structure inputs (SPM inputs keep the passes of their run).")
-@click.option("--out", type=click.Path(file_okay=False), default="explore-out", show_default=True)
+@click.option("--out", type=click.Path(file_okay=False), required=True,
+              help="Folder for the figures, arrays and summary.json: a new or empty one, or that of an earlier "
+                   "'arise explore' (no default: nothing lands where you did not ask).")
 def explore(inputs: tuple[str, ...], layer: int, before_relu: bool, only_class: str | None, min_cluster_size: int,
             soft: bool, neighbors: int, min_dist: float, sweep: str | None, species: str | None, samples: int,
             out: str) -> None:

@@ -70,9 +70,10 @@ def _slice(text: str) -> tuple[str, float]:
               help="Address of a Dask distributed scheduler (e.g. tcp://10.0.0.5:8786): the chunks run on its "
                    "workers instead of this machine's cores.")
 @device_option
-@click.option("--out", type=click.Path(file_okay=False), default="spm-out", show_default=True,
+@click.option("--out", type=click.Path(file_okay=False), required=True,
               help="Folder for spm.nc, the PNG maps, the per-atom XYZ and the resumable chunks: a new or empty "
-                   "one, or that of an interrupted run of the same command.")
+                   "one, or that of an interrupted run of the same command (no default: nothing lands where you "
+                   "did not ask).")
 @format_option
 def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_atoms: int, mode: str,
         settle: float | None, samples: int, hidden_layers: tuple[int, ...], seed: int, model_path: str, top: int,
