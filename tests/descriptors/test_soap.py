@@ -4,6 +4,7 @@ from ase import Atoms
 from ase.build import bulk
 
 from ariseml.descriptors.soap import SoapSettings, arise_soap, pair_distances
+from ariseml.errors import InputError
 from ariseml.prototypes import build
 
 
@@ -74,3 +75,10 @@ def test_centre_atom_excluded_from_its_own_density():
     cell = build("fcc_Cu")
     with_centre = SoapSettings(central_weight=1.0)
     assert cosine(arise_soap(cell, with_centre), arise_soap(cell)) < 0.999
+
+
+@pytest.mark.parametrize("change", [{"r_cut": 0.0}, {"sigma": float("nan")}, {"n_max": 0}, {"average": "mean"},
+                                    {"rbf": "spline"}, {"central_weight": -1.0}])
+def test_descriptor_settings_refuse_what_would_describe_nothing(change):
+    with pytest.raises(InputError, match=f"`{next(iter(change))}`"):
+        SoapSettings(**change)

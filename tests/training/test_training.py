@@ -238,3 +238,12 @@ def test_an_ensemble_trains_its_members_on_one_split_and_survives_save_and_load(
     assert loaded.metadata_["members"] == 2 and isinstance(loaded.model_, EnsembleMLP)
     original = Classifier.from_model(ensemble, loaded.classes_, SoapSettings(), samples=40)
     assert np.allclose(loaded.predict_arrays(features).probabilities, original.predict_arrays(features).probabilities)
+
+
+@pytest.mark.parametrize("change", [{"epochs": 0}, {"learning_rate": -1e-3}, {"dropout": 1.0}, {"hidden": ()},
+                                    {"validation_fraction": 0.0}, {"log_epsilon": float("inf")}])
+def test_training_settings_refuse_values_that_cannot_train(change):
+    from ariseml.errors import InputError
+
+    with pytest.raises(InputError, match=f"`{next(iter(change))}`"):
+        TrainingConfig(**change)

@@ -16,6 +16,7 @@ numerically identical to the paper's.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
@@ -48,6 +49,22 @@ class SoapSettings:
     average: Literal["inner", "outer", "both"] = "inner"
     central_weight: float = 0.0
     rbf: Literal["gto", "polynomial"] = "gto"
+
+    def __post_init__(self) -> None:
+        lengths = {"r_cut": self.r_cut, "sigma": self.sigma, "extrinsic_factor": self.extrinsic_factor}
+        for name, value in lengths.items():
+            if not (math.isfinite(value) and value > 0):
+                raise InputError(f"`{name}` must be a finite positive number (a multiple of d_NN), got {value}", name)
+        if self.n_max < 1 or self.l_max < 0:
+            raise InputError(f"`n_max` must be at least 1 and `l_max` at least 0, got {self.n_max} and {self.l_max}",
+                             "n_max", "l_max")
+        if self.average not in ("inner", "outer", "both"):
+            raise InputError(f"`average` must be inner, outer or both, got {self.average!r}", "average")
+        if self.rbf not in ("gto", "polynomial"):
+            raise InputError(f"`rbf` must be gto or polynomial, got {self.rbf!r}", "rbf")
+        if not (math.isfinite(self.central_weight) and self.central_weight >= 0):
+            raise InputError(f"`central_weight` must be finite and not negative, got {self.central_weight}",
+                             "central_weight")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

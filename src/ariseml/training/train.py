@@ -8,6 +8,7 @@ interrupted run resumes.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -36,6 +37,22 @@ class TrainingConfig:
     standardised: bool = False  # inputs centred and scaled by the training split's statistics (not in the paper)
     log_epsilon: float | None = None  # inputs compressed by a signed logarithm first (BayesianMLP.compress)
     member: int = 0  # an ensemble's member k starts from other weights and batch orders, on the same split
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 1 or self.member < 0:
+            raise InputError("`epochs` and `batch_size` must be at least 1 and `member` not negative",
+                             "epochs", "batch_size", "member")
+        if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
+            raise InputError(f"`learning_rate` must be finite and positive, got {self.learning_rate}", "learning_rate")
+        if not 0 <= self.dropout < 1:
+            raise InputError(f"`dropout` is a probability below 1, got {self.dropout}", "dropout")
+        if not self.hidden or min(self.hidden) < 1:
+            raise InputError(f"`hidden` lists the widths of at least one layer, got {self.hidden}", "hidden")
+        if not 0 < self.validation_fraction < 1:
+            raise InputError(f"`validation_fraction` must lie between 0 and 1, got {self.validation_fraction}",
+                             "validation_fraction")
+        if self.log_epsilon is not None and not (math.isfinite(self.log_epsilon) and self.log_epsilon > 0):
+            raise InputError(f"`log_epsilon` must be finite and positive, got {self.log_epsilon}", "log_epsilon")
 
 
 MEMBER_SEED_STRIDE = 1000
