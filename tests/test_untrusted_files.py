@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from ariseml.classifier import Classifier, ModelFileError, sha256
+from ariseml.classifier import Classifier, ModelFileError
+from ariseml.models.files import sha256
 from ariseml.descriptors.soap import SoapSettings
 from ariseml.errors import InputError
 from ariseml.models.bayesian_mlp import BayesianMLP

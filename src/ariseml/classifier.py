@@ -9,63 +9,34 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 from ase import Atoms
 
-from ariseml import __version__
 from ariseml.descriptors.diffraction import DiffractionSettings, fingerprint_many
 from ariseml.descriptors.soap import SoapSettings, describe_many
 from ariseml.errors import InputError
-from ariseml.io import atomic_path
 from ariseml.models import DEFAULT_SEED
 from ariseml.models.bayesian_mlp import BayesianMLP, EnsembleMLP, Network, torch_device
-from ariseml.models.monte_carlo import MonteCarloPrediction, check_settle, monte_carlo_predict
 from ariseml.models.convnet import DiffractionConvNet, convnet_predict
+from ariseml.models.files import (DIFFRACTION_KIND, SHIPPED_DIFFRACTION_MODELS, SHIPPED_MODELS, ModelFileError,
+                                  load_network, metadata_fields, model_files, write_model)
+from ariseml.models.monte_carlo import MonteCarloPrediction, check_settle, monte_carlo_predict
 from ariseml.prototypes import NOT_A_CRYSTAL, get_prototype
 from ariseml.prototypes.pairs import difference
 from ariseml.structure import check_structure
 
-SHIPPED_MODELS = {"paper": "arise_mlp", "outer": "arise_mlp_outer", "antisite": "arise_mlp_antisite",
-                  "realistic": "arise_mlp_realistic"}
-"""Name -> file stem of the ARISE models inside ``ariseml/models/shipped`` (``.pt`` weights, ``.json`` metadata).
-
-``paper``: trained exactly as published (Table 1, Methods), the reference mode.
-``outer``: the same network and training on the mean of per-atom power spectra
-(``average="outer"``), the only averaging that can be pooled from per-atom vectors.
-``antisite``: the paper's network and descriptor, trained on the paper's set plus the
-supercells of the bulk compounds with 5 % and 10 % antisites (``arise dataset/train
---antisites 5,10``; not in the paper): ordered alloys that are not perfectly ordered.
-``realistic``: the paper's network on signed-log compressed and standardised inputs, trained on the realistic
-recipe (``arise dataset/train --recipe realistic``; ``training.augmentation``): thermal-like and correlated noise,
-vacancies, strain, c/a stretches, varied finite shapes, and the extra class ``not_a_crystal``; not yet the
-default (docs/realistic.md says where it stands).
-"""
-SHIPPED_DIFFRACTION_MODELS = {"diffraction": "diffraction_convnet"}
-"""The ConvNet on two-dimensional diffraction fingerprints (Ziletti et al. 2018), seven classes."""
-DIFFRACTION_KIND = "diffraction"
-"""``kind`` in the metadata of a diffraction model (ARISE models have none)."""
 DEFAULT_MODEL = "paper"
-
-
 NOT_A_CRYSTAL_LABEL = "not a crystal (melt, glass or random packing)"
 """The ``arise_label`` of a model's ``NOT_A_CRYSTAL`` class."""
 DOUBT_BELOW = 0.7
 """Below this top probability an answer carries a note: on the robustness test sets the paper's model is
 right 69 % of the time at confidence 0.5-0.7, mostly torn between two classes (docs/results.md, "How far to trust the probabilities")."""
-
-
-class ModelFileError(InputError):
-    """A model file that is missing, corrupted or made for other descriptor settings."""
 
 
 @dataclass
@@ -93,67 +64,6 @@ class Classification:
         """``arise_label``: the class's name in the ARISE data set (the diffraction model: its description)."""
         return [{"id": i, "arise_label": label, "probability": p}
                 for i, label, p in zip(self.top_ids, self.top_labels, self.top_probabilities)]
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _model_files(model: str | Path, shipped: dict[str, str]) -> tuple[Path, dict[str, Any]]:
-    """The weights of a shipped model (by name) or of the one at a path, and its verified metadata."""
-    if str(model) in shipped:
-        weights = Path(str(resources.files("ariseml.models").joinpath("shipped", f"{shipped[str(model)]}.pt")))
-    else:
-        weights = Path(model).with_suffix(".pt")
-    meta_path = weights.with_suffix(".json")
-    if not weights.is_file() or not meta_path.is_file():
-        names = ", ".join([*SHIPPED_MODELS, *SHIPPED_DIFFRACTION_MODELS])
-        raise ModelFileError(f"no model {str(model)!r}: not a shipped model ({names}) and no file pair "
-                             f"{weights} and {meta_path.name}")
-    try:
-        metadata = json.loads(meta_path.read_text())
-        expected = metadata["sha256"]
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError, KeyError) as error:
-        raise ModelFileError(f"{meta_path} is not the metadata of a model written by ariseml ({type(error).__name__}: "
-                             f"{error}); write the model again with 'arise train'") from error
-    if sha256(weights) != expected:
-        raise ModelFileError(f"{weights} does not match the checksum in {meta_path.name}: "
-                             "the file is corrupted or was replaced; write it again (a shipped model: reinstall "
-                             "the package)")
-    return weights, metadata
-
-
-def _load_network(network: torch.nn.Module, weights: Path) -> torch.nn.Module:
-    """``network`` with the weights of ``weights`` (tensors only: ``weights_only=True``), in evaluation mode."""
-    try:
-        network.load_state_dict(torch.load(weights, weights_only=True))
-    except Exception as error:  # unpickling, size mismatch, missing keys: all mean a broken model pair
-        raise ModelFileError(f"{weights} does not hold the network its metadata describes ({type(error).__name__}); "
-                             "write the model again") from error
-    return network.eval()
-
-
-@contextmanager
-def _metadata_fields(weights: Path) -> Iterator[None]:
-    """A missing or ill-typed field in the metadata beside ``weights`` becomes a ``ModelFileError``."""
-    try:
-        yield
-    except (KeyError, TypeError) as error:
-        raise ModelFileError(f"{weights.with_suffix('.json')} lacks what the network needs ({type(error).__name__}: "
-                             f"{error}); write the model again") from error
-
-
-def _write_model(weights: Path, state: dict[str, torch.Tensor], record: dict[str, Any]) -> None:
-    """Write ``weights`` and its metadata (``.json``, holding the weights' sha256) as a pair.
-
-    Both are written to temporary files and renamed into place only when both are complete, the
-    weights first: an interruption leaves the old pair, or the new one, or (killed between the two
-    renames) new weights beside the old metadata, which loading refuses by the checksum.
-    """
-    with atomic_path(weights.with_suffix(".json")) as metadata, atomic_path(weights) as temporary:
-        torch.save({name: tensor.cpu() for name, tensor in state.items()}, temporary)  # loadable without a GPU
-        record = {**record, "package_version": __version__, "sha256": sha256(Path(temporary))}
-        Path(metadata).write_text(json.dumps(record, indent=1))
 
 
 def _doubt(probabilities: np.ndarray, classes: Sequence[str]) -> str | None:
@@ -242,11 +152,11 @@ class Classifier:
         ``samples`` (T, default 1000), ``seed`` (of the dropout masks), ``settle`` (early stopping of the passes),
         ``jobs`` (processes for the descriptor) and ``device`` (where the passes run).
         """
-        weights, metadata = _model_files(model, SHIPPED_MODELS)
+        weights, metadata = model_files(model, SHIPPED_MODELS)
         if metadata.get("kind") == DIFFRACTION_KIND:
             raise ModelFileError(f"{weights} is a diffraction-fingerprint model: load it with "
                                  "DiffractionClassifier.load or load_classifier")
-        with _metadata_fields(weights):
+        with metadata_fields(weights):
             model_settings = SoapSettings(**metadata["descriptor"])
             members = [BayesianMLP(model_settings.n_features, len(metadata["classes"]), tuple(metadata["hidden"]),
                                    metadata["dropout"], metadata.get("standardised", False),
@@ -257,7 +167,7 @@ class Classifier:
             raise ModelFileError(f"the model was trained on descriptors made with {model_settings}, "
                                  f"not {settings}")
         classifier = cls(**options)
-        network = _load_network(network, weights)
+        network = load_network(network, weights)
         classifier.model_, classifier.settings_ = network.to(classifier.device), model_settings
         classifier.classes_, classifier.metadata_ = list(metadata["classes"]), metadata
         return classifier
@@ -269,7 +179,7 @@ class Classifier:
     def save(self, path: str | Path, **metadata: Any) -> None:
         """Write ``path.pt`` (weights) and ``path.json`` (classes, settings, checksum, extra metadata)."""
         network = self.model_.first if isinstance(self.model_, EnsembleMLP) else self.model_
-        _write_model(Path(path).with_suffix(".pt"), self.model_.state_dict(), {
+        write_model(Path(path).with_suffix(".pt"), self.model_.state_dict(), {
             **metadata,
             "classes": self.classes_,
             "descriptor": self.settings_.to_dict(),
@@ -340,12 +250,12 @@ class DiffractionClassifier:
     @classmethod
     def load(cls, model: str | Path = "diffraction", **options: Any) -> DiffractionClassifier:
         """The shipped model by name (see ``SHIPPED_DIFFRACTION_MODELS``) or the one at a path; checksum verified."""
-        weights, metadata = _model_files(model, SHIPPED_DIFFRACTION_MODELS)
+        weights, metadata = model_files(model, SHIPPED_DIFFRACTION_MODELS)
         if metadata.get("kind") != DIFFRACTION_KIND:
             raise ModelFileError(f"{weights} is not a diffraction-fingerprint model: load it with Classifier.load")
-        with _metadata_fields(weights):
+        with metadata_fields(weights):
             settings = DiffractionSettings(**metadata["descriptor"])
-            network = _load_network(DiffractionConvNet(len(metadata["classes"]), n_pixels=settings.n_pixels), weights)
+            network = load_network(DiffractionConvNet(len(metadata["classes"]), n_pixels=settings.n_pixels), weights)
             classes, labels = metadata["classes"], metadata["labels"]
         return cls.from_model(network, classes, labels, settings, metadata, **options)
 
@@ -361,7 +271,7 @@ class DiffractionClassifier:
 
     def save(self, path: str | Path, **metadata: Any) -> None:
         """Write ``path.pt`` (weights) and ``path.json`` (classes, fingerprint settings, checksum, extra metadata)."""
-        _write_model(Path(path).with_suffix(".pt"), self.model_.state_dict(), {
+        write_model(Path(path).with_suffix(".pt"), self.model_.state_dict(), {
             **metadata, "kind": DIFFRACTION_KIND, "classes": self.classes_, "labels": self.labels_,
             "descriptor": self.settings_.to_dict()})
 
