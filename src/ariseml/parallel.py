@@ -70,6 +70,7 @@ def progress_map(function: Callable[[Item], Result], items: Sequence[Item], jobs
     with tqdm(total=total if total is not None else len(items), initial=done, unit=unit, desc=desc,
               disable=not progress) as bar:
         if jobs == 1:
+            outer = dict(_STATE)  # a map inside another one's function gives the outer state back after it
             _STATE.update(state or {})
             try:
                 for item in items:
@@ -78,6 +79,7 @@ def progress_map(function: Callable[[Item], Result], items: Sequence[Item], jobs
                     yield result
             finally:
                 _STATE.clear()
+                _STATE.update(outer)
             return
         # one BLAS thread per worker: with the default (one per core) the workers' NumPy products
         # oversubscribe the cores, and two workers were slower than one (diffraction fingerprints)
