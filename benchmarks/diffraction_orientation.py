@@ -22,7 +22,7 @@ from scipy.spatial.transform import Rotation
 from ariseml.evaluation.diffraction_robustness import TEST_SEED, Level, defective
 from ariseml.classifier import DiffractionClassifier
 from ariseml.descriptors.diffraction import diffraction_supercell
-from ariseml.training.diffraction import crystal_set
+from ariseml.training.convnet_training import crystal_set
 
 LEVELS = (Level(), Level(eta=0.2), Level(sigma=0.04), Level(eta=0.4))
 

@@ -19,7 +19,7 @@ from ariseml.descriptors.diffraction import (DiffractionSettings, diffraction_fi
 from ariseml.errors import InputError
 from ariseml.models.convnet import DiffractionConvNet, attentive_response_maps, class_template, convnet_predict
 from ariseml.prototypes import get_prototype
-from ariseml.training.diffraction import (CLASS_SPACE_GROUPS, DIFFRACTION_CLASSES, SPECIAL_MU, ConvNetTrainingConfig,
+from ariseml.training.convnet_training import (CLASS_SPACE_GROUPS, DIFFRACTION_CLASSES, SPECIAL_MU, ConvNetTrainingConfig,
                                           crystal_set, random_crystal, space_group, stretched_along_c, train_convnet)
 
 
@@ -261,7 +261,7 @@ def test_turned_defective_cluster_is_turned_back_to_its_axes():
 
 
 def test_a_corrupt_fingerprint_chunk_is_recomputed(tmp_path, caplog):
-    from ariseml.training.diffraction import fingerprint_dataset
+    from ariseml.training.convnet_training import fingerprint_dataset
 
     images, labels = fingerprint_dataset(1, 0, tmp_path, progress=False, jobs=1)
     chunk, = tmp_path.glob("diffraction_*/chunk_*.npy")

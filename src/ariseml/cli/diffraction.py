@@ -66,7 +66,7 @@ def diffraction_train(per_class: int, cache: str, epochs: int, jobs: int | None,
     from ariseml.classifier import DiffractionClassifier
     from ariseml.descriptors.diffraction import DiffractionSettings
     from ariseml.io import check_writable
-    from ariseml.training import diffraction as training
+    from ariseml.training import convnet_training as training
 
     check_writable(output + ".pt")
     settings = DiffractionSettings()

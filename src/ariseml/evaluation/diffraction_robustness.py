@@ -33,7 +33,7 @@ from ariseml.descriptors.diffraction import DiffractionSettings, diffraction_fin
 from ariseml.io import atomic_path, read_arrays
 from ariseml.parallel import progress_map
 from ariseml.structure import remove_atoms
-from ariseml.training.diffraction import (CLASS_SPACE_GROUPS, DIFFRACTION_CLASSES, crystal_labels, crystal_set,
+from ariseml.training.convnet_training import (CLASS_SPACE_GROUPS, DIFFRACTION_CLASSES, crystal_labels, crystal_set,
                                           space_group)
 
 TEST_SEED = 7_000_001
