@@ -118,7 +118,7 @@ def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_ato
     for axis, position in planes or [("z", None)]:
         name = "maps.png" if position is None else f"maps_{axis}{position:g}.png"
         strided.plot_maps(dataset, target / name, classes, axis, position, unit, information_max)
-        click.echo(f"wrote {target / name} ({', '.join(classes)} and mutual information, 0 to {information_max:g} "
+        click.echo(f"wrote {target / name} ({', '.join(classes)} and mutual information, 0 to {information_max:.3g} "
                    "nats)")
     write_structure(target / "atoms.xyz", strided.labelled_atoms(atoms, dataset), format="extxyz")
     click.echo(f"wrote {target / 'atoms.xyz'} (per atom: spm_class, spm_mutual_information of the nearest box)")
