@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from typing import Any
 
 import click
 
@@ -76,29 +74,15 @@ def dataset(cache: str | None, jobs: int | None, classes: str | None, average: s
     from pathlib import Path
 
     from ariseml.prototypes import get_prototype
-    from ariseml.training import dataset as training_set
+    from ariseml.training.dataset import generate
+    from ariseml.training.recipe import Recipe
 
-    folder = Path(cache or training_cache(average, rbf))
+    chosen = Recipe(recipe, average, rbf, antisites, draws)
     selected = ([get_prototype(c.strip()) for c in classes.split(",") if c.strip()] if classes else None)
-    if recipe == "realistic":
-        folder, structures, settings = (folder / training_set.AUGMENTED_FOLDER,
-                                        _realistic_recipe(draws, antisites).structures(selected),
-                                        training_set.augmented_settings(average, rbf))
-    else:
-        structures = training_set.pristine_structures(selected) + training_set.antisite_structures(antisites, selected)
-        settings = training_set.training_settings(average, rbf)
-    computed = training_set.generate(folder, structures, settings, jobs=jobs)
+    folder, structures = chosen.folder(Path(cache) if cache else None), chosen.structures(selected)
+    computed = generate(folder, structures, chosen.settings(), jobs=jobs)
     click.echo(f"{folder}: {len(structures)} structures ready ({computed} computed now, "
                f"{len(structures) - computed} from the cache)")
-
-
-def _realistic_recipe(draws: int | None, antisites: tuple[float, ...]) -> Any:
-    """The realistic recipe with ``draws`` per class; --antisites belongs to the paper's recipe."""
-    from ariseml.training.augmentation import AugmentationRecipe
-
-    if antisites:
-        raise click.UsageError("--antisites adds to the paper's recipe; leave it out with --recipe realistic")
-    return AugmentationRecipe() if draws is None else AugmentationRecipe(draws_per_class=draws)
 
 
 @main.command(short_help="Train the Bayesian MLP (or an ensemble) on a cached training set.")
@@ -124,51 +108,17 @@ def train(cache: str | None, epochs: int, average: str, rbf: str, antisites: tup
     compresses and standardises the inputs)."""
     from pathlib import Path
 
-    from ariseml.classifier import Classifier
     from ariseml.io import check_writable
-    from ariseml.training import dataset
-    from ariseml.training.train import REALISTIC_LOG_EPSILON, TrainingConfig, train_ensemble
-    from ariseml.training.train import train as train_model
+    from ariseml.training.recipe import Recipe, train_recipe
 
     check_writable(output + ".pt")
-    if average == "both" and (cache or rbf != "gto" or antisites or recipe != "paper"):
-        raise click.UsageError("--average both reads the default inner and outer caches of the paper's recipe; "
-                               "leave out --data, --rbf, --antisites and --recipe")
-    folder = Path(cache or training_cache(average, rbf))
-    if recipe == "realistic":
-        realistic = _realistic_recipe(draws, antisites)
-        features, labels, classes = dataset.load_for_training(folder / dataset.AUGMENTED_FOLDER,
-                                                              dataset.augmented_settings(average, rbf),
-                                                              realistic.structures())
-        augmentation: dict[str, Any] = {"realistic_recipe": realistic.record()}
-    else:
-        if average == "both":
-            features, labels, classes = dataset.load_for_training(Path(training_cache("inner")),
-                                                                  outer_cache=Path(training_cache("outer")))
-        else:
-            structures = dataset.pristine_structures() + dataset.antisite_structures(antisites)
-            features, labels, classes = dataset.load_for_training(folder, dataset.training_settings(average, rbf),
-                                                                  structures)
-        augmentation = {"r_cut": list(dataset.R_CUTS), "sigma": list(dataset.SIGMAS),
-                        "extrinsic_factor": list(dataset.EXTRINSIC_FACTORS),
-                        "antisites": {"fractions": list(antisites), "groups": list(dataset.ANTISITE_GROUPS)}}
-    config = TrainingConfig(epochs=epochs, standardised=recipe == "realistic",
-                            log_epsilon=REALISTIC_LOG_EPSILON if recipe == "realistic" else None)
-    checkpoint_path = Path(checkpoint) if checkpoint else None
-    if members == 1:
-        result = train_model(features, labels, len(classes), config, checkpoint=checkpoint_path)
-        network, results, accuracy = result.model, [result], result.validation_accuracy
-    else:
-        network, results, accuracy = train_ensemble(features, labels, len(classes), members, config, checkpoint_path)
-    best_epochs = [result.best_epoch for result in results]
-    central = dataclasses.replace(dataset.CENTRAL_SETTINGS, average=average, rbf=rbf)
-    Classifier.from_model(network, classes, central).save(
-        output, training_points=len(features), training_size=results[0].training_size,
-        validation_size=results[0].validation_size, validation_accuracy=accuracy,
-        best_epoch=best_epochs[0] if members == 1 else best_epochs, training=dataclasses.asdict(config),
-        recipe=recipe, augmentation=augmentation)
-    click.echo(f"wrote {output}.pt: validation accuracy {100 * accuracy:.2f} % (best epoch "
-               f"{', '.join(map(str, best_epochs))} of {epochs}, {len(features)} training points)")
+    chosen = Recipe(recipe, average, rbf, antisites, draws)
+    if average == "both" and cache:
+        raise click.UsageError("--average both reads the default inner and outer caches: leave out --data")
+    trained = train_recipe(chosen, Path(output), epochs, members, Path(cache) if cache else None,
+                           Path(checkpoint) if checkpoint else None)
+    click.echo(f"wrote {output}.pt: validation accuracy {100 * trained.validation_accuracy:.2f} % (best epoch "
+               f"{', '.join(map(str, trained.best_epochs))} of {epochs}, {trained.training_points} training points)")
 
 
 @main.command(short_help="Hyper-parameter search with TPE over the supplement's space.")

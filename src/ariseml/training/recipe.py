@@ -1,0 +1,112 @@
+"""A training recipe from end to end: its structures and descriptor settings (``arise dataset``), and a model
+trained on its cached descriptors and saved with the record of how (``arise train``)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from ariseml.caches import training_cache
+from ariseml.descriptors.soap import SoapSettings
+from ariseml.errors import InputError
+from ariseml.prototypes import Prototype
+from ariseml.training import dataset
+from ariseml.training.augmentation import AugmentationRecipe
+from ariseml.training.train import REALISTIC_LOG_EPSILON, TrainingConfig, train, train_ensemble
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A training set: ``paper``, the pristine structures at the 99 descriptor settings (optionally with
+    antisite supercells, ``antisites`` fractions), or ``realistic``, ``draws`` per class of the realistic
+    recipe at the central setting. ``average="both"`` joins the paper's inner and outer caches."""
+
+    name: Literal["paper", "realistic"] = "paper"
+    average: Literal["inner", "outer", "both"] = "inner"
+    rbf: Literal["gto", "polynomial"] = "gto"
+    antisites: tuple[float, ...] = ()
+    draws: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.name not in ("paper", "realistic"):
+            raise InputError(f"`recipe` is paper or realistic, got {self.name!r}", "recipe")
+        if self.name == "realistic" and self.antisites:
+            raise InputError("`antisites` adds to the paper's recipe; leave it out of the realistic one", "antisites")
+        if self.name == "paper" and self.draws is not None:
+            raise InputError("`draws` belongs to the realistic recipe", "draws")
+        if self.average == "both" and (self.name != "paper" or self.rbf != "gto" or self.antisites):
+            raise InputError("`average` both joins the default inner and outer caches of the paper's recipe: "
+                             "leave out `rbf`, `antisites` and `recipe`", "average", "rbf", "antisites", "recipe")
+
+    def _augmentation(self) -> AugmentationRecipe:
+        return AugmentationRecipe() if self.draws is None else AugmentationRecipe(draws_per_class=self.draws)
+
+    def folder(self, cache: Path | None = None) -> Path:
+        """Where the descriptors are cached: ``cache`` or the default of this averaging and basis (the
+        realistic draws in its ``augmented`` folder)."""
+        base = Path(cache) if cache is not None else Path(training_cache(self.average, self.rbf))
+        return base / dataset.AUGMENTED_FOLDER if self.name == "realistic" else base
+
+    def structures(self, prototypes: list[Prototype] | None = None) -> list[Any]:
+        """The recipe's structures, of ``prototypes`` only when given."""
+        if self.name == "realistic":
+            return self._augmentation().structures(prototypes)
+        return dataset.pristine_structures(prototypes) + dataset.antisite_structures(self.antisites, prototypes)
+
+    def settings(self) -> list[SoapSettings]:
+        if self.name == "realistic":
+            return dataset.augmented_settings(self.average, self.rbf)
+        return dataset.training_settings(self.average, self.rbf)
+
+    def record(self) -> dict[str, Any]:
+        """How the training set was made, as stored with a model."""
+        if self.name == "realistic":
+            return {"realistic_recipe": self._augmentation().record()}
+        return {"r_cut": list(dataset.R_CUTS), "sigma": list(dataset.SIGMAS),
+                "extrinsic_factor": list(dataset.EXTRINSIC_FACTORS),
+                "antisites": {"fractions": list(self.antisites), "groups": list(dataset.ANTISITE_GROUPS)}}
+
+    def config(self, epochs: int) -> TrainingConfig:
+        """The paper's hyper-parameters; the realistic recipe compresses and standardises the inputs."""
+        realistic = self.name == "realistic"
+        return TrainingConfig(epochs=epochs, standardised=realistic,
+                              log_epsilon=REALISTIC_LOG_EPSILON if realistic else None)
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """What a training run reports: the ensemble's validation accuracy, each member's best epoch, the points."""
+
+    validation_accuracy: float
+    best_epochs: list[int]
+    training_points: int
+
+
+def train_recipe(recipe: Recipe, output: Path, epochs: int = 300, members: int = 1, cache: Path | None = None,
+                 checkpoint: Path | None = None) -> TrainedModel:
+    """Train on the recipe's cached descriptors (``arise dataset`` computes them) and save the model as
+    ``output.pt`` and ``output.json``; ``members`` > 1 trains an ensemble. Resumes from ``checkpoint``."""
+    from ariseml.classifier import Classifier
+
+    if recipe.average == "both":
+        features, labels, classes = dataset.load_for_training(Path(training_cache("inner")),
+                                                              outer_cache=Path(training_cache("outer")))
+    else:
+        features, labels, classes = dataset.load_for_training(recipe.folder(cache), recipe.settings(),
+                                                              recipe.structures())
+    config = recipe.config(epochs)
+    if members == 1:
+        result = train(features, labels, len(classes), config, checkpoint=checkpoint)
+        network, results, accuracy = result.model, [result], result.validation_accuracy
+    else:
+        network, results, accuracy = train_ensemble(features, labels, len(classes), members, config, checkpoint)
+    best_epochs = [result.best_epoch for result in results]
+    central = dataclasses.replace(dataset.CENTRAL_SETTINGS, average=recipe.average, rbf=recipe.rbf)
+    Classifier.from_model(network, classes, central).save(
+        output, training_points=len(features), training_size=results[0].training_size,
+        validation_size=results[0].validation_size, validation_accuracy=accuracy,
+        best_epoch=best_epochs[0] if members == 1 else best_epochs, training=dataclasses.asdict(config),
+        recipe=recipe.name, augmentation=recipe.record())
+    return TrainedModel(accuracy, best_epochs, len(features))
