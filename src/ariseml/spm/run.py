@@ -41,7 +41,7 @@ def scan(atoms: Atoms, settings: SpmSettings = SpmSettings(), classifier: Classi
     settings = effective_settings(atoms, settings)
     if settings.mode == "fast" and classifier.settings_.average == "both":
         raise InputError("fast mode pools inner- or outer-averaged vectors; this model joins the two "
-                         "(average 'both'): use mode exact")
+                         "(average 'both'): use `mode` exact", "mode")
     check_box_fits(atoms, settings)
     grid = make_grid(atoms, settings)
     first = first_equal_box(atoms, grid, settings)  # before anything is written: checks fast mode's voxels

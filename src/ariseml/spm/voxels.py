@@ -37,7 +37,8 @@ def _voxel_width(box: float, stride: float) -> tuple[float, int, int]:
         if abs(ratio - round(ratio)) <= 1e-6 * max(ratio, 1.0):
             return width, int(round(ratio)), per_stride
     raise InputError(f"fast mode needs box and stride with a common divisor of at least stride / "
-                     f"{MAX_VOXELS_PER_STRIDE} (box {box}, stride {stride}): round one of them, or use mode exact")
+                     f"{MAX_VOXELS_PER_STRIDE} (box {box}, stride {stride}): round `box` or `stride`, or use "
+                     "`mode` exact", "box", "stride", "mode")
 
 
 def atom_voxels(atoms: Atoms, grid: Grid, settings: SpmSettings) -> tuple[np.ndarray, VoxelLayout]:
