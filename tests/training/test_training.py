@@ -247,3 +247,18 @@ def test_training_settings_refuse_values_that_cannot_train(change):
 
     with pytest.raises(InputError, match=f"`{next(iter(change))}`"):
         TrainingConfig(**change)
+
+
+def test_a_recipe_knows_its_cache_and_refuses_what_belongs_to_the_other(tmp_path):
+    from ariseml.errors import InputError
+    from ariseml.training.recipe import Recipe
+
+    assert Recipe("realistic").folder(tmp_path) == tmp_path / "augmented"
+    assert Recipe("paper", average="outer").folder(tmp_path) == tmp_path
+    assert Recipe("realistic", average="both").config(10).log_epsilon is not None  # joined caches, compressed
+    with pytest.raises(InputError, match="`antisites` adds to the paper's recipe"):
+        Recipe("realistic", antisites=(0.05,))
+    with pytest.raises(InputError, match="`draws` belongs to the realistic recipe"):
+        Recipe("paper", draws=10)
+    with pytest.raises(InputError, match="`average` both"):
+        Recipe("paper", average="both", rbf="polynomial")

@@ -255,12 +255,12 @@ def load_for_training(cache: Path, settings: Sequence[SoapSettings] | None = Non
     when the structures hold it).
 
     ``structures``: default the 396 pristine ones. With ``outer_cache``, ``cache`` is
-    inner-averaged and the rows are joined (``average="both"``).
+    inner-averaged (``settings`` the inner ones) and the rows are joined (``average="both"``).
     """
     if outer_cache is None:
         features, labels, _ = load(cache, structures, settings)
     else:
-        features, labels, _ = load_joined(cache, outer_cache)
+        features, labels, _ = load_joined(cache, outer_cache, structures, settings)
     classes = [p.id for p in all_prototypes()] + ([NOT_A_CRYSTAL] if NOT_A_CRYSTAL in labels else [])
     index = {c: i for i, c in enumerate(classes)}
     return features, np.array([index[label] for label in labels]), classes

@@ -21,7 +21,8 @@ from ariseml.training.train import REALISTIC_LOG_EPSILON, TrainingConfig, train,
 class Recipe:
     """A training set: ``paper``, the pristine structures at the 99 descriptor settings (optionally with
     antisite supercells, ``antisites`` fractions), or ``realistic``, ``draws`` per class of the realistic
-    recipe at the central setting. ``average="both"`` joins the paper's inner and outer caches."""
+    recipe at the central setting. ``average="both"`` joins the recipe's inner and outer caches (each
+    computed by ``arise dataset`` with its own ``average``)."""
 
     name: Literal["paper", "realistic"] = "paper"
     average: Literal["inner", "outer", "both"] = "inner"
@@ -36,9 +37,9 @@ class Recipe:
             raise InputError("`antisites` adds to the paper's recipe; leave it out of the realistic one", "antisites")
         if self.name == "paper" and self.draws is not None:
             raise InputError("`draws` belongs to the realistic recipe", "draws")
-        if self.average == "both" and (self.name != "paper" or self.rbf != "gto" or self.antisites):
-            raise InputError("`average` both joins the default inner and outer caches of the paper's recipe: "
-                             "leave out `rbf`, `antisites` and `recipe`", "average", "rbf", "antisites", "recipe")
+        if self.average == "both" and (self.rbf != "gto" or self.antisites):
+            raise InputError("`average` both joins the default inner and outer caches: leave out `rbf` and "
+                             "`antisites`", "average", "rbf", "antisites")
 
     def _augmentation(self) -> AugmentationRecipe:
         return AugmentationRecipe() if self.draws is None else AugmentationRecipe(draws_per_class=self.draws)
@@ -91,8 +92,9 @@ def train_recipe(recipe: Recipe, output: Path, epochs: int = 300, members: int =
     from ariseml.classifier import Classifier
 
     if recipe.average == "both":
-        features, labels, classes = dataset.load_for_training(Path(training_cache("inner")),
-                                                              outer_cache=Path(training_cache("outer")))
+        inner, outer = (dataclasses.replace(recipe, average=average) for average in ("inner", "outer"))
+        features, labels, classes = dataset.load_for_training(inner.folder(), inner.settings(), recipe.structures(),
+                                                              outer_cache=outer.folder())
     else:
         features, labels, classes = dataset.load_for_training(recipe.folder(cache), recipe.settings(),
                                                               recipe.structures())
