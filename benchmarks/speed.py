@@ -61,10 +61,12 @@ def main() -> None:
         print(f"descriptor, {n_atoms:5d}-atom fcc cluster {seconds:12.4f} {1 / seconds:13.1f} {n_atoms / seconds:9.0f}")
 
     cluster = fcc_cluster(400)
-    descriptor = arise_soap(cluster)[None]
     for name in models:
-        model = Classifier.load(name).model_
-        total = median_seconds(lambda: monte_carlo_predict(model, arise_soap(cluster)[None], 1000), args.repeats)
+        classifier = Classifier.load(name)
+        model, settings = classifier.model_, classifier.settings_  # each model with its own descriptor
+        descriptor = arise_soap(cluster, settings)[None]
+        total = median_seconds(lambda: monte_carlo_predict(model, arise_soap(cluster, settings)[None], 1000),
+                               args.repeats)
         passes = median_seconds(lambda: monte_carlo_predict(model, descriptor, 1000), args.repeats)
         print(f"classify one 400-atom cluster, T = 1000, model {name}: {total:.3f} s "
               f"(of which the 1000 passes: {passes:.3f} s)")
