@@ -91,3 +91,12 @@ def test_written_files_get_the_usual_permissions(run, tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_the_command_line_starts_without_pytorch():
+    import subprocess
+    import sys
+
+    probe = ("import sys, ariseml.cli; assert 'torch' not in sys.modules, 'arise --help would load PyTorch'; "
+             "from ariseml.spm import INFORMATION_MAX, scan; assert 'torch' in sys.modules")
+    subprocess.run([sys.executable, "-c", probe], check=True)

@@ -33,16 +33,29 @@ boxes), ``exact`` and ``fast`` (the two modes' descriptors), ``voxels`` (fast mo
 (:func:`scan`), ``result`` (``spm.nc`` and per-atom labels), ``plot`` (maps).
 """
 
-from ariseml.spm.boxes import atoms_in_box, box_search_tree, first_equal_box
-from ariseml.spm.classify import BEFORE_RELU
-from ariseml.spm.fast import environment_period, pooled_descriptors
-from ariseml.spm.grid import DEFAULT_MIN_ATOMS, Grid, SpmSettings, effective_settings, is_flat, make_grid
-from ariseml.spm.plot import INFORMATION_MAX, plot_maps, plot_plane
-from ariseml.spm.result import atom_labels, class_shares, labelled_atoms, read_result, top_classes
-from ariseml.spm.run import scan
-from ariseml.spm.store import RUN_KEY
+from importlib import import_module
 
-__all__ = ["BEFORE_RELU", "DEFAULT_MIN_ATOMS", "INFORMATION_MAX", "RUN_KEY", "Grid", "SpmSettings", "atom_labels",
-           "atoms_in_box", "box_search_tree", "class_shares", "effective_settings", "environment_period",
-           "first_equal_box", "is_flat", "labelled_atoms", "make_grid", "plot_maps", "plot_plane", "pooled_descriptors",
-           "read_result", "scan", "top_classes"]
+_PUBLIC = {
+    **dict.fromkeys(["atoms_in_box", "box_search_tree", "first_equal_box"], "boxes"),
+    "BEFORE_RELU": "classify",
+    **dict.fromkeys(["environment_period", "pooled_descriptors"], "fast"),
+    **dict.fromkeys(["DEFAULT_MIN_ATOMS", "Grid", "SpmSettings", "effective_settings", "is_flat", "make_grid"], "grid"),
+    **dict.fromkeys(["INFORMATION_MAX", "plot_maps", "plot_plane"], "plot"),
+    **dict.fromkeys(["atom_labels", "class_shares", "labelled_atoms", "read_result", "top_classes"], "result"),
+    "scan": "run",
+    "RUN_KEY": "store",
+}
+"""The public names and the modules that hold them, imported on first use: the command line reads a constant
+of ``plot`` without loading the classifier (and PyTorch) that ``run`` needs."""
+_MODULES = ("boxes", "classify", "exact", "fast", "grid", "plot", "result", "run", "store", "voxels")
+
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str):
+    """``spm.scan``, ``spm.SpmSettings``, ..., and the modules themselves (``spm.voxels``), on first use."""
+    if name in _PUBLIC:
+        return getattr(import_module(f"ariseml.spm.{_PUBLIC[name]}"), name)
+    if name in _MODULES:
+        return import_module(f"ariseml.spm.{name}")
+    raise AttributeError(f"module 'ariseml.spm' has no attribute {name!r}")

@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 
-from ariseml.io import save_png
 from ariseml.spm.grid import AXES
 
 
@@ -68,6 +67,8 @@ def plot_maps(dataset: Any, path: Path, classes: Sequence[str], plane_axis: str 
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    from ariseml.io import save_png  # ASE's file formats: loaded when a map is written, not with the constant
 
     quantities = [*classes, "mutual_information"]
     figure, axes = plt.subplots(1, len(quantities), figsize=(3.6 * len(quantities), 3.4), squeeze=False)
