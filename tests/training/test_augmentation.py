@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from ariseml.errors import InputError
 from ariseml.prototypes import NOT_A_CRYSTAL, build, get_prototype
 from ariseml.structure import nearest_neighbour_distances
 from ariseml.training.augmentation import AmorphousDraw, AugmentationRecipe, Draw, internal_mode
@@ -21,6 +22,20 @@ def test_draws_are_seeded_and_within_the_recipe():
     again = Draw(get_prototype("fcc_Cu"), 7, recipe)
     assert again.name == draws[7].name and np.array_equal(again.atoms().positions, draws[7].atoms().positions)
     assert Draw(get_prototype("fcc_Cu"), 7, AugmentationRecipe(seed=1)).name != draws[7].name
+
+
+def test_a_temperature_spread_puts_as_many_draws_near_melting_as_near_0_k():
+    def sigmas(thermal):
+        recipe = AugmentationRecipe(draws_per_class=400, pristine_fraction=0.0, thermal=thermal)
+        return np.array([d.parameters()["sigma"] for d in recipe.structures((get_prototype("fcc_Cu"),))])
+
+    amplitude, temperature = sigmas("amplitude"), sigmas("temperature")
+    assert temperature.max() <= 0.09 and amplitude.max() <= 0.09
+    # uniform in σ² (∝ T): the upper half of the temperatures is σ above 0.09/√2
+    assert abs(np.mean(temperature > 0.09 / np.sqrt(2)) - 0.5) < 0.08
+    assert abs(np.mean(amplitude > 0.09 / np.sqrt(2)) - (1 - 1 / np.sqrt(2))) < 0.08
+    with pytest.raises(InputError, match="`thermal`"):
+        AugmentationRecipe(thermal="hot")
 
 
 def test_a_draw_has_the_noise_and_vacancies_it_names():

@@ -258,7 +258,11 @@ def test_a_recipe_knows_its_cache_and_refuses_what_belongs_to_the_other(tmp_path
     assert Recipe("realistic", average="both").config(10).log_epsilon is not None  # joined caches, compressed
     with pytest.raises(InputError, match="`antisites` adds to the paper's recipe"):
         Recipe("realistic", antisites=(0.05,))
-    with pytest.raises(InputError, match="`draws` belongs to the realistic recipe"):
-        Recipe("paper", draws=10)
+    for misplaced in ({"draws": 10}, {"thermal": "temperature"}):
+        with pytest.raises(InputError, match="`draws` and `thermal` belong to the realistic recipe"):
+            Recipe("paper", **misplaced)
+    hot = Recipe("realistic", thermal="temperature")
+    assert hot.record()["realistic_recipe"]["thermal"] == "temperature"
+    assert {s.name for s in hot.structures()[:5]} != {s.name for s in Recipe("realistic").structures()[:5]}
     with pytest.raises(InputError, match="`average` both"):
         Recipe("paper", average="both", rbf="polynomial")

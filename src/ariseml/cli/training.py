@@ -54,6 +54,11 @@ recipe_option = click.option(
 draws_option = click.option("--draws", type=click.IntRange(1), default=None,
                             help="Structures per class of the realistic recipe [default: 120].")
 
+thermal_option = click.option(
+    "--thermal", type=click.Choice(["amplitude", "temperature"]), default="amplitude", show_default=True,
+    help="How the realistic recipe spreads its thermal noise σ: uniform in σ (the shipped model's) or uniform in "
+         "σ², which grows linearly with temperature (as many draws near melting as near 0 K).")
+
 
 @main.command(short_help="Compute a training set (paper's or realistic recipe) into a resumable cache.")
 @click.option("--out", "cache", type=click.Path(file_okay=False), default=None,
@@ -67,8 +72,9 @@ draws_option = click.option("--draws", type=click.IntRange(1), default=None,
 @antisites_option
 @recipe_option
 @draws_option
+@thermal_option
 def dataset(cache: str | None, jobs: int | None, classes: str | None, average: str, rbf: str,
-            antisites: tuple[float, ...], recipe: str, draws: int | None) -> None:
+            antisites: tuple[float, ...], recipe: str, draws: int | None, thermal: str) -> None:
     """Compute a training set into a cache: the paper's (396 structures × 99 SOAP settings; with --antisites
     also the antisite supercells, 69 per percentage) or the realistic recipe's draws."""
     from pathlib import Path
@@ -77,7 +83,7 @@ def dataset(cache: str | None, jobs: int | None, classes: str | None, average: s
     from ariseml.training.dataset import generate
     from ariseml.training.recipe import Recipe
 
-    chosen = Recipe(recipe, average, rbf, antisites, draws)
+    chosen = Recipe(recipe, average, rbf, antisites, draws, thermal)
     selected = ([get_prototype(c.strip()) for c in classes.split(",") if c.strip()] if classes else None)
     folder, structures = chosen.folder(Path(cache) if cache else None), chosen.structures(selected)
     computed = generate(folder, structures, chosen.settings(), jobs=jobs)
@@ -94,6 +100,7 @@ def dataset(cache: str | None, jobs: int | None, classes: str | None, average: s
 @antisites_option
 @recipe_option
 @draws_option
+@thermal_option
 @click.option("--members", type=click.IntRange(1), default=1, show_default=True,
               help="Networks trained from different random starts on the same split, kept as one ensemble "
                    "that shares the Monte-Carlo passes out among them (not in the paper).")
@@ -103,7 +110,7 @@ def dataset(cache: str | None, jobs: int | None, classes: str | None, average: s
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Model path stem: writes STEM.pt and STEM.json.")
 def train(cache: str | None, epochs: int, average: str, rbf: str, antisites: tuple[float, ...], recipe: str,
-          draws: int | None, members: int, checkpoint: str | None, output: str) -> None:
+          draws: int | None, thermal: str, members: int, checkpoint: str | None, output: str) -> None:
     """Train the Bayesian MLP on a cached training set (the paper's hyper-parameters; the realistic recipe
     compresses and standardises the inputs)."""
     from pathlib import Path
@@ -112,7 +119,7 @@ def train(cache: str | None, epochs: int, average: str, rbf: str, antisites: tup
     from ariseml.training.recipe import Recipe, train_recipe
 
     check_writable(output + ".pt")
-    chosen = Recipe(recipe, average, rbf, antisites, draws)
+    chosen = Recipe(recipe, average, rbf, antisites, draws, thermal)
     if average == "both" and cache:
         raise click.UsageError("--average both reads the default inner and outer caches: leave out --data")
     trained = train_recipe(chosen, Path(output), epochs, members, Path(cache) if cache else None,

@@ -8,7 +8,9 @@ lattices and microscopy add:
 - thermal-like motion: Gaussian displacements of σ per Cartesian component, σ drawn up to
   ``max_sigma`` of the pristine d_NN (the Lindemann ratio at melting, 0.1-0.15 of d_NN for the root
   mean square displacement, is about 0.06-0.09 per component); a fraction of the draws pristine; in
-  some draws correlated between neighbours, as phonons correlate them;
+  some draws correlated between neighbours, as phonons correlate them. ``thermal`` says how σ is
+  spread: ``amplitude``, uniform in σ (the shipped model's), or ``temperature``, uniform in σ², which
+  grows linearly with T in a harmonic crystal, so that as many draws sit near melting as near 0 K;
 - a random strain of the whole structure, up to ``max_strain`` per component (the cell's fluctuations
   in constant-pressure MD, the scatter of measured lattice parameters), far below the distortion
   that separates two classes (bct In is fcc stretched 7.5 %): 2 % blurred fcc into bct In under noise;
@@ -39,7 +41,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import spglib
@@ -47,6 +49,7 @@ from ase import Atoms
 
 from scipy.spatial import cKDTree
 
+from ariseml.errors import InputError
 from ariseml.prototypes import NOT_A_CRYSTAL, Prototype, all_prototypes, build, get_prototype
 from ariseml.prototypes.builders import spacegroup_structure, supercell_repeats
 from ariseml.structure import nearest_neighbour_distance
@@ -177,6 +180,7 @@ class AugmentationRecipe:
     draws_per_class: int = 120
     amorphous_draws: int = 300
     max_sigma: float = 0.09
+    thermal: Literal["amplitude", "temperature"] = "amplitude"
     pristine_fraction: float = 0.2
     max_strain: float = 0.005
     vacancy_fraction: float = 0.3
@@ -193,6 +197,16 @@ class AugmentationRecipe:
                 "max_internal": MAX_INTERNAL,
                 "stretch_ranges": {**{name: list(r) for name, r in STRETCH_RANGES.items()},
                                    "default": list(DEFAULT_STRETCH)}}
+
+    def __post_init__(self) -> None:
+        if self.thermal not in ("amplitude", "temperature"):
+            raise InputError(f"`thermal` is amplitude or temperature, got {self.thermal!r}", "thermal")
+
+    def thermal_sigma(self, rng: np.random.Generator) -> float:
+        """A noisy draw's σ: uniform up to ``max_sigma`` (``amplitude``) or uniform in σ² (``temperature``)."""
+        if self.thermal == "temperature":
+            return float(self.max_sigma * np.sqrt(rng.random()))
+        return float(rng.uniform(0, self.max_sigma))
 
     def structures(self, prototypes: Sequence[Prototype] | None = None) -> list[Draw | AmorphousDraw]:
         """``draws_per_class`` draws of every class (default: all 108), and ``amorphous_draws`` of
@@ -225,7 +239,7 @@ class Draw:
         supercell = 0 if self.prototype.is_nanotube else int(rng.integers(0, 2 if periodic else 3))
         cut = not periodic and not self.prototype.is_nanotube and bool(rng.random() < ELLIPSOID_FRACTION)
         ellipsoid = int(rng.integers(*ELLIPSOID_ATOMS)) if cut else 0
-        sigma = 0.0 if rng.random() < recipe.pristine_fraction else float(rng.uniform(0, recipe.max_sigma))
+        sigma = 0.0 if rng.random() < recipe.pristine_fraction else recipe.thermal_sigma(rng)
         strain = float(rng.uniform(0, recipe.max_strain))
         eta = float(rng.uniform(0, recipe.max_vacancies)) if rng.random() < recipe.vacancy_fraction else 0.0
         stretch = self._stretch(rng) if unique_axis(self.prototype.id) is not None else 0.0

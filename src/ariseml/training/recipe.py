@@ -29,20 +29,22 @@ class Recipe:
     rbf: Literal["gto", "polynomial"] = "gto"
     antisites: tuple[float, ...] = ()
     draws: int | None = None
+    thermal: Literal["amplitude", "temperature"] = "amplitude"
 
     def __post_init__(self) -> None:
         if self.name not in ("paper", "realistic"):
             raise InputError(f"`recipe` is paper or realistic, got {self.name!r}", "recipe")
         if self.name == "realistic" and self.antisites:
             raise InputError("`antisites` adds to the paper's recipe; leave it out of the realistic one", "antisites")
-        if self.name == "paper" and self.draws is not None:
-            raise InputError("`draws` belongs to the realistic recipe", "draws")
+        if self.name == "paper" and (self.draws is not None or self.thermal != "amplitude"):
+            raise InputError("`draws` and `thermal` belong to the realistic recipe", "draws", "thermal")
         if self.average == "both" and (self.rbf != "gto" or self.antisites):
             raise InputError("`average` both joins the default inner and outer caches: leave out `rbf` and "
                              "`antisites`", "average", "rbf", "antisites")
 
     def _augmentation(self) -> AugmentationRecipe:
-        return AugmentationRecipe() if self.draws is None else AugmentationRecipe(draws_per_class=self.draws)
+        draws = {} if self.draws is None else {"draws_per_class": self.draws}
+        return AugmentationRecipe(thermal=self.thermal, **draws)
 
     def folder(self, cache: Path | None = None) -> Path:
         """Where the descriptors are cached: ``cache`` or the default of this averaging and basis (the
