@@ -19,12 +19,11 @@ from pathlib import Path
 
 from ariseml.evaluation import calibration, robustness
 from ariseml.evaluation.levels import TABLES
-from ariseml.classifier import Classifier
+from ariseml.classifier import DOUBT_BELOW, Classifier
 from ariseml.caches import benchmark_cache
 
 CONFIDENCE_EDGES = (0.0, 0.3, 0.5, 0.7, 0.9, 0.95, 0.99, 1.0)
 MI_THRESHOLDS = (0.01, 0.05, 0.1, 0.2, 0.3, 0.5)
-DOUBT_BELOW = 0.7
 
 
 def main() -> None:

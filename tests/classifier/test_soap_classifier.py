@@ -11,7 +11,8 @@ import torch
 from ase import Atoms
 from click.testing import CliRunner
 
-from ariseml.classifier import SHIPPED_DIFFRACTION_MODELS, SHIPPED_MODELS, Classifier, ModelFileError, _doubt
+from ariseml.classifier import SHIPPED_DIFFRACTION_MODELS, SHIPPED_MODELS, Classifier, ModelFileError
+from ariseml.classifier.classification import doubt_note
 from ariseml.cli import main
 from ariseml.errors import InputError
 from ariseml.descriptors.soap import SoapSettings
@@ -116,7 +117,7 @@ def test_cli_classifies_good_files_and_reports_each_bad_one(small_model, tmp_pat
     assert table.exit_code == 0 and "1. fcc_Cu" in table.stdout
 
 
-def test_an_answer_is_reproducible_and_flags_small_clusters_and_doubt(small_model, tmp_path):
+def test_an_answer_is_reproducible_and_flags_small_clusters_anddoubt_note(small_model, tmp_path):
     cluster = build("fcc_Cu", supercell=0)
     small = cluster[np.argsort(np.linalg.norm(cluster.positions - cluster.positions.mean(0), axis=1))[:43]]
     ase.io.write(tmp_path / "small.xyz", small)
@@ -129,9 +130,9 @@ def test_an_answer_is_reproducible_and_flags_small_clusters_and_doubt(small_mode
     assert result.notes[0].startswith("small cluster: 43 atoms")
     with pytest.raises(InputError, match="structure 1: 2 atoms and no periodicity"):
         Classifier.load(small_model).classify([small, small[:2]])
-    torn = _doubt(np.array([0.1, 0.55, 0.35]), ["a", "b", "c"])
-    assert torn == "uncertain: torn between b (0.55) and c (0.35)" and _doubt(np.array([0.9, 0.1]), "ab") is None
-    explained = _doubt(np.array([0.6, 0.4]), ["fcc_Cu", "bct_In"])
+    torn = doubt_note(np.array([0.1, 0.55, 0.35]), ["a", "b", "c"])
+    assert torn == "uncertain: torn between b (0.55) and c (0.35)" and doubt_note(np.array([0.9, 0.1]), "ab") is None
+    explained = doubt_note(np.array([0.6, 0.4]), ["fcc_Cu", "bct_In"])
     assert explained.endswith("(0.40): bct In is fcc stretched 7.5 % along one cube axis (face-centred c/a 1.075)")
 
 
