@@ -63,3 +63,27 @@ def test_power_spectrum_in_blocks_is_that_of_all_rows_at_once(monkeypatch):
     single = pooled[0][4].astype(np.float64)
     assert np.allclose(whole[4, :len(upper[0])] / module._calibration(settings)[0],
                        (single @ single.T)[upper])
+
+
+@pytest.mark.parametrize("case", ["periodic fcc cell", "triclinic alpha-As", "graphene sheet", "rock-salt cluster",
+                                  "fcc slab"])
+def test_inner_and_outer_from_one_set_of_coefficients_are_dscribes(case):
+    from dataclasses import replace
+
+    from ase.build import fcc111
+
+    from ariseml.descriptors.soap import arise_soap, pair_distances
+    from ariseml.prototypes import build
+
+    atoms = {"periodic fcc cell": lambda: bulk("Cu", "fcc", a=3.6),
+             "triclinic alpha-As": lambda: build("alpha_As"),
+             "graphene sheet": lambda: build("graphene"),
+             "rock-salt cluster": lambda: build("rocksalt_NaCl", supercell=0),
+             "fcc slab": lambda: fcc111("Cu", (3, 3, 4), vacuum=5.0)}[case]()
+    atoms.rattle(0.02, seed=4)
+    settings = SoapSettings(average="both", extrinsic_factor=1.05)
+    distances = pair_distances(atoms)
+    separately = [arise_soap(atoms, replace(settings, average=average), distances) for average in ("inner", "outer")]
+    joined = arise_soap(atoms, settings, distances)
+    assert joined.shape == (settings.n_features,)
+    assert np.allclose(joined, np.concatenate(separately) / np.sqrt(2), atol=1e-9)

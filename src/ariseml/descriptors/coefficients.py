@@ -12,6 +12,7 @@ remaining factor per l is calibrated once against DScribe.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 
 import numpy as np
@@ -108,9 +109,7 @@ def centre_coefficients(centres: np.ndarray, scales: np.ndarray, neighbours: np.
     orthorhombic periodic cell holding all positions (each neighbour then counts at its nearest
     image; the cutoff spheres must fit in half a cell).
     """
-    if settings.central_weight != 0 or settings.rbf != "gto":
-        raise InputError("per-atom coefficients are implemented for the ARISE settings only: "
-                         "central_weight 0 and rbf 'gto'")
+    _check_supported(settings)
     _calibration(settings)  # once here, not in every worker
     state = {"positions": neighbours, "tree": cKDTree(neighbours, boxsize=period), "settings": settings,
              "period": period}
@@ -126,6 +125,12 @@ def centre_coefficients(centres: np.ndarray, scales: np.ndarray, neighbours: np.
     return coefficients
 
 
+def _check_supported(settings: SoapSettings) -> None:
+    if settings.central_weight != 0 or settings.rbf != "gto":
+        raise InputError("per-atom coefficients are implemented for the ARISE settings only: "
+                         "central_weight 0 and rbf 'gto'", "central_weight", "rbf")
+
+
 def _block_coefficients(job: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
     centres, scales = job
     state = worker_state()
@@ -137,8 +142,13 @@ def _block_coefficients(job: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
 def _centre_coefficients(centres: np.ndarray, scales: np.ndarray, neighbours: np.ndarray, tree: cKDTree,
                          settings: SoapSettings, period: np.ndarray | None = None) -> list[np.ndarray]:
     """Per l, the coefficients of each centre, (centres, n_max, 2l+1), in row groups whose padded
-    neighbour tables hold at most TABLE_ENTRIES entries (memory stays bounded in dense regions)."""
+    neighbour tables hold at most TABLE_ENTRIES entries (memory stays bounded in dense regions).
+
+    Centres go into the groups in order of their neighbour counts, so that a table is padded little: in a
+    400-atom cluster the counts run from 60 at the surface to 400 at the centre."""
     lists = tree.query_ball_point(centres, pair_cutoff(settings) * scales * settings.extrinsic_factor)
+    order = np.argsort([len(members) for members in lists], kind="stable")
+    lists = [lists[i] for i in order]
     groups, start, width = [], 0, 1
     for row, members in enumerate(lists):
         width = max(width, len(members))
@@ -146,8 +156,14 @@ def _centre_coefficients(centres: np.ndarray, scales: np.ndarray, neighbours: np
             groups.append(slice(start, row))
             start, width = row, max(1, len(members))
     groups.append(slice(start, len(lists)))
-    parts = [_table_coefficients(centres[g], scales[g], lists[g], neighbours, settings, period) for g in groups]
-    return [np.concatenate([part[l] for part in parts]) for l in range(settings.l_max + 1)]
+    parts = [_table_coefficients(centres[order[g]], scales[order[g]], lists[g], neighbours, settings, period)
+             for g in groups]
+    coefficients = []
+    for l in range(settings.l_max + 1):
+        in_order = np.empty((len(centres), settings.n_max, 2 * l + 1))
+        in_order[order] = np.concatenate([part[l] for part in parts])
+        coefficients.append(in_order)
+    return coefficients
 
 
 def _table_coefficients(centres: np.ndarray, scales: np.ndarray, lists: Sequence[list[int]], neighbours: np.ndarray,
@@ -191,6 +207,42 @@ def _raw_power_spectrum(coefficients: list[np.ndarray], n_max: int) -> np.ndarra
         products = np.matmul(c, c.transpose(0, 2, 1)).reshape(rows, n_max * n_max)
         spectrum[:, l * len(flat_upper):(l + 1) * len(flat_upper)] = products[:, flat_upper]
     return spectrum
+
+
+def inner_and_outer(centres: np.ndarray, neighbours: np.ndarray, d_nn: float, settings: SoapSettings,
+                    cell: np.ndarray | None = None, pbc: Sequence[bool] = (False, False, False)
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """DScribe's inner- and outer-averaged vectors (not normalised) of one substructure from one set of
+    per-centre coefficients: the power spectrum of their mean and the mean of their power spectra.
+
+    Positions in Å, scaled by ``d_nn`` here; ``cell`` and ``pbc`` make the neighbours periodic along the
+    periodic axes of any cell shape (their images within the cutoff are added).
+    """
+    _check_supported(settings)
+    settings = replace(settings, average="inner")  # DScribe's basis and calibration know no "both"
+    cutoff = pair_cutoff(settings) * d_nn * settings.extrinsic_factor
+    if cell is not None and any(pbc):
+        neighbours = _periodic_images(neighbours, np.asarray(cell, dtype=float), np.asarray(pbc, dtype=bool),
+                                      cutoff)
+    if len(neighbours) == 0:
+        return np.zeros(settings.n_features), np.zeros(settings.n_features)
+    per_centre = _centre_coefficients(centres, np.full(len(centres), d_nn), neighbours, cKDTree(neighbours),
+                                      settings)
+    inner = power_spectrum([c.mean(axis=0, keepdims=True) for c in per_centre], settings)[0]
+    outer = power_spectrum(per_centre, settings).mean(axis=0)
+    return inner, outer
+
+
+def _periodic_images(positions: np.ndarray, cell: np.ndarray, pbc: np.ndarray, cutoff: float) -> np.ndarray:
+    """``positions`` and their images along the periodic axes, enough of them that every neighbour within
+    ``cutoff`` of an atom of the cell is there (the atoms are first wrapped into the cell)."""
+    inverse = np.linalg.inv(cell)
+    fractional = positions @ inverse
+    fractional[:, pbc] %= 1.0
+    heights = 1.0 / np.linalg.norm(inverse, axis=0)  # distance between opposite faces of the cell
+    reach = [int(np.ceil(cutoff / height)) if periodic else 0 for height, periodic in zip(heights, pbc)]
+    shifts = np.array(list(np.ndindex(*(2 * r + 1 for r in reach)))) - np.array(reach)
+    return ((fractional[None, :, :] + shifts[:, None, :]).reshape(-1, 3)) @ cell
 
 
 SPECTRUM_ROWS = 4096

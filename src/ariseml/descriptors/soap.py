@@ -98,13 +98,19 @@ def pair_vector(atoms: Atoms, centre_species: str, neighbour_species: str, d_nn:
     """The unit-length averaged SOAP of the (α, β) substructure scaled by its ``d_nn``.
 
     None when no neighbour lies within the cutoff of any centre. ``average="both"`` joins the
-    inner- and outer-averaged unit vectors (divided by √2: unit length again).
+    inner- and outer-averaged unit vectors (divided by √2: unit length again), both from one set of per-centre
+    coefficients (``coefficients.inner_and_outer``, DScribe's numbers to 1e-10 at half the time of two calls).
     """
-    if settings.average == "both":
-        parts = [pair_vector(atoms, centre_species, neighbour_species, d_nn, replace(settings, average=average))
-                 for average in ("inner", "outer")]
-        return None if any(part is None for part in parts) else np.concatenate(parts) / np.sqrt(2)
     symbols = np.array(atoms.get_chemical_symbols())
+    if settings.average == "both":
+        # coefficients.py builds on this module: imported here, not at the top
+        from ariseml.descriptors.coefficients import inner_and_outer
+
+        parts = inner_and_outer(atoms.positions[symbols == centre_species],
+                                atoms.positions[symbols == neighbour_species], d_nn, settings,
+                                atoms.cell[:], atoms.pbc)
+        norms = [np.linalg.norm(part) for part in parts]
+        return None if min(norms) == 0 else np.concatenate([p / n for p, n in zip(parts, norms)]) / np.sqrt(2)
     scale = 1.0 / (settings.extrinsic_factor * d_nn)
     # centres and neighbours come from the same scaled array, so an α = β centre sits
     # exactly on its own atom and ``central_weight`` applies to it
