@@ -92,22 +92,21 @@ def test_dataset_cache_resumes_and_knows_its_settings(tmp_path):
         load(tmp_path, structures, settings)
 
 
-def test_joined_descriptor_is_the_inner_and_outer_vectors_together(tmp_path):
+def test_a_cache_of_both_averages_holds_the_inner_and_outer_rows_joined(tmp_path):
     import dataclasses
 
-    from ariseml.descriptors.soap import arise_soap
     from ariseml.prototypes import get_prototype
-    from ariseml.training.dataset import generate, load_joined
+    from ariseml.training.dataset import generate, load
 
-    structures = pristine_structures([get_prototype("B2_CsCl")])[:1]
+    structures = pristine_structures([get_prototype("B2_CsCl")])[:2]
     settings = training_settings()[:2]
-    for average in ("inner", "outer"):
+    rows = {}
+    for average in ("inner", "outer", "both"):
         chosen = [dataclasses.replace(s, average=average) for s in settings]
         generate(tmp_path / average, structures, chosen, jobs=1, progress=False)
-    features, labels, _ = load_joined(tmp_path / "inner", tmp_path / "outer", structures, settings)
-    both = dataclasses.replace(settings[1], average="both")
-    assert features.shape == (2, 630) and both.n_features == 630 and labels == ["B2_CsCl"] * 2
-    assert np.allclose(features[1], arise_soap(structures[0].atoms(), both), atol=1e-6)
+        rows[average], labels, _ = load(tmp_path / average, structures, chosen)
+    assert rows["both"].shape == (4, 630) and labels == ["B2_CsCl"] * 4
+    assert np.allclose(rows["both"], np.concatenate([rows["inner"], rows["outer"]], axis=1) / np.sqrt(2), atol=1e-9)
 
 
 def test_dataset_command_with_the_polynomial_basis_writes_its_own_settings(tmp_path, monkeypatch):
@@ -266,3 +265,4 @@ def test_a_recipe_knows_its_cache_and_refuses_what_belongs_to_the_other(tmp_path
     assert {s.name for s in hot.structures()[:5]} != {s.name for s in Recipe("realistic").structures()[:5]}
     with pytest.raises(InputError, match="`average` both"):
         Recipe("paper", average="both", rbf="polynomial")
+    assert Recipe("realistic", average="both").folder() != Recipe("realistic").folder()

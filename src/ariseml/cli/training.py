@@ -11,15 +11,9 @@ from ariseml.cli.group import main
 from ariseml.cli.options import jobs_option
 
 average_option = click.option(
-    "--average", type=click.Choice(["inner", "outer"]), default="inner", show_default=True,
-    help="How SOAP is averaged over centres: inner = coefficients first (the original code), "
-         "outer = the mean of per-atom power spectra.")
-
-train_average_option = click.option(
     "--average", type=click.Choice(["inner", "outer", "both"]), default="inner", show_default=True,
     help="How SOAP is averaged over centres: inner = coefficients first (the original code), "
-         "outer = the mean of per-atom power spectra, both = the two joined (from the inner and "
-         "outer caches of 'arise dataset').")
+         "outer = the mean of per-atom power spectra, both = the two joined (not in the paper).")
 
 rbf_option = click.option(
     "--rbf", type=click.Choice(["gto", "polynomial"]), default="gto", show_default=True,
@@ -63,7 +57,7 @@ thermal_option = click.option(
 @main.command(short_help="Compute a training set (paper's or realistic recipe) into a resumable cache.")
 @click.option("--out", "cache", type=click.Path(file_okay=False), default=None,
               help="Cache folder: one .npz per structure; an interrupted run resumes from it "
-                   "[default: ~/.cache/ariseml/training-set, -outer with --average outer, "
+                   "[default: ~/.cache/ariseml/training-set, -outer or -both with --average outer or both, "
                    "-polynomial with --rbf polynomial].")
 @jobs_option
 @click.option("--classes", default=None, help="Comma-separated prototype ids (default: all 108).")
@@ -95,7 +89,7 @@ def dataset(cache: str | None, jobs: int | None, classes: str | None, average: s
 @click.option("--data", "cache", type=click.Path(file_okay=False), default=None,
               help="The cache written by 'arise dataset' [default: its default for --average].")
 @click.option("--epochs", type=click.IntRange(1), default=300, show_default=True)
-@train_average_option
+@average_option
 @rbf_option
 @antisites_option
 @recipe_option
@@ -120,8 +114,6 @@ def train(cache: str | None, epochs: int, average: str, rbf: str, antisites: tup
 
     check_writable(output + ".pt")
     chosen = Recipe(recipe, average, rbf, antisites, draws, thermal)
-    if average == "both" and cache:
-        raise click.UsageError("--average both reads the default inner and outer caches: leave out --data")
     trained = train_recipe(chosen, Path(output), epochs, members, Path(cache) if cache else None,
                            Path(checkpoint) if checkpoint else None)
     click.echo(f"wrote {output}.pt: validation accuracy {100 * trained.validation_accuracy:.2f} % (best epoch "

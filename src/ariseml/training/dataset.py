@@ -249,36 +249,14 @@ def load(cache: Path, structures: Sequence[Structure] | None = None,
     return np.concatenate(rows), labels, names
 
 
-def load_joined(inner_cache: Path, outer_cache: Path, structures: Sequence[TrainingStructure] | None = None,
-                settings: Sequence[SoapSettings] | None = None) -> tuple[np.ndarray, list[str], list[str]]:
-    """The ``average="both"`` training set from an inner- and an outer-averaged cache, without recomputing.
-
-    Averaging over pairs commutes with joining, so each row is the two caches' rows joined, over √2.
-    ``settings``: the inner-averaged ones (default: the paper's 99).
-    """
-    inner_settings = list(settings or training_settings("inner"))
-    outer_settings = [replace(s, average="outer") for s in inner_settings]
-    inner, labels, names = load(inner_cache, structures, inner_settings)
-    outer, outer_labels, _ = load(outer_cache, structures, outer_settings)
-    if labels != outer_labels:
-        raise InputError(f"{inner_cache} and {outer_cache} do not hold the same structures: compute both with "
-                         "the same 'arise dataset' options but --average")
-    return np.concatenate([inner, outer], axis=1) / np.sqrt(2), labels, names
-
-
 def load_for_training(cache: Path, settings: Sequence[SoapSettings] | None = None,
-                      structures: Sequence[Structure] | None = None, outer_cache: Path | None = None
-                      ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+                      structures: Sequence[Structure] | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Features, class indices and the class ids (output order: the 108 classes' order, then ``NOT_A_CRYSTAL``
     when the structures hold it).
 
-    ``structures``: default the 396 pristine ones. With ``outer_cache``, ``cache`` is
-    inner-averaged (``settings`` the inner ones) and the rows are joined (``average="both"``).
+    ``structures``: default the 396 pristine ones.
     """
-    if outer_cache is None:
-        features, labels, _ = load(cache, structures, settings)
-    else:
-        features, labels, _ = load_joined(cache, outer_cache, structures, settings)
+    features, labels, _ = load(cache, structures, settings)
     classes = [p.id for p in all_prototypes()] + ([NOT_A_CRYSTAL] if NOT_A_CRYSTAL in labels else [])
     index = {c: i for i, c in enumerate(classes)}
     return features, np.array([index[label] for label in labels]), classes

@@ -21,8 +21,7 @@ from ariseml.training.train import REALISTIC_LOG_EPSILON, TrainingConfig, train,
 class Recipe:
     """A training set: ``paper``, the pristine structures at the 99 descriptor settings (optionally with
     antisite supercells, ``antisites`` fractions), or ``realistic``, ``draws`` per class of the realistic
-    recipe at the central setting. ``average="both"`` joins the recipe's inner and outer caches (each
-    computed by ``arise dataset`` with its own ``average``)."""
+    recipe at the central setting."""
 
     name: Literal["paper", "realistic"] = "paper"
     average: Literal["inner", "outer", "both"] = "inner"
@@ -38,9 +37,9 @@ class Recipe:
             raise InputError("`antisites` adds to the paper's recipe; leave it out of the realistic one", "antisites")
         if self.name == "paper" and (self.draws is not None or self.thermal != "amplitude"):
             raise InputError("`draws` and `thermal` belong to the realistic recipe", "draws", "thermal")
-        if self.average == "both" and (self.rbf != "gto" or self.antisites):
-            raise InputError("`average` both joins the default inner and outer caches: leave out `rbf` and "
-                             "`antisites`", "average", "rbf", "antisites")
+        if self.average == "both" and self.rbf != "gto":
+            raise InputError("`average` both is computed from per-centre coefficients of the gto basis only",
+                             "average", "rbf")
 
     def _augmentation(self) -> AugmentationRecipe:
         draws = {} if self.draws is None else {"draws_per_class": self.draws}
@@ -93,13 +92,8 @@ def train_recipe(recipe: Recipe, output: Path, epochs: int = 300, members: int =
     ``output.pt`` and ``output.json``; ``members`` > 1 trains an ensemble. Resumes from ``checkpoint``."""
     from ariseml.classifier import Classifier
 
-    if recipe.average == "both":
-        inner, outer = (dataclasses.replace(recipe, average=average) for average in ("inner", "outer"))
-        features, labels, classes = dataset.load_for_training(inner.folder(), inner.settings(), recipe.structures(),
-                                                              outer_cache=outer.folder())
-    else:
-        features, labels, classes = dataset.load_for_training(recipe.folder(cache), recipe.settings(),
-                                                              recipe.structures())
+    features, labels, classes = dataset.load_for_training(recipe.folder(cache), recipe.settings(),
+                                                          recipe.structures())
     config = recipe.config(epochs)
     if members == 1:
         result = train(features, labels, len(classes), config, checkpoint=checkpoint)
