@@ -27,42 +27,43 @@ from ariseml.parallel import progress_map, worker_state
 def real_spherical_harmonics(vectors: np.ndarray, l_max: int) -> list[np.ndarray]:
     """Per l, the 2l+1 real orthonormal spherical harmonics of directions ``vectors`` (..., 3) -> (..., 2l+1);
     zero vectors give zeros."""
-    return [np.moveaxis(h, 0, -1) for h in _harmonics_first(vectors, l_max)]
+    r = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    units = vectors / np.where(r > 0, r, 1.0)
+    return [np.moveaxis(h, 0, -1) for h in _solid_harmonics_first(units, r[..., 0] > 0, l_max)]
 
 
-def _harmonics_first(vectors: np.ndarray, l_max: int) -> list[np.ndarray]:
-    """Per l, the real spherical harmonics with m as the first axis, (2l+1, ...), each contiguous.
+def _solid_harmonics_first(vectors: np.ndarray, present: np.ndarray, l_max: int) -> list[np.ndarray]:
+    """Per l, the real solid harmonics r^l Y_lm of ``vectors`` with m as the first axis, (2l+1, ...), each
+    contiguous; zero where ``present`` is False.
 
-    Normalised associated Legendre functions by the standard three-term recurrences, times
-    cos(mφ) and sin(mφ) from the angle-addition recurrence (no trigonometric calls).
+    Polynomials in x, y, z, so no distance, angle or power of r is taken: Re and Im of (x + iy)^m give
+    r^m sin^m θ cos mφ and sin mφ, and the normalised associated Legendre recurrence in l, its z and 1
+    replaced by z and r², gives the rest. Only l = 0 needs ``present``: the others vanish at r = 0.
     """
-    r = np.linalg.norm(vectors, axis=-1)
-    safe = np.where(r > 0, r, 1.0)
-    z = vectors[..., 2] / safe
-    in_plane = np.hypot(vectors[..., 0], vectors[..., 1])
-    sine = in_plane / safe
-    flat = in_plane > 0
-    cos_phi = np.where(flat, vectors[..., 0] / np.where(flat, in_plane, 1.0), 1.0)
-    sin_phi = np.where(flat, vectors[..., 1] / np.where(flat, in_plane, 1.0), 0.0)
-    legendre = {(0, 0): np.where(r > 0, np.sqrt(1 / (4 * np.pi)), 0.0)}
+    x, y, z = vectors[..., 0], vectors[..., 1], vectors[..., 2]
+    squared = x * x + y * y + z * z
+    cosines, sines = [np.ones_like(x)], [np.zeros_like(x)]
+    for _ in range(l_max):
+        cosines, sines = (cosines + [cosines[-1] * x - sines[-1] * y],
+                          sines + [sines[-1] * x + cosines[-1] * y])
+    seeds = [np.sqrt(1 / (4 * np.pi))]  # the normalised P_m^m over sin^m θ: constants
     for m in range(1, l_max + 1):
-        legendre[m, m] = np.sqrt((2 * m + 1) / (2 * m)) * sine * legendre[m - 1, m - 1]
-    for m in range(l_max):
-        legendre[m + 1, m] = np.sqrt(2 * m + 3) * z * legendre[m, m]
+        seeds.append(seeds[-1] * np.sqrt((2 * m + 1) / (2 * m)))
+    polynomial: dict[tuple[int, int], np.ndarray | float] = {}  # r^(l-m) P_l^m / sin^m θ
+    for m in range(l_max + 1):
+        polynomial[m, m] = seeds[m]
+        if m < l_max:
+            polynomial[m + 1, m] = np.sqrt(2 * m + 3) * seeds[m] * z
         for l in range(m + 2, l_max + 1):
             a = np.sqrt((4 * l * l - 1) / (l * l - m * m))
             b = np.sqrt(((l - 1) ** 2 - m * m) / (4 * (l - 1) ** 2 - 1))
-            legendre[l, m] = a * (z * legendre[l - 1, m] - b * legendre[l - 2, m])
-    cosines, sines = [np.ones_like(r)], [np.zeros_like(r)]
-    for _ in range(l_max):
-        cosines, sines = (cosines + [cosines[-1] * cos_phi - sines[-1] * sin_phi],
-                          sines + [sines[-1] * cos_phi + cosines[-1] * sin_phi])
+            polynomial[l, m] = a * (z * polynomial[l - 1, m] - b * squared * polynomial[l - 2, m])
     harmonics = []
     for l in range(l_max + 1):
-        out = np.empty((2 * l + 1, *r.shape))
-        out[0] = legendre[l, 0]
+        out = np.empty((2 * l + 1, *x.shape))
+        out[0] = polynomial[l, 0] * present if l == 0 else polynomial[l, 0]
         for m in range(1, l + 1):
-            scaled = np.sqrt(2) * legendre[l, m]
+            scaled = np.sqrt(2) * polynomial[l, m]
             np.multiply(scaled, cosines[m], out=out[2 * m - 1])
             np.multiply(scaled, sines[m], out=out[2 * m])
         harmonics.append(out)
@@ -181,18 +182,15 @@ def _table_coefficients(centres: np.ndarray, scales: np.ndarray, lists: Sequence
     present = (table >= 0) & (squared > 1e-18)  # padding and the centre itself contribute nothing
     vectors[~present] = 0.0
     squared[~present] = 0.0
-    distance_power = present.astype(np.float64)  # r^l, zero where nothing contributes
-    distances = np.sqrt(squared)
-    harmonics = _harmonics_first(vectors, settings.l_max)
+    harmonics = _solid_harmonics_first(vectors, present, settings.l_max)  # r^l Y_lm
     coefficients = []
+    exponents = np.empty((*squared.shape, settings.n_max))
     for l in range(settings.l_max + 1):
         decay, weights = _radial_weights(l, settings)
-        gaussians = np.exp(squared[..., None] * decay)  # (centres, K, k)
-        gaussians *= distance_power[..., None]
-        radial = gaussians @ weights.T  # (centres, K, n)
+        np.multiply(squared[..., None], decay, out=exponents)
+        radial = np.exp(exponents, out=exponents) @ weights.T  # (centres, K, n)
         # (centres, 2l+1, K) @ (centres, K, n): the harmonics' transposed view needs no copy
         coefficients.append(np.matmul(harmonics[l].transpose(1, 0, 2), radial).transpose(0, 2, 1))
-        distance_power *= distances
     return coefficients
 
 
