@@ -28,7 +28,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 from ariseml.prototypes import get_prototype
-from ariseml.training.dataset import TrainingStructure, describe, training_settings
+from ariseml.training.dataset import describe
+from ariseml.training.paper_set import TrainingStructure, training_settings
 from reference_data import add_reference_option
 
 STACKINGS = ("hex_graphite_C", "rh_graphite_C")

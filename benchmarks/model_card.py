@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 
 from ariseml.classifier import Classifier
-from ariseml.training.dataset import pristine_structures
+from ariseml.training.paper_set import pristine_structures
 
 
 def main() -> None:

@@ -62,7 +62,7 @@ from ariseml.errors import InputError
 from ariseml.io import atomic_path
 from ariseml.parallel import progress_map
 from ariseml.prototypes import NOT_A_CRYSTAL
-from ariseml.training.dataset import pristine_structures
+from ariseml.training.paper_set import pristine_structures
 from reference_data import AET_PARTICLE, add_reference_option
 
 PARTS = ("md", "real", "pristine", "stem", "aet", "peers", "unknown")

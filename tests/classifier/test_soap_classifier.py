@@ -17,7 +17,8 @@ from ariseml.cli import main
 from ariseml.errors import InputError
 from ariseml.descriptors.soap import SoapSettings
 from ariseml.prototypes import build
-from ariseml.training.dataset import describe, pristine_structures
+from ariseml.training.dataset import describe
+from ariseml.training.paper_set import pristine_structures
 from ariseml.prototypes import get_prototype
 from ariseml.training.train import TrainingConfig, train
 

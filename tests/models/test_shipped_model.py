@@ -7,7 +7,7 @@ import pytest
 
 from ariseml.classifier import SHIPPED_MODELS, Classifier
 from ariseml.prototypes import all_prototypes
-from ariseml.training.dataset import CENTRAL_SETTINGS, pristine_structures
+from ariseml.training.paper_set import CENTRAL_SETTINGS, pristine_structures
 
 AVERAGING = {"paper": "inner", "outer": "outer", "antisite": "inner"}
 TRAINING_POINTS = {"paper": 39_204, "outer": 39_204, "antisite": 39_204 + 2 * 69 * 99}  # + 2 fractions x 69 supercells

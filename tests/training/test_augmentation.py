@@ -7,7 +7,8 @@ from ariseml.errors import InputError
 from ariseml.prototypes import NOT_A_CRYSTAL, build, get_prototype
 from ariseml.structure import nearest_neighbour_distances
 from ariseml.training.augmentation import AmorphousDraw, AugmentationRecipe, Draw, internal_mode
-from ariseml.training.dataset import augmented_settings, generate, load
+from ariseml.training.dataset import generate, load
+from ariseml.training.augmentation import augmented_settings
 
 
 def test_draws_are_seeded_and_within_the_recipe():

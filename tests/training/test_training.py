@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import ariseml.training.train as training
-from ariseml.training.dataset import pristine_structures, training_settings
+from ariseml.training.paper_set import pristine_structures, training_settings
 from ariseml.training.train import TrainingConfig, train
 
 
@@ -113,10 +113,11 @@ def test_dataset_command_with_the_polynomial_basis_writes_its_own_settings(tmp_p
     from click.testing import CliRunner
 
     import ariseml.training.dataset as dataset
+    import ariseml.training.paper_set as paper_set
     from ariseml.cli import main
     from ariseml.prototypes import get_prototype
 
-    monkeypatch.setattr(dataset, "training_settings", lambda average, rbf: training_settings(average, rbf)[:1])
+    monkeypatch.setattr(paper_set, "training_settings", lambda average, rbf: training_settings(average, rbf)[:1])
     result = CliRunner().invoke(main, ["dataset", "--rbf", "polynomial", "--classes", "sc_Po", "--jobs", "1",
                                        "--out", str(tmp_path)], catch_exceptions=False)
     assert result.exit_code == 0 and "4 structures ready" in result.output
@@ -131,16 +132,17 @@ def test_dataset_command_adds_antisite_supercells_of_compounds_only(tmp_path, mo
     from click.testing import CliRunner
 
     import ariseml.training.dataset as dataset
+    import ariseml.training.paper_set as paper_set
     from ariseml.cli import main
     from ariseml.prototypes import get_prototype
 
-    monkeypatch.setattr(dataset, "training_settings", lambda average, rbf: training_settings(average, rbf)[:1])
+    monkeypatch.setattr(paper_set, "training_settings", lambda average, rbf: training_settings(average, rbf)[:1])
     result = CliRunner().invoke(main, ["dataset", "--antisites", "5,10", "--classes", "B2_CsCl,sc_Po", "--jobs", "1",
                                        "--out", str(tmp_path)], catch_exceptions=False)
     assert result.exit_code == 0 and "14 structures ready" in result.output  # 2 x 4 pristine + 3 x 2 antisite
-    antisite = dataset.antisite_structures([0.05, 0.10], [get_prototype("B2_CsCl"), get_prototype("sc_Po")])
+    antisite = paper_set.antisite_structures([0.05, 0.10], [get_prototype("B2_CsCl"), get_prototype("sc_Po")])
     assert [s.name for s in antisite[:2]] == ["B2_CsCl__supercell0__antisites5", "B2_CsCl__supercell0__antisites10"]
-    pristine = dataset.TrainingStructure(get_prototype("B2_CsCl"), 0).atoms()
+    pristine = paper_set.TrainingStructure(get_prototype("B2_CsCl"), 0).atoms()
     assert np.sum(antisite[1].atoms().numbers != pristine.numbers) == 2 * round(0.10 * len(pristine) / 2)
     features, labels, _ = dataset.load(tmp_path, antisite, training_settings()[:1])
     assert labels == ["B2_CsCl"] * 6 and len({tuple(np.round(f, 6)) for f in features}) == 6
@@ -151,10 +153,10 @@ def test_dataset_command_adds_antisite_supercells_of_compounds_only(tmp_path, mo
 def test_a_cache_of_other_settings_is_refused_by_dataset_and_train(tmp_path, monkeypatch, caplog):
     from click.testing import CliRunner
 
-    import ariseml.training.dataset as dataset
+    import ariseml.training.paper_set as paper_set
     from ariseml.cli import main
 
-    monkeypatch.setattr(dataset, "training_settings", lambda average="inner", rbf="gto":
+    monkeypatch.setattr(paper_set, "training_settings", lambda average="inner", rbf="gto":
                         training_settings(average, rbf)[:1])
     runner = CliRunner()
     made = runner.invoke(main, ["dataset", "--classes", "sc_Po", "--jobs", "1", "--out", str(tmp_path)])

@@ -354,7 +354,7 @@ def _evaluate_draw(config: BenchmarkConfig, level: DefectLevel, cases: list[Benc
 
 
 def _central_settings() -> SoapSettings:
-    from ariseml.training.dataset import CENTRAL_SETTINGS
+    from ariseml.training.paper_set import CENTRAL_SETTINGS
 
     return CENTRAL_SETTINGS
 

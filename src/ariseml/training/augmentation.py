@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any, Literal
 
@@ -49,10 +49,12 @@ from ase import Atoms
 
 from scipy.spatial import cKDTree
 
+from ariseml.descriptors.soap import SoapSettings
 from ariseml.errors import InputError
 from ariseml.prototypes import NOT_A_CRYSTAL, Prototype, all_prototypes, build, get_prototype
 from ariseml.prototypes.builders import spacegroup_structure, supercell_repeats
 from ariseml.structure import nearest_neighbour_distance
+from ariseml.training.paper_set import CENTRAL_SETTINGS
 
 
 STRETCH_RANGES: dict[str, tuple[float, float]] = {
@@ -87,6 +89,12 @@ MAX_INTERNAL = 0.04
 ELLIPSOID_ATOMS = (100, 400)
 ELLIPSOID_ASPECTS = (0.75, 1.25)
 """Each semi-axis of a cut ellipsoid is the radius of a ball of the same volume times a factor from this range."""
+
+
+def augmented_settings(average: str = "inner", rbf: str = "gto") -> list[SoapSettings]:
+    """The draws of the realistic recipe are described at the central setting only: their variety is in
+    the structures, and the d_NN of a noisy structure already strays as in real samples."""
+    return [replace(CENTRAL_SETTINGS, average=average, rbf=rbf)]
 
 
 @cache

@@ -1,17 +1,7 @@
-"""The pristine training set of ARISE (Methods, "Dataset creation"), and our antisite augmentation.
+"""The training set's descriptors, cached: one ``.npz`` per structure (the paper's set, ``paper_set``, or a draw
+of the realistic recipe, ``augmentation``) holding its vectors at each descriptor setting.
 
-All 108 classes; for each the periodic cell and the three non-periodic
-supercells (nanotubes: the finite tube only), each described with R_C from 3.0
-to 5.0·d_NN in steps of 0.2, σ ∈ {0.08, 0.10, 0.12}·d_NN and extrinsic scaling
-factors {0.95, 1.00, 1.05}: 396 structures × 99 settings = 39,204 vectors.
-
-Not in the paper: ``antisite_structures`` adds the supercells of the bulk
-multi-species classes with a fraction of their atoms swapped onto another
-species' site (``arise dataset --antisites``), for a model that recognises
-ordered alloys that are not perfectly ordered.
-
-Each structure's 99 vectors are cached in one ``.npz`` file, written
-atomically, so an interrupted run resumes where it stopped. The cache folder's
+Files are written atomically, so an interrupted run resumes where it stopped. The cache folder's
 ``settings.json`` and each file record the descriptor settings, so a cache is never
 completed or read with other settings; a corrupt file is recomputed.
 """
@@ -20,11 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
-import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from functools import cache
-from itertools import product
 from pathlib import Path
 
 import numpy as np
@@ -33,78 +20,17 @@ from ariseml.descriptors.soap import SoapSettings, arise_soap, pair_distances
 from ariseml.errors import InputError
 from ariseml.io import atomic_path, read_arrays
 from ariseml.parallel import progress_map
-from ariseml.prototypes import NOT_A_CRYSTAL, Prototype, all_prototypes, build
-from ariseml.structure import swap_antisites
+from ariseml.prototypes import NOT_A_CRYSTAL, all_prototypes, build
 from ariseml.training.augmentation import AmorphousDraw, Draw
+from ariseml.training import paper_set
+from ariseml.training.paper_set import TrainingStructure
 
-R_CUTS = tuple(round(3.0 + 0.2 * i, 1) for i in range(11))
-SIGMAS = (0.08, 0.10, 0.12)
-EXTRINSIC_FACTORS = (0.95, 1.00, 1.05)
-CENTRAL_SETTINGS = SoapSettings(r_cut=4.0, sigma=0.1, extrinsic_factor=1.0)
 AUGMENTED_FOLDER = "augmented"
 """The subfolder of a training-set cache holding the draws of the realistic recipe (``augmentation``)."""
 SETTINGS_RECORD = "settings.json"
 """The file, in a cache folder, recording the descriptor settings of its files."""
 
 _log = logging.getLogger(__name__)
-
-
-def training_settings(average: str = "inner", rbf: str = "gto") -> list[SoapSettings]:
-    """The 99 descriptor settings of the paper's data augmentation (``average``, ``rbf`` of SoapSettings)."""
-    return [SoapSettings(r_cut=r_cut, sigma=sigma, extrinsic_factor=factor, average=average, rbf=rbf)
-            for r_cut, sigma, factor in product(R_CUTS, SIGMAS, EXTRINSIC_FACTORS)]
-
-
-def augmented_settings(average: str = "inner", rbf: str = "gto") -> list[SoapSettings]:
-    """The draws of the realistic recipe are described at the central setting only: their variety is in
-    the structures, and the d_NN of a noisy structure already strays as in real samples."""
-    return [replace(CENTRAL_SETTINGS, average=average, rbf=rbf)]
-
-
-ANTISITE_GROUPS = ("binary", "ternary", "quaternary")
-"""The classes that get antisite structures: the bulk compounds and ordered alloys."""
-
-
-@dataclass(frozen=True)
-class TrainingStructure:
-    """One structure of the training set: a class, which of its structures, and its antisite fraction."""
-
-    prototype: Prototype
-    supercell: int | None  # None: the periodic cell (nanotubes: their finite tube)
-    antisites: float = 0.0
-
-    @property
-    def label(self) -> str:
-        return self.prototype.id
-
-    @property
-    def name(self) -> str:
-        kind = "periodic" if self.supercell is None else f"supercell{self.supercell}"
-        return f"{self.prototype.id}__{kind}" + (f"__antisites{100 * self.antisites:g}" if self.antisites else "")
-
-    def atoms(self):
-        atoms = build(self.prototype, supercell=self.supercell)
-        if not self.antisites:
-            return atoms
-        return swap_antisites(atoms, self.antisites, seed=zlib.crc32(self.name.encode()))
-
-
-def pristine_structures(prototypes: Sequence[Prototype] | None = None) -> list[TrainingStructure]:
-    """Periodic cell and supercells 0-2 of each class; nanotubes only their tube (396 in all)."""
-    structures = []
-    for prototype in prototypes or all_prototypes():
-        supercells = (None,) if prototype.is_nanotube else (None, 0, 1, 2)
-        structures += [TrainingStructure(prototype, supercell) for supercell in supercells]
-    return structures
-
-
-def antisite_structures(fractions: Sequence[float], prototypes: Sequence[Prototype] | None = None
-                        ) -> list[TrainingStructure]:
-    """The three finite supercells of each bulk multi-species class (ANTISITE_GROUPS) with each antisite
-    fraction; a periodic cell is too small for a fraction of its atoms to be swapped."""
-    return [TrainingStructure(prototype, supercell, fraction)
-            for prototype in prototypes or all_prototypes() if prototype.group in ANTISITE_GROUPS
-            for supercell in (0, 1, 2) for fraction in fractions if fraction > 0]
 
 
 Structure = TrainingStructure | Draw | AmorphousDraw
@@ -156,7 +82,7 @@ def _settings_name(identity: str) -> str:
         (average, rbf), = {(s.average, s.rbf) for s in settings}
     except (ValueError, TypeError):  # not a list of settings, or one mixing averages or bases
         return "unrecognised settings"
-    count = "" if settings == training_settings(average, rbf) else f", {len(settings)} of them"
+    count = "" if settings == paper_set.training_settings(average, rbf) else f", {len(settings)} of them"
     return f"--average {average} --rbf {rbf}{count}"
 
 
@@ -204,8 +130,8 @@ def generate(cache: Path, structures: Sequence[Structure] | None = None,
 
     A cache of other settings is refused before any work; a corrupt file is recomputed.
     """
-    structures = list(structures or pristine_structures())
-    settings = tuple(settings or training_settings())
+    structures = list(structures or paper_set.pristine_structures())
+    settings = tuple(settings or paper_set.training_settings())
     expected = _identity(settings)
     _check_record(cache, expected)
     todo = []
@@ -231,10 +157,10 @@ def generate(cache: Path, structures: Sequence[Structure] | None = None,
 def load(cache: Path, structures: Sequence[Structure] | None = None,
          settings: Sequence[SoapSettings] | None = None) -> tuple[np.ndarray, list[str], list[str]]:
     """Descriptor rows, their class ids and structure names, from a complete cache made with ``settings``."""
-    expected = _identity(settings or training_settings())
+    expected = _identity(settings or paper_set.training_settings())
     _check_record(cache, expected)
     rows, labels, names = [], [], []
-    for structure in structures or pristine_structures():
+    for structure in structures or paper_set.pristine_structures():
         path = _cache_file(cache, structure)
         if not path.exists():
             raise FileNotFoundError(f"{path} is missing: run 'arise dataset --out {cache}' with the same "

@@ -12,8 +12,8 @@ from ariseml.caches import training_cache
 from ariseml.descriptors.soap import SoapSettings
 from ariseml.errors import InputError
 from ariseml.prototypes import Prototype
-from ariseml.training import dataset
-from ariseml.training.augmentation import AugmentationRecipe
+from ariseml.training import dataset, paper_set
+from ariseml.training.augmentation import AugmentationRecipe, augmented_settings
 from ariseml.training.train import REALISTIC_LOG_EPSILON, TrainingConfig, train, train_ensemble
 
 
@@ -55,20 +55,20 @@ class Recipe:
         """The recipe's structures, of ``prototypes`` only when given."""
         if self.name == "realistic":
             return self._augmentation().structures(prototypes)
-        return dataset.pristine_structures(prototypes) + dataset.antisite_structures(self.antisites, prototypes)
+        return paper_set.pristine_structures(prototypes) + paper_set.antisite_structures(self.antisites, prototypes)
 
     def settings(self) -> list[SoapSettings]:
         if self.name == "realistic":
-            return dataset.augmented_settings(self.average, self.rbf)
-        return dataset.training_settings(self.average, self.rbf)
+            return augmented_settings(self.average, self.rbf)
+        return paper_set.training_settings(self.average, self.rbf)
 
     def record(self) -> dict[str, Any]:
         """How the training set was made, as stored with a model."""
         if self.name == "realistic":
             return {"realistic_recipe": self._augmentation().record()}
-        return {"r_cut": list(dataset.R_CUTS), "sigma": list(dataset.SIGMAS),
-                "extrinsic_factor": list(dataset.EXTRINSIC_FACTORS),
-                "antisites": {"fractions": list(self.antisites), "groups": list(dataset.ANTISITE_GROUPS)}}
+        return {"r_cut": list(paper_set.R_CUTS), "sigma": list(paper_set.SIGMAS),
+                "extrinsic_factor": list(paper_set.EXTRINSIC_FACTORS),
+                "antisites": {"fractions": list(self.antisites), "groups": list(paper_set.ANTISITE_GROUPS)}}
 
     def config(self, epochs: int) -> TrainingConfig:
         """The paper's hyper-parameters; the realistic recipe compresses and standardises the inputs."""
@@ -101,7 +101,7 @@ def train_recipe(recipe: Recipe, output: Path, epochs: int = 300, members: int =
     else:
         network, results, accuracy = train_ensemble(features, labels, len(classes), members, config, checkpoint)
     best_epochs = [result.best_epoch for result in results]
-    central = dataclasses.replace(dataset.CENTRAL_SETTINGS, average=recipe.average, rbf=recipe.rbf)
+    central = dataclasses.replace(paper_set.CENTRAL_SETTINGS, average=recipe.average, rbf=recipe.rbf)
     Classifier.from_model(network, classes, central).save(
         output, training_points=len(features), training_size=results[0].training_size,
         validation_size=results[0].validation_size, validation_accuracy=accuracy,
