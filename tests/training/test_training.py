@@ -5,6 +5,7 @@ import pytest
 import torch
 
 import ariseml.training.train as training
+from ariseml.errors import InputError
 from ariseml.training.paper_set import pristine_structures, training_settings
 from ariseml.training.train import TrainingConfig, train
 
@@ -88,7 +89,7 @@ def test_dataset_cache_resumes_and_knows_its_settings(tmp_path):
     with pytest.raises(ValueError, match="other settings"):
         load(tmp_path, structures, [dataclasses.replace(s, average="outer") for s in settings])
     (tmp_path / "hcp_Mg__supercell2.npz").unlink()
-    with pytest.raises(FileNotFoundError, match="arise dataset"):
+    with pytest.raises(InputError, match="is missing: complete the cache .*'arise dataset'"):
         load(tmp_path, structures, settings)
 
 
@@ -165,7 +166,7 @@ def test_a_cache_of_other_settings_is_refused_by_dataset_and_train(tmp_path, mon
     for options in (["--average", "outer"], ["--rbf", "polynomial"]):
         other = runner.invoke(main, ["dataset", "--classes", "sc_Po", "--jobs", "1", "--out", str(tmp_path), *options])
         assert other.exit_code == 2 and "ready" not in other.output, other.output
-        assert "other settings (--average inner --rbf gto" in other.output and "another cache folder" in other.output
+        assert "other settings (--average inner, --rbf gto" in other.output and "another cache folder" in other.output
     trained = runner.invoke(main, ["train", "--data", str(tmp_path), "--average", "outer", "--epochs", "1",
                                    "-o", str(tmp_path / "model")])
     assert trained.exit_code == 2 and "other settings" in trained.output, trained.output
@@ -244,14 +245,12 @@ def test_an_ensemble_trains_its_members_on_one_split_and_survives_save_and_load(
 @pytest.mark.parametrize("change", [{"epochs": 0}, {"learning_rate": -1e-3}, {"dropout": 1.0}, {"hidden": ()},
                                     {"validation_fraction": 0.0}, {"log_epsilon": float("inf")}])
 def test_training_settings_refuse_values_that_cannot_train(change):
-    from ariseml.errors import InputError
 
     with pytest.raises(InputError, match=f"`{next(iter(change))}`"):
         TrainingConfig(**change)
 
 
 def test_a_recipe_knows_its_cache_and_refuses_what_belongs_to_the_other(tmp_path):
-    from ariseml.errors import InputError
     from ariseml.training.recipe import Recipe
 
     assert Recipe("realistic").folder(tmp_path) == tmp_path / "augmented"

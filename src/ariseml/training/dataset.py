@@ -76,14 +76,14 @@ def _cache_file(cache: Path, structure: Structure) -> Path:
 
 
 def _settings_name(identity: str) -> str:
-    """The options that give the settings of ``identity`` (see :func:`_identity`), for messages."""
+    """The parameters that give the settings of ``identity`` (see :func:`_identity`), for messages."""
     try:
         settings = [SoapSettings(**record) for record in json.loads(identity)]
         (average, rbf), = {(s.average, s.rbf) for s in settings}
     except (ValueError, TypeError):  # not a list of settings, or one mixing averages or bases
         return "unrecognised settings"
     count = "" if settings == paper_set.training_settings(average, rbf) else f", {len(settings)} of them"
-    return f"--average {average} --rbf {rbf}{count}"
+    return f"`average` {average}, `rbf` {rbf}{count}"
 
 
 def _check_settings(path: Path, found: str, expected: str) -> None:
@@ -95,7 +95,7 @@ def _check_settings(path: Path, found: str, expected: str) -> None:
     if not same:
         raise InputError(f"{path} holds descriptors made with other settings ({_settings_name(found)}) than "
                          f"these ({_settings_name(expected)}): use another cache folder for these settings "
-                         "(by default each --average and --rbf has its own)")
+                         "(by default each `average` and `rbf` has its own)", "average", "rbf")
 
 
 def _check_record(cache: Path, expected: str) -> None:
@@ -163,12 +163,12 @@ def load(cache: Path, structures: Sequence[Structure] | None = None,
     for structure in structures or paper_set.pristine_structures():
         path = _cache_file(cache, structure)
         if not path.exists():
-            raise FileNotFoundError(f"{path} is missing: run 'arise dataset --out {cache}' with the same "
-                                    "--average, --rbf and --antisites to complete the cache")
+            raise InputError(f"{path} is missing: complete the cache {cache} with the same `average`, `rbf` and "
+                             "`antisites` ('arise dataset', or dataset.generate)", "average", "rbf", "antisites")
         vectors = _read_cached(path, expected)
         if vectors is None:
-            raise InputError(f"{path} is corrupt: run 'arise dataset --out {cache}' with the same --average, "
-                             "--rbf and --antisites to recompute it")
+            raise InputError(f"{path} is corrupt: recompute it into {cache} with the same `average`, `rbf` and "
+                             "`antisites` ('arise dataset', or dataset.generate)", "average", "rbf", "antisites")
         rows.append(vectors)
         labels += [structure.label] * len(vectors)
         names += [structure.name] * len(vectors)
