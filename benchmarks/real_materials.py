@@ -77,7 +77,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import spglib
 from ase import Atoms
 from ase.build import niggli_reduce
 
@@ -89,7 +88,7 @@ from ariseml.prototypes.builders import (
     spacegroup_structure,
     supercell_repeats,
 )
-from ariseml.structure import nearest_neighbour_distance, remove_atoms
+from ariseml.structure import nearest_neighbour_distance, remove_atoms, symmetry_dataset
 
 DATA = Path(__file__).resolve().parent / "data" / "real_materials.json"
 FORMS = ("periodic", "supercell", "cluster")
@@ -227,8 +226,7 @@ def symprec(atoms: Atoms) -> float:
 
 def symmetry(atoms: Atoms, tolerance: float) -> tuple[int, tuple]:
     """Space-group number and the occupied sites: per species, the sorted (multiplicity, site symmetry)."""
-    dataset = spglib.get_symmetry_dataset((atoms.cell[:], atoms.get_scaled_positions(), atoms.numbers),
-                                          symprec=tolerance)
+    dataset = symmetry_dataset(atoms, tolerance)
     orbits = np.asarray(dataset.equivalent_atoms)
     sites: dict[int, list[tuple[int, str]]] = {}
     for representative in np.unique(orbits):

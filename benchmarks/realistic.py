@@ -49,7 +49,6 @@ from typing import Any
 
 import ase.io
 import numpy as np
-import spglib
 from ase import Atoms
 from sklearn.metrics import roc_auc_score
 from tqdm import tqdm
@@ -62,6 +61,7 @@ from ariseml.errors import InputError
 from ariseml.io import atomic_path
 from ariseml.parallel import progress_map
 from ariseml.prototypes import NOT_A_CRYSTAL
+from ariseml.structure import symmetry_dataset
 from ariseml.training.paper_set import pristine_structures
 from reference_data import AET_PARTICLE, add_reference_option
 
@@ -550,8 +550,7 @@ def _class_signature(atoms: Atoms) -> tuple[int, int, int]:
     """Space group, number of species and atoms per primitive cell: what tells two structure types apart here."""
     from ariseml.prototypes.builders import primitive_cell
 
-    dataset = spglib.get_symmetry_dataset((atoms.cell[:], atoms.get_scaled_positions(), atoms.numbers),
-                                          symprec=SIGNATURE_SYMPREC)
+    dataset = symmetry_dataset(atoms, SIGNATURE_SYMPREC)
     return int(dataset.number), len(set(atoms.numbers)), len(primitive_cell(atoms, SIGNATURE_SYMPREC))
 
 

@@ -7,9 +7,11 @@ spherical shells grows with r², and the centre of its most populated bin.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
+import spglib
 from ase import Atoms
 from ase.neighborlist import neighbor_list
 from scipy.spatial import cKDTree
@@ -298,3 +300,17 @@ def swap_antisites(atoms: Atoms, fraction: float, seed: int | None = None) -> At
     swapped = atoms.copy()
     swapped.numbers = numbers
     return swapped
+
+
+def symmetry_dataset(atoms: Atoms, symprec: float, angle_tolerance: float = -1.0) -> Any:
+    """spglib's symmetry dataset of a periodic structure (None when spglib finds no symmetry); ``symprec`` in Å,
+    ``angle_tolerance`` in degrees (-1: spglib's own)."""
+    os.environ.setdefault("SPGLIB_WARNING", "OFF")  # spglib's C warnings would drown progress bars
+    return spglib.get_symmetry_dataset((atoms.cell[:], atoms.get_scaled_positions(), atoms.numbers),
+                                       symprec=symprec, angle_tolerance=angle_tolerance)
+
+
+def space_group(atoms: Atoms, symprec: float, angle_tolerance: float = -1.0) -> int:
+    """spglib's space-group number of a periodic structure; 0 when it finds none."""
+    dataset = symmetry_dataset(atoms, symprec, angle_tolerance)
+    return 0 if dataset is None else int(dataset.number)

@@ -14,13 +14,15 @@ from ase import Atoms
 from ase.build import bulk
 from scipy.spatial.transform import Rotation
 
-from ariseml.descriptors.diffraction import (DiffractionSettings, diffraction_fingerprint, diffraction_supercell,
-                                             lattice_from_positions, mean_bond_length, replication)
+from ariseml.descriptors.diffraction import (STANDARDISE_SYMPREC, DiffractionSettings, diffraction_fingerprint,
+                                             diffraction_supercell, lattice_from_positions, mean_bond_length,
+                                             replication)
 from ariseml.errors import InputError
 from ariseml.models.convnet import DiffractionConvNet, attentive_response_maps, class_template, convnet_predict
 from ariseml.prototypes import get_prototype
+from ariseml.structure import space_group
 from ariseml.training.convnet_training import (CLASS_SPACE_GROUPS, DIFFRACTION_CLASSES, SPECIAL_MU, ConvNetTrainingConfig,
-                                          crystal_set, random_crystal, space_group, stretched_along_c, train_convnet)
+                                          crystal_set, random_crystal, stretched_along_c, train_convnet)
 
 
 @pytest.fixture(scope="module")
@@ -132,14 +134,14 @@ def test_training_crystals_carry_their_class_space_group():
     for class_id in DIFFRACTION_CLASSES:
         for _ in range(3):
             atoms = random_crystal(class_id, rng)
-            assert space_group(atoms) in CLASS_SPACE_GROUPS[class_id]
+            assert space_group(atoms, STANDARDISE_SYMPREC) in CLASS_SPACE_GROUPS[class_id]
             assert len(set(atoms.get_chemical_symbols())) == 1
 
 
 def test_rhombohedral_lattice_becomes_cubic_at_the_special_ratios():
     for mu, group in zip(SPECIAL_MU, (229, 221, 225)):
-        assert space_group(stretched_along_c("beta_Po", mu)) == group
-    assert space_group(stretched_along_c("beta_Po", 1.0)) == 166
+        assert space_group(stretched_along_c("beta_Po", mu), STANDARDISE_SYMPREC) == group
+    assert space_group(stretched_along_c("beta_Po", 1.0), STANDARDISE_SYMPREC) == 166
 
 
 def test_crystal_set_is_reproducible_and_balanced():

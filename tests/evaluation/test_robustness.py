@@ -19,9 +19,9 @@ from ariseml.evaluation.robustness import (
     designed_classes,
     draws,
     evaluate_level,
-    space_group,
 )
 from ariseml.classifier import Classifier
+from ariseml.structure import space_group
 from ariseml.cli import main
 from ariseml.prototypes import build
 

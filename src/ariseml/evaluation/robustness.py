@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -36,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import spglib
 from ase import Atoms
 
 from ariseml.evaluation.levels import TEST_SEED_OFFSET, DefectLevel
@@ -45,7 +43,7 @@ from ariseml.descriptors.soap import SoapSettings, arise_soap
 from ariseml.io import atomic_path, read_arrays
 from ariseml.parallel import progress_map
 from ariseml.prototypes import all_prototypes, build, get_prototype
-from ariseml.structure import apply_defects, nearest_neighbour_distance
+from ariseml.structure import apply_defects, nearest_neighbour_distance, space_group
 
 SPGLIB_TOLERANCES = {"spglib-loose": (0.1, 5.0), "spglib-tight": (1e-4, 1.0)}
 """Method -> (symprec in Å, angle tolerance in degrees), as in ARISE Table 2."""
@@ -140,14 +138,6 @@ def designed_classes(method: str, classes: Sequence[str]) -> list[str]:
     if method in SPGLIB_TOLERANCES:
         return [c for c in classes if get_prototype(c).group in ("elemental", "binary")]
     return list(classes)
-
-
-def space_group(atoms: Atoms, symprec: float, angle_tolerance: float) -> int:
-    """spglib's space-group number of a periodic structure; 0 when spglib finds none."""
-    os.environ.setdefault("SPGLIB_WARNING", "OFF")  # spglib's C warnings would drown the progress bar
-    cell = (atoms.cell[:], atoms.get_scaled_positions(), atoms.numbers)
-    dataset = spglib.get_symmetry_dataset(cell, symprec=symprec, angle_tolerance=angle_tolerance)
-    return 0 if dataset is None else int(dataset.number)
 
 
 def _evaluate_structure(job: tuple[BenchmarkCase, DefectLevel, tuple[str, ...], tuple[SoapSettings, ...]]

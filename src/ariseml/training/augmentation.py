@@ -44,7 +44,6 @@ from functools import cache
 from typing import Any, Literal
 
 import numpy as np
-import spglib
 from ase import Atoms
 
 from scipy.spatial import cKDTree
@@ -53,7 +52,7 @@ from ariseml.descriptors.soap import SoapSettings
 from ariseml.errors import InputError
 from ariseml.prototypes import NOT_A_CRYSTAL, Prototype, all_prototypes, build, get_prototype
 from ariseml.prototypes.builders import spacegroup_structure, supercell_repeats
-from ariseml.structure import nearest_neighbour_distance
+from ariseml.structure import nearest_neighbour_distance, symmetry_dataset
 from ariseml.training.paper_set import CENTRAL_SETTINGS
 
 
@@ -112,8 +111,7 @@ SYMMETRY_TOLERANCE = 1e-3
 
 def _symmetry(cell: Atoms) -> Any:
     """spglib's symmetry dataset of a periodic cell at ``SYMMETRY_TOLERANCE``."""
-    return spglib.get_symmetry_dataset((cell.cell[:], cell.get_scaled_positions(), cell.numbers),
-                                       symprec=SYMMETRY_TOLERANCE)
+    return symmetry_dataset(cell, SYMMETRY_TOLERANCE)
 
 
 def _c_axis(cell: Atoms) -> np.ndarray:

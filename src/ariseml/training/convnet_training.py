@@ -21,12 +21,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import spglib
 import torch
 from ase import Atoms
 from scipy.spatial.transform import Rotation
@@ -40,7 +38,7 @@ from ariseml.errors import InputError
 from ariseml.io import atomic_path
 from ariseml.models.convnet import DiffractionConvNet, as_tensor
 from ariseml.prototypes import get_prototype
-from ariseml.structure import nearest_neighbour_distance
+from ariseml.structure import nearest_neighbour_distance, space_group
 from ariseml.training.train import resume_checkpoint, save_checkpoint
 
 _log = logging.getLogger(__name__)
@@ -115,19 +113,11 @@ def _geometry(class_id: str, rng: np.random.Generator) -> Atoms:
     return stretched_along_c(prototype, factor=float(rng.uniform(0.92, 1.08)))  # α-As, α-Sm
 
 
-def space_group(atoms: Atoms, symprec: float = STANDARDISE_SYMPREC, angle_tolerance: float = -1.0) -> int:
-    """spglib's space-group number of a periodic structure; 0 when it finds none."""
-    os.environ.setdefault("SPGLIB_WARNING", "OFF")
-    dataset = spglib.get_symmetry_dataset((atoms.cell[:], atoms.get_scaled_positions(), atoms.numbers),
-                                          symprec=symprec, angle_tolerance=angle_tolerance)
-    return 0 if dataset is None else int(dataset.number)
-
-
 def random_crystal(class_id: str, rng: np.random.Generator) -> Atoms:
     """A periodic elemental crystal of the class: random element, bond length, shape and orientation."""
     for _ in range(100):
         atoms = _geometry(class_id, rng)
-        if space_group(atoms) in CLASS_SPACE_GROUPS[class_id]:
+        if space_group(atoms, STANDARDISE_SYMPREC) in CLASS_SPACE_GROUPS[class_id]:
             break
     else:  # pragma: no cover - the ranges above are chosen so that this does not happen
         raise RuntimeError(f"could not build a {class_id} structure that spglib recognises")
