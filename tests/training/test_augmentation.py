@@ -201,3 +201,14 @@ def test_the_realistic_recipe_from_the_command_line(tmp_path):
     assert made.exit_code == 0 and "augmented: 4 structures ready (4 computed now" in made.output
     refused = run(main, ["dataset", "--recipe", "realistic", "--antisites", "5", "--out", str(tmp_path)])
     assert refused.exit_code == 2 and "--antisites adds to the paper's recipe" in refused.output
+
+
+def test_the_work_of_a_draw_is_told_from_its_parameters_without_building_it():
+    from ariseml.training.dataset import _expected_cost
+
+    recipe = AugmentationRecipe(draws_per_class=12, vacancy_fraction=0.0)
+    prototypes = (get_prototype("rocksalt_NaCl"), get_prototype("cnt_3_3"), get_prototype("graphene"))
+    for draw in recipe.structures(prototypes) + [AmorphousDraw(number) for number in range(3)]:
+        atoms = draw.atoms()
+        built = len(atoms) * len(set(atoms.get_chemical_symbols())) ** 2
+        assert 0.5 * built <= _expected_cost(draw) <= 2.0 * built, draw.name
