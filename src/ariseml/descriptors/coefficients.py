@@ -72,8 +72,8 @@ def _solid_harmonics_first(vectors: np.ndarray, present: np.ndarray, l_max: int)
 
 @lru_cache(maxsize=64)
 def _radial_weights(l: int, settings: SoapSettings) -> tuple[np.ndarray, np.ndarray]:
-    """(d, W) of g_nl(r) = [exp(r² d_k) r^l] @ W.T: a Gaussian atom at distance r projected on DScribe's
-    basis, up to a factor per l.
+    """(d, W) of g_nl(r) = r^l [exp(r² d_k)] @ W.T: a Gaussian atom at distance r projected on DScribe's
+    basis, up to a factor per l (the r^l goes with the solid harmonics of ``_solid_harmonics_first``).
 
     The closed form is exp(-r²/2σ²) b^l exp(b²/4a_k) / a_k^(l+3/2) with a_k = α_lk + 1/2σ² and b = r/σ²;
     its exponent is r² d_k with d_k = 1/(4 a_k σ⁴) - 1/(2σ²) < 0 (no overflow), and every factor that
