@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import click
 
@@ -54,6 +55,14 @@ thermal_option = click.option(
          "σ², which grows linearly with temperature (as many draws near melting as near 0 K).")
 
 
+
+def recipe_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options that choose a training recipe, the same for ``dataset`` and ``train``."""
+    for option in reversed((average_option, rbf_option, antisites_option, recipe_option, draws_option,
+                            thermal_option)):
+        command = option(command)
+    return command
+
 @main.command(short_help="Compute a training set (paper's or realistic recipe) into a resumable cache.")
 @click.option("--out", "cache", type=click.Path(file_okay=False), default=None,
               help="Cache folder: one .npz per structure; an interrupted run resumes from it "
@@ -61,12 +70,7 @@ thermal_option = click.option(
                    "-polynomial with --rbf polynomial].")
 @jobs_option
 @click.option("--classes", default=None, help="Comma-separated prototype ids (default: all 108).")
-@average_option
-@rbf_option
-@antisites_option
-@recipe_option
-@draws_option
-@thermal_option
+@recipe_options
 def dataset(cache: str | None, jobs: int | None, classes: str | None, average: str, rbf: str,
             antisites: tuple[float, ...], recipe: str, draws: int | None, thermal: str) -> None:
     """Compute a training set into a cache: the paper's (396 structures × 99 SOAP settings; with --antisites
@@ -89,12 +93,7 @@ def dataset(cache: str | None, jobs: int | None, classes: str | None, average: s
 @click.option("--data", "cache", type=click.Path(file_okay=False), default=None,
               help="The cache written by 'arise dataset' [default: its default for --average].")
 @click.option("--epochs", type=click.IntRange(1), default=300, show_default=True)
-@average_option
-@rbf_option
-@antisites_option
-@recipe_option
-@draws_option
-@thermal_option
+@recipe_options
 @click.option("--members", type=click.IntRange(1), default=1, show_default=True,
               help="Networks trained from different random starts on the same split, kept as one ensemble "
                    "that shares the Monte-Carlo passes out among them (not in the paper).")
