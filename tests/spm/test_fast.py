@@ -76,3 +76,28 @@ def test_fast_mode_pools_outer_averaged_vectors_for_the_outer_model(tmp_path):
     centre = int(np.ravel_multi_index(tuple(n // 2 for n in grid.shape), grid.shape))
     assert valid.all() and np.dot(features[centre], bulk_vector) / np.linalg.norm(features[centre]) > 0.99999
     assert (tmp_path / "per-atom" / "Fe-Fe-power.npz").exists()
+
+
+def test_fast_mode_pools_both_averagings_from_one_set_of_coefficients(tmp_path):
+    from dataclasses import replace
+
+    from ariseml.descriptors.soap import SoapSettings, arise_soap
+
+    both = SoapSettings(average="both")
+    crystal = bulk("Fe", "fcc", a=3.6, cubic=True)
+    for periodic in (False, True):
+        atoms = crystal.repeat(12 if not periodic else 10)
+        atoms.pbc = periodic
+        atoms.rattle(0.02, seed=1)
+        settings = spm.SpmSettings(box=8.0, stride=(8.0, 8.0, 8.0), mode="fast")
+        grid = spm.make_grid(atoms, settings)
+        folder = tmp_path / str(periodic)
+        assert (spm.environment_period(atoms, grid, both) is not None) == periodic
+        features, _, valid = spm.pooled_descriptors(atoms, grid, settings, both, folder, jobs=1, progress=False)
+        centre = int(np.ravel_multi_index(tuple(n // 2 for n in grid.shape), grid.shape))
+        assert valid.all() and features.shape[1] == 630
+        assert np.isclose(np.linalg.norm(features[centre]), 1.0, atol=1e-5)
+        for half, average in ((slice(0, 315), "inner"), (slice(315, 630), "outer")):
+            reference = arise_soap(crystal, replace(both, average=average))
+            assert np.dot(features[centre, half], reference) * np.sqrt(2) > 0.995  # rattled against pristine
+        assert (folder / "per-atom" / "Fe-Fe-coefficients.npz").exists()

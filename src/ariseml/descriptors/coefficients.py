@@ -70,6 +70,12 @@ def _solid_harmonics_first(vectors: np.ndarray, present: np.ndarray, l_max: int)
     return harmonics
 
 
+def _inner_soap(settings: SoapSettings):
+    """DScribe's finite inner-averaged SOAP of these settings, whatever their ``average``: its basis and its
+    vectors are what the coefficients here are calibrated against."""
+    return _dscribe_soap(replace(settings, average="inner"), False)
+
+
 @lru_cache(maxsize=64)
 def _radial_weights(l: int, settings: SoapSettings) -> tuple[np.ndarray, np.ndarray]:
     """(d, W) of g_nl(r) = r^l [exp(r² d_k)] @ W.T: a Gaussian atom at distance r projected on DScribe's
@@ -79,7 +85,7 @@ def _radial_weights(l: int, settings: SoapSettings) -> tuple[np.ndarray, np.ndar
     its exponent is r² d_k with d_k = 1/(4 a_k σ⁴) - 1/(2σ²) < 0 (no overflow), and every factor that
     does not depend on r goes into W.
     """
-    basis = _dscribe_soap(settings, False)
+    basis = _inner_soap(settings)
     sigma = settings.sigma
     a = basis._alphas[l] + 1.0 / (2 * sigma**2)
     d = 1.0 / (4 * a * sigma**4) - 1.0 / (2 * sigma**2)
@@ -89,7 +95,7 @@ def _radial_weights(l: int, settings: SoapSettings) -> tuple[np.ndarray, np.ndar
 
 def pair_cutoff(settings: SoapSettings) -> float:
     """Neighbours farther than this (in units of d_NN) are left out, as DScribe does."""
-    return settings.r_cut + _dscribe_soap(settings, False).get_cutoff_padding()
+    return settings.r_cut + _inner_soap(settings).get_cutoff_padding()
 
 
 CENTRES_PER_BLOCK = 1000
@@ -271,7 +277,7 @@ def _calibration(settings: SoapSettings) -> np.ndarray:
     atoms = bulk("Cu", "fcc", a=2**0.5, cubic=True).repeat(3)  # d_NN = 1
     atoms.rattle(0.03, seed=0)
     positions, centres = atoms.positions, atoms.positions[:8]
-    reference = _dscribe_soap(settings, False).create(
+    reference = _inner_soap(settings).create(
         Atoms(symbols=[DUMMY_SPECIES] * len(positions), positions=positions / settings.extrinsic_factor),
         centers=centres / settings.extrinsic_factor)
     per_centre = _centre_coefficients(centres, np.ones(len(centres)), positions, cKDTree(positions), settings)

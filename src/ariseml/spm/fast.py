@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,8 @@ from ariseml.spm.voxels import VoxelLayout, atom_voxels, box_sums
 
 FEATURE_BLOCK = 45
 """Box sums of per-atom vectors are formed this many features at a time, to bound memory."""
+ATOM_BLOCK = 50_000
+"""Per-atom power spectra (outer part of ``both``) are formed and summed this many atoms at a time."""
 
 
 def _atom_box_sums(summing: sparse.csr_matrix, per_atom: np.ndarray, layout: VoxelLayout, grid: Grid,
@@ -49,12 +52,12 @@ def _has_partner_in_reach(alpha_positions: np.ndarray, beta_positions: np.ndarra
 
 def environment_period(atoms: Atoms, grid: Grid, soap: SoapSettings) -> np.ndarray | None:
     """Fast mode's periodic cell: the edges of an orthorhombic cell periodic on all three axes whose
-    half fits the largest cutoff sphere, for inner averaging; None otherwise (environments then end
+    half fits the largest cutoff sphere, for the averagings made from coefficients (inner, both); None otherwise (environments then end
     at the surface)."""
     from ariseml.descriptors.coefficients import pair_cutoff
 
     cell = atoms.cell.array
-    if (soap.average != "inner" or not atoms.pbc.all()
+    if (soap.average == "outer" or not atoms.pbc.all()
             or not np.allclose(cell, np.diag(np.diag(cell)), atol=1e-8)):
         return None
     edges = np.diag(cell).copy()
@@ -69,31 +72,54 @@ def _largest_scale(grid: Grid, soap: SoapSettings) -> float:
     return float(np.linalg.norm(grid.box_edges)) / (soap.r_cut * soap.extrinsic_factor)
 
 
-def _inner_pair_boxes(positions: np.ndarray, alpha_index: np.ndarray, beta_index: np.ndarray, voxel: np.ndarray,
-                      layout: VoxelLayout, grid: Grid, soap: SoapSettings, period: np.ndarray | None, cache: Path,
-                      key: str, jobs: int | None, progress: bool) -> np.ndarray:
-    """Box vectors of one species pair from the α atoms' pooled expansion coefficients (inner averaging)."""
-    from ariseml.descriptors.coefficients import centre_coefficients, power_spectrum
+def _pair_coefficients(positions: np.ndarray, alpha_index: np.ndarray, beta_index: np.ndarray, voxel: np.ndarray,
+                       grid: Grid, soap: SoapSettings, period: np.ndarray | None, cache: Path, key: str,
+                       jobs: int | None, progress: bool) -> list[np.ndarray]:
+    """Per l, the expansion coefficients of the α atoms that fall in a box (``voxel`` >= 0), each atom's
+    environment of β atoms scaled by its local d_NN; read from ``cache`` when it holds them for ``key``."""
+    from ariseml.descriptors.coefficients import centre_coefficients
     from ariseml.descriptors.local import local_distances
 
     stored = read_checked(cache, key) if cache.exists() else None
     if stored is not None:
-        coefficients = [stored[f"l{l}"] for l in range(soap.l_max + 1)]
-    else:
-        alpha_positions, beta_positions = positions[alpha_index], positions[beta_index]
-        same = len(alpha_index) == len(beta_index) and bool(np.all(alpha_index == beta_index))
-        scales = local_distances(alpha_positions, beta_positions, same_species=same,
-                                 largest=_largest_scale(grid, soap), period=period)
-        kept = voxel >= 0
-        coefficients = centre_coefficients(alpha_positions[kept], scales[kept], beta_positions, soap, jobs, progress,
-                                           period)
-        save_checked(cache, key, {f"l{l}": c for l, c in enumerate(coefficients)})
+        return [stored[f"l{l}"] for l in range(soap.l_max + 1)]
+    alpha_positions, beta_positions = positions[alpha_index], positions[beta_index]
+    same = len(alpha_index) == len(beta_index) and bool(np.all(alpha_index == beta_index))
+    scales = local_distances(alpha_positions, beta_positions, same_species=same,
+                             largest=_largest_scale(grid, soap), period=period)
+    kept = voxel >= 0
+    coefficients = centre_coefficients(alpha_positions[kept], scales[kept], beta_positions,
+                                       replace(soap, average="inner"), jobs, progress, period)
+    save_checked(cache, key, {f"l{l}": c for l, c in enumerate(coefficients)})
+    return coefficients
+
+
+def _inner_boxes(coefficients: list[np.ndarray], voxel: np.ndarray, layout: VoxelLayout, grid: Grid,
+                 soap: SoapSettings) -> np.ndarray:
+    """Box vectors of one species pair from its α atoms' pooled expansion coefficients (inner averaging)."""
+    from ariseml.descriptors.coefficients import power_spectrum
+
     summing = _voxel_matrix(voxel[voxel >= 0], layout.size)
     pooled = []
     for l, c in enumerate(coefficients):
         sums = _atom_box_sums(summing, c.reshape(len(c), -1), layout, grid)
         pooled.append(sums.reshape(grid.size, soap.n_max, 2 * l + 1))
-    return power_spectrum(pooled, soap, dtype=np.float32)
+    return power_spectrum(pooled, replace(soap, average="inner"), dtype=np.float32)
+
+
+def _outer_boxes(coefficients: list[np.ndarray], voxel: np.ndarray, layout: VoxelLayout, grid: Grid,
+                 soap: SoapSettings) -> np.ndarray:
+    """Box sums of the α atoms' own power spectra (outer averaging), formed ATOM_BLOCK atoms at a time."""
+    from ariseml.descriptors.coefficients import power_spectrum
+
+    inner = replace(soap, average="inner")
+    in_boxes = voxel[voxel >= 0]
+    sums = np.zeros((grid.size, inner.n_features), dtype=np.float32)
+    for start in range(0, len(in_boxes), ATOM_BLOCK):
+        block = slice(start, start + ATOM_BLOCK)
+        spectra = power_spectrum([c[block] for c in coefficients], inner, dtype=np.float32)
+        sums += _atom_box_sums(_voxel_matrix(in_boxes[block], layout.size), spectra, layout, grid)
+    return sums
 
 
 def _outer_pair_boxes(atoms: Atoms, alpha: str, beta: str, alpha_index: np.ndarray, voxel: np.ndarray,
@@ -118,7 +144,8 @@ def pooled_descriptors(atoms: Atoms, grid: Grid, settings: SpmSettings, soap: So
     """Fast mode: (box descriptors, atom counts, valid boxes) from per-atom quantities pooled per species pair.
 
     Inner averaging (the paper's) pools each α atom's expansion coefficients and
-    forms the power spectrum per box; outer averaging pools per-atom power spectra.
+    forms the power spectrum per box; outer averaging pools per-atom power spectra; ``both`` does the two
+    from the same coefficients and joins them.
     Each pair's box vector is normalised, and the pairs present in a box are
     averaged, as the whole-structure descriptor does. Per-atom quantities are kept
     in ``OUT/per-atom/``, with a key of what they depend on, so that a resumed run skips them.
@@ -149,17 +176,24 @@ def pooled_descriptors(atoms: Atoms, grid: Grid, settings: SpmSettings, soap: So
                              flat[alpha_index], -1)
             if not np.any(voxel >= 0):
                 continue
-            if soap.average == "inner":
-                boxes = _inner_pair_boxes(positions, alpha_index, np.flatnonzero(symbols == beta), voxel,
-                                          layout, grid, soap, period,
-                                          cache / f"{alpha}-{beta}-coefficients.npz", key, jobs, progress)
+            if soap.average == "outer":
+                parts = [_outer_pair_boxes(atoms, alpha, beta, alpha_index, voxel, layout,
+                                           grid, soap, cache / f"{alpha}-{beta}-power.npz", key, jobs, progress)]
             else:
-                boxes = _outer_pair_boxes(atoms, alpha, beta, alpha_index, voxel, layout,
-                                          grid, soap, cache / f"{alpha}-{beta}-power.npz", key, jobs, progress)
-            norms = np.linalg.norm(boxes, axis=1, keepdims=True)
-            present = norms[:, 0] > 1e-12
+                coefficients = _pair_coefficients(positions, alpha_index, np.flatnonzero(symbols == beta), voxel,
+                                                  grid, soap, period, cache / f"{alpha}-{beta}-coefficients.npz",
+                                                  key, jobs, progress)
+                parts = [_inner_boxes(coefficients, voxel, layout, grid, soap)]
+                if soap.average == "both":
+                    parts.append(_outer_boxes(coefficients, voxel, layout, grid, soap))
+            present = np.ones(grid.size, dtype=bool)
+            for part in parts:  # each part normalised in place: no copies of all boxes
+                norms = np.linalg.norm(part, axis=1, keepdims=True)
+                present &= norms[:, 0] > 1e-12
+                np.divide(part, norms, out=part, where=norms > 1e-12)
+            boxes = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1) / np.sqrt(2)
             boxes[~present] = 0.0
-            total += np.divide(boxes, norms, out=boxes, where=present[:, None])  # in place: no copies of all boxes
+            total += boxes
             pairs_present += present
     valid = (counts >= settings.min_atoms) & (pairs_present > 0)
     total[valid] /= pairs_present[valid, None]

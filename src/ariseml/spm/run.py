@@ -12,7 +12,6 @@ from ase import Atoms
 from tqdm import tqdm
 
 from ariseml.classifier import Classifier
-from ariseml.errors import InputError
 from ariseml.spm.boxes import box_search_tree, first_equal_box
 from ariseml.spm.classify import classify_boxes
 from ariseml.spm.exact import exact_chunk, remote_exact_chunk
@@ -39,9 +38,6 @@ def scan(atoms: Atoms, settings: SpmSettings = SpmSettings(), classifier: Classi
             return scan(atoms, settings, classifier, Path(temporary), jobs, progress, scheduler)
     out = Path(out)
     settings = effective_settings(atoms, settings)
-    if settings.mode == "fast" and classifier.settings_.average == "both":
-        raise InputError("fast mode pools inner- or outer-averaged vectors; this model joins the two "
-                         "(average 'both'): use `mode` exact", "mode")
     check_box_fits(atoms, settings)
     grid = make_grid(atoms, settings)
     first = first_equal_box(atoms, grid, settings)  # before anything is written: checks fast mode's voxels
