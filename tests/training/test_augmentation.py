@@ -30,11 +30,12 @@ def test_a_temperature_spread_puts_as_many_draws_near_melting_as_near_0_k():
         recipe = AugmentationRecipe(draws_per_class=400, pristine_fraction=0.0, thermal=thermal)
         return np.array([d.parameters()["sigma"] for d in recipe.structures((get_prototype("fcc_Cu"),))])
 
-    amplitude, temperature = sigmas("amplitude"), sigmas("temperature")
-    assert temperature.max() <= 0.09 and amplitude.max() <= 0.09
+    amplitude, temperature, mixed = sigmas("amplitude"), sigmas("temperature"), sigmas("mixed")
+    assert max(temperature.max(), amplitude.max(), mixed.max()) <= 0.09
     # uniform in σ² (∝ T): the upper half of the temperatures is σ above 0.09/√2
     assert abs(np.mean(temperature > 0.09 / np.sqrt(2)) - 0.5) < 0.08
     assert abs(np.mean(amplitude > 0.09 / np.sqrt(2)) - (1 - 1 / np.sqrt(2))) < 0.08
+    assert abs(np.mean(mixed < 0.03) - (1 / 3 + 1 / 9) / 2) < 0.08
     with pytest.raises(InputError, match="`thermal`"):
         AugmentationRecipe(thermal="hot")
 

@@ -50,9 +50,10 @@ draws_option = click.option("--draws", type=click.IntRange(1), default=None,
                             help="Structures per class of the realistic recipe [default: 120].")
 
 thermal_option = click.option(
-    "--thermal", type=click.Choice(["amplitude", "temperature"]), default="amplitude", show_default=True,
-    help="How the realistic recipe spreads its thermal noise σ: uniform in σ (the shipped model's) or uniform in "
-         "σ², which grows linearly with temperature (as many draws near melting as near 0 K).")
+    "--thermal", type=click.Choice(["amplitude", "temperature", "mixed"]), default="amplitude", show_default=True,
+    help="How the realistic recipe spreads its thermal noise σ: uniform in σ (the shipped model's), uniform in "
+         "σ², which grows linearly with temperature (as many draws near melting as near 0 K), or each draw one "
+         "way or the other (mixed).")
 
 
 

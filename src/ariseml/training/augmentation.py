@@ -9,8 +9,9 @@ lattices and microscopy add:
   ``max_sigma`` of the pristine d_NN (the Lindemann ratio at melting, 0.1-0.15 of d_NN for the root
   mean square displacement, is about 0.06-0.09 per component); a fraction of the draws pristine; in
   some draws correlated between neighbours, as phonons correlate them. ``thermal`` says how σ is
-  spread: ``amplitude``, uniform in σ (the shipped model's), or ``temperature``, uniform in σ², which
-  grows linearly with T in a harmonic crystal, so that as many draws sit near melting as near 0 K;
+  spread: ``amplitude``, uniform in σ (the shipped model's), ``temperature``, uniform in σ², which
+  grows linearly with T in a harmonic crystal, so that as many draws sit near melting as near 0 K, or
+  ``mixed``, each draw one way or the other at even odds;
 - a random strain of the whole structure, up to ``max_strain`` per component (the cell's fluctuations
   in constant-pressure MD, the scatter of measured lattice parameters), far below the distortion
   that separates two classes (bct In is fcc stretched 7.5 %): 2 % blurred fcc into bct In under noise;
@@ -186,7 +187,7 @@ class AugmentationRecipe:
     draws_per_class: int = 120
     amorphous_draws: int = 300
     max_sigma: float = 0.09
-    thermal: Literal["amplitude", "temperature"] = "amplitude"
+    thermal: Literal["amplitude", "temperature", "mixed"] = "amplitude"
     pristine_fraction: float = 0.2
     max_strain: float = 0.005
     vacancy_fraction: float = 0.3
@@ -205,12 +206,13 @@ class AugmentationRecipe:
                                    "default": list(DEFAULT_STRETCH)}}
 
     def __post_init__(self) -> None:
-        if self.thermal not in ("amplitude", "temperature"):
-            raise InputError(f"`thermal` is amplitude or temperature, got {self.thermal!r}", "thermal")
+        if self.thermal not in ("amplitude", "temperature", "mixed"):
+            raise InputError(f"`thermal` is amplitude, temperature or mixed, got {self.thermal!r}", "thermal")
 
     def thermal_sigma(self, rng: np.random.Generator) -> float:
-        """A noisy draw's σ: uniform up to ``max_sigma`` (``amplitude``) or uniform in σ² (``temperature``)."""
-        if self.thermal == "temperature":
+        """A noisy draw's σ: uniform up to ``max_sigma`` (``amplitude``), uniform in σ² (``temperature``), or
+        either at even odds (``mixed``)."""
+        if self.thermal == "temperature" or (self.thermal == "mixed" and rng.random() < 0.5):
             return float(self.max_sigma * np.sqrt(rng.random()))
         return float(rng.uniform(0, self.max_sigma))
 

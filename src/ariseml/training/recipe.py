@@ -28,7 +28,7 @@ class Recipe:
     rbf: Literal["gto", "polynomial"] = "gto"
     antisites: tuple[float, ...] = ()
     draws: int | None = None
-    thermal: Literal["amplitude", "temperature"] = "amplitude"
+    thermal: Literal["amplitude", "temperature", "mixed"] = "amplitude"
 
     def __post_init__(self) -> None:
         if self.name not in ("paper", "realistic"):
