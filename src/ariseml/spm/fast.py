@@ -52,8 +52,8 @@ def _has_partner_in_reach(alpha_positions: np.ndarray, beta_positions: np.ndarra
 
 def environment_period(atoms: Atoms, grid: Grid, soap: SoapSettings) -> np.ndarray | None:
     """Fast mode's periodic cell: the edges of an orthorhombic cell periodic on all three axes whose
-    half fits the largest cutoff sphere, for the averagings made from coefficients (inner, both); None otherwise (environments then end
-    at the surface)."""
+    half fits the largest cutoff sphere, for the averagings made from coefficients (inner, both); None
+    otherwise (environments then end at the surface)."""
     from ariseml.descriptors.coefficients import pair_cutoff
 
     cell = atoms.cell.array
