@@ -20,7 +20,7 @@ from ase import Atoms
 
 from ariseml.classifier import Classifier
 from ariseml.synthetic import FEPT_LATTICE, ordered_fept
-from ariseml.structure import swap_antisites
+from ariseml.defects import swap_antisites
 
 ANTISITE_FRACTIONS = (0.0, 0.02, 0.05, 0.10, 0.20, 0.30)
 

@@ -88,7 +88,8 @@ from ariseml.prototypes.builders import (
     spacegroup_structure,
     supercell_repeats,
 )
-from ariseml.structure import nearest_neighbour_distance, remove_atoms, symmetry_dataset
+from ariseml.defects import remove_atoms
+from ariseml.structure import nearest_neighbour_distance, symmetry_dataset
 
 DATA = Path(__file__).resolve().parent / "data" / "real_materials.json"
 FORMS = ("periodic", "supercell", "cluster")

@@ -9,7 +9,7 @@ from ase.spacegroup import crystal
 
 from ariseml.io import write_structure
 from ariseml.prototypes import build
-from ariseml.structure import apply_defects
+from ariseml.defects import apply_defects
 
 HERE = Path(__file__).parent / "structures"
 

@@ -19,7 +19,7 @@ from ariseml.classifier import Classifier, DiffractionClassifier, ModelFileError
 from ariseml.cli import main
 from ariseml.descriptors.diffraction import diffraction_supercell
 from ariseml.prototypes import get_prototype
-from ariseml.structure import apply_defects
+from ariseml.defects import apply_defects
 
 PROTOTYPE_OF_CLASS = {"bct139": "bct_In", "bct141": "beta_Sn", "hex_rh": "hcp_Mg", "sc": "sc_Po", "fcc": "fcc_Cu",
                       "diamond": "diamond_C", "bcc": "bcc_W"}

@@ -12,7 +12,7 @@ from ariseml.evaluation.peers_ovito import (  # noqa: E402
     per_atom_labels,
 )
 from ariseml.prototypes import build, prototype_ids  # noqa: E402
-from ariseml.structure import apply_defects  # noqa: E402
+from ariseml.defects import apply_defects  # noqa: E402
 
 DESIGNED = [(method, prototype_id) for method in METHODS for prototype_id in DESIGNED_CLASSES[method]]
 

@@ -51,7 +51,7 @@ def test_every_pristine_structure_is_classified_correctly(shipped):
 
 def test_the_antisite_model_recognises_l10_with_antisites_where_the_papers_does_not():
     from ariseml.synthetic import ordered_fept
-    from ariseml.structure import swap_antisites
+    from ariseml.defects import swap_antisites
 
     # L1₀ FePt, 10 % of the atoms on the other sublattice
     crystal = swap_antisites(ordered_fept("L10_CuAu").repeat((4, 4, 4)), 0.10, seed=1)

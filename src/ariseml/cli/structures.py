@@ -49,7 +49,7 @@ def build(prototype_id: str, supercell: int | None, periodic: bool, displace: fl
     """Build a structure of class PROTOTYPE_ID, optionally with defects."""
     from ariseml.io import validate_output, write_structure
     from ariseml.prototypes import build as build_structure
-    from ariseml.structure import apply_defects
+    from ariseml.defects import apply_defects
 
     validate_output(output, file_format)
     atoms = build_structure(prototype_id, supercell=supercell, periodic=True if periodic else None)

@@ -32,7 +32,8 @@ from ariseml.classifier import DiffractionClassifier
 from ariseml.descriptors.diffraction import DiffractionSettings, diffraction_fingerprint, diffraction_supercell
 from ariseml.io import atomic_path, read_arrays
 from ariseml.parallel import progress_map
-from ariseml.structure import remove_atoms, space_group
+from ariseml.defects import remove_atoms
+from ariseml.structure import space_group
 from ariseml.training.convnet_training import CLASS_SPACE_GROUPS, DIFFRACTION_CLASSES, crystal_labels, crystal_set
 
 TEST_SEED = 7_000_001

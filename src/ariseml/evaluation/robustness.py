@@ -43,7 +43,8 @@ from ariseml.descriptors.soap import SoapSettings, arise_soap
 from ariseml.io import atomic_path, read_arrays
 from ariseml.parallel import progress_map
 from ariseml.prototypes import all_prototypes, build, get_prototype
-from ariseml.structure import apply_defects, nearest_neighbour_distance, space_group
+from ariseml.defects import apply_defects
+from ariseml.structure import nearest_neighbour_distance, space_group
 
 SPGLIB_TOLERANCES = {"spglib-loose": (0.1, 5.0), "spglib-tight": (1e-4, 1.0)}
 """Method -> (symprec in Å, angle tolerance in degrees), as in ARISE Table 2."""

@@ -20,7 +20,7 @@ from itertools import product
 
 from ariseml.descriptors.soap import SoapSettings
 from ariseml.prototypes import Prototype, all_prototypes, build
-from ariseml.structure import swap_antisites
+from ariseml.defects import swap_antisites
 
 R_CUTS = tuple(round(3.0 + 0.2 * i, 1) for i in range(11))
 SIGMAS = (0.08, 0.10, 0.12)
