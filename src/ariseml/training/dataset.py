@@ -21,8 +21,8 @@ from ariseml.errors import InputError
 from ariseml.io import atomic_path, read_arrays
 from ariseml.parallel import progress_map
 from ariseml.prototypes import NOT_A_CRYSTAL, all_prototypes, build
-from ariseml.training.augmentation import AmorphousDraw, Draw
 from ariseml.training import paper_set
+from ariseml.training.augmentation import AmorphousDraw, Draw
 from ariseml.training.paper_set import TrainingStructure
 
 AUGMENTED_FOLDER = "augmented"
@@ -31,7 +31,6 @@ SETTINGS_RECORD = "settings.json"
 """The file, in a cache folder, recording the descriptor settings of its files."""
 
 _log = logging.getLogger(__name__)
-
 
 Structure = TrainingStructure | Draw | AmorphousDraw
 """What a training-set cache holds: a structure of the paper's set or a draw of the realistic recipe."""
