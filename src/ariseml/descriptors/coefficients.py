@@ -223,11 +223,12 @@ def inner_and_outer(centres: np.ndarray, neighbours: np.ndarray, d_nn: float, se
     periodic axes of any cell shape (their images within the cutoff are added).
     """
     _check_supported(settings)
-    settings = replace(settings, average="inner")  # DScribe's basis and calibration know no "both"
+    settings = replace(settings, average="inner")  # each returned vector is one averaging's
     cutoff = pair_cutoff(settings) * d_nn * settings.extrinsic_factor
     if cell is not None and any(pbc):
-        neighbours = _periodic_images(neighbours, np.asarray(cell, dtype=float), np.asarray(pbc, dtype=bool),
-                                      cutoff)
+        cell, pbc = np.asarray(cell, dtype=float), np.asarray(pbc, dtype=bool)
+        centres = _wrapped(centres, cell, pbc)  # the images below reach the cutoff from the cell, not beyond
+        neighbours = _periodic_images(neighbours, cell, pbc, cutoff)
     if len(neighbours) == 0:
         return np.zeros(settings.n_features), np.zeros(settings.n_features)
     per_centre = _centre_coefficients(centres, np.full(len(centres), d_nn), neighbours, cKDTree(neighbours),
@@ -240,13 +241,17 @@ def inner_and_outer(centres: np.ndarray, neighbours: np.ndarray, d_nn: float, se
 def _periodic_images(positions: np.ndarray, cell: np.ndarray, pbc: np.ndarray, cutoff: float) -> np.ndarray:
     """``positions`` and their images along the periodic axes, enough of them that every neighbour within
     ``cutoff`` of an atom of the cell is there (the atoms are first wrapped into the cell)."""
-    inverse = np.linalg.inv(cell)
-    fractional = positions @ inverse
-    fractional[:, pbc] %= 1.0
-    heights = 1.0 / np.linalg.norm(inverse, axis=0)  # distance between opposite faces of the cell
+    heights = 1.0 / np.linalg.norm(np.linalg.inv(cell), axis=0)  # distance between opposite faces of the cell
     reach = [int(np.ceil(cutoff / height)) if periodic else 0 for height, periodic in zip(heights, pbc)]
     shifts = np.array(list(np.ndindex(*(2 * r + 1 for r in reach)))) - np.array(reach)
-    return ((fractional[None, :, :] + shifts[:, None, :]).reshape(-1, 3)) @ cell
+    return (_wrapped(positions, cell, pbc)[None, :, :] + (shifts @ cell)[:, None, :]).reshape(-1, 3)
+
+
+def _wrapped(positions: np.ndarray, cell: np.ndarray, pbc: np.ndarray) -> np.ndarray:
+    """``positions`` moved into the cell along its periodic axes."""
+    fractional = positions @ np.linalg.inv(cell)
+    fractional[:, pbc] %= 1.0
+    return fractional @ cell
 
 
 SPECTRUM_ROWS = 4096
