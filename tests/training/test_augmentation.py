@@ -25,6 +25,16 @@ def test_draws_are_seeded_and_within_the_recipe():
     assert Draw(get_prototype("fcc_Cu"), 7, AugmentationRecipe(seed=1)).name != draws[7].name
 
 
+def test_the_stacking_classes_get_more_draws_and_keep_the_first_ones():
+    fcc, bcc = get_prototype("fcc_Cu"), get_prototype("bcc_W")
+    plain = AugmentationRecipe(draws_per_class=5).structures((fcc, bcc))
+    stacked = AugmentationRecipe(draws_per_class=5, stacking_factor=3).structures((fcc, bcc))
+    assert [d.label for d in stacked].count("fcc_Cu") == 15 and [d.label for d in stacked].count("bcc_W") == 5
+    assert {d.name for d in plain} < {d.name for d in stacked}  # the cached draws of factor 1 are reused
+    with pytest.raises(InputError, match="`stacking_factor`"):
+        AugmentationRecipe(stacking_factor=0)
+
+
 def test_a_temperature_spread_puts_as_many_draws_near_melting_as_near_0_k():
     def sigmas(thermal):
         recipe = AugmentationRecipe(draws_per_class=400, pristine_fraction=0.0, thermal=thermal)

@@ -55,12 +55,16 @@ thermal_option = click.option(
          "σ², which grows linearly with temperature (as many draws near melting as near 0 K), or each draw one "
          "way or the other (mixed).")
 
+stacking_option = click.option(
+    "--stacking-factor", type=click.IntRange(1), default=1, show_default=True,
+    help="The realistic recipe draws the classes told apart only by their layer order (fcc, hcp, dhcp, α-Sm, "
+         "hexagonal and rhombohedral graphite) this many times as often as the others.")
 
 
 def recipe_options(command: Callable[..., None]) -> Callable[..., None]:
     """The options that choose a training recipe, the same for ``dataset`` and ``train``."""
     for option in reversed((average_option, rbf_option, antisites_option, recipe_option, draws_option,
-                            thermal_option)):
+                            thermal_option, stacking_option)):
         command = option(command)
     return command
 
@@ -73,7 +77,7 @@ def recipe_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("--classes", default=None, help="Comma-separated prototype ids (default: all 108).")
 @recipe_options
 def dataset(cache: str | None, jobs: int | None, classes: str | None, average: str, rbf: str,
-            antisites: tuple[float, ...], recipe: str, draws: int | None, thermal: str) -> None:
+            antisites: tuple[float, ...], recipe: str, draws: int | None, thermal: str, stacking_factor: int) -> None:
     """Compute a training set into a cache: the paper's (396 structures × 99 SOAP settings; with --antisites
     also the antisite supercells, 69 per percentage) or the realistic recipe's draws."""
     from pathlib import Path
@@ -82,7 +86,7 @@ def dataset(cache: str | None, jobs: int | None, classes: str | None, average: s
     from ariseml.training.dataset import generate
     from ariseml.training.recipe import Recipe
 
-    chosen = Recipe(recipe, average, rbf, antisites, draws, thermal)
+    chosen = Recipe(recipe, average, rbf, antisites, draws, thermal, stacking_factor)
     selected = ([get_prototype(c.strip()) for c in classes.split(",") if c.strip()] if classes else None)
     folder, structures = chosen.folder(Path(cache) if cache else None), chosen.structures(selected)
     computed = generate(folder, structures, chosen.settings(), jobs=jobs)
@@ -104,7 +108,8 @@ def dataset(cache: str | None, jobs: int | None, classes: str | None, average: s
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Model path stem: writes STEM.pt and STEM.json.")
 def train(cache: str | None, epochs: int, average: str, rbf: str, antisites: tuple[float, ...], recipe: str,
-          draws: int | None, thermal: str, members: int, checkpoint: str | None, output: str) -> None:
+          draws: int | None, thermal: str, stacking_factor: int, members: int, checkpoint: str | None,
+          output: str) -> None:
     """Train the Bayesian MLP on a cached training set (the paper's hyper-parameters; the realistic recipe
     compresses and standardises the inputs)."""
     from pathlib import Path
@@ -113,7 +118,7 @@ def train(cache: str | None, epochs: int, average: str, rbf: str, antisites: tup
     from ariseml.training.recipe import Recipe, train_recipe
 
     check_writable(output + ".pt")
-    chosen = Recipe(recipe, average, rbf, antisites, draws, thermal)
+    chosen = Recipe(recipe, average, rbf, antisites, draws, thermal, stacking_factor)
     trained = train_recipe(chosen, Path(output), epochs, members, Path(cache) if cache else None,
                            Path(checkpoint) if checkpoint else None)
     click.echo(f"wrote {output}.pt: validation accuracy {100 * trained.validation_accuracy:.2f} % (best epoch "

@@ -86,6 +86,10 @@ INTERNAL_FRACTION = 0.5
 """The share of draws of a class with free internal coordinates whose atoms are moved along them."""
 MAX_INTERNAL = 0.04
 """The largest root-mean-square move (of d_NN) along a class's free internal coordinates (``internal_mode``)."""
+STACKING_CLASSES = ("fcc_Cu", "hcp_Mg", "dhcp_La", "alpha_Sm", "hex_graphite_C", "rh_graphite_C")
+"""Classes told apart only by the order of their close-packed or graphite layers: their first shells agree (fcc
+and hcp) or nearly so, thermal noise hides the difference sooner than any other, and their pristine structures
+end up closest to another class's draws (``stacking_factor`` draws them more often)."""
 ELLIPSOID_ATOMS = (100, 400)
 ELLIPSOID_ASPECTS = (0.75, 1.25)
 """Each semi-axis of a cut ellipsoid is the radius of a ball of the same volume times a factor from this range."""
@@ -193,6 +197,7 @@ class AugmentationRecipe:
     vacancy_fraction: float = 0.3
     max_vacancies: float = 0.25
     seed: int = 0
+    stacking_factor: int = 1
 
     def record(self) -> dict[str, Any]:
         """The recipe as stored with a model: its fields and the module's fixed ranges."""
@@ -201,13 +206,16 @@ class AugmentationRecipe:
                 "ellipsoid_aspects": list(ELLIPSOID_ASPECTS), "a7_u_range": list(A7_U_RANGE),
                 "correlated_fraction": CORRELATED_FRACTION, "first_shell": FIRST_SHELL,
                 "shifted_fraction": SHIFTED_FRACTION, "internal_fraction": INTERNAL_FRACTION,
-                "max_internal": MAX_INTERNAL,
+                "max_internal": MAX_INTERNAL, "stacking_classes": list(STACKING_CLASSES),
                 "stretch_ranges": {**{name: list(r) for name, r in STRETCH_RANGES.items()},
                                    "default": list(DEFAULT_STRETCH)}}
 
     def __post_init__(self) -> None:
         if self.thermal not in ("amplitude", "temperature", "mixed"):
             raise InputError(f"`thermal` is amplitude, temperature or mixed, got {self.thermal!r}", "thermal")
+        if self.stacking_factor < 1:
+            raise InputError(f"`stacking_factor` is a whole number of at least 1, got {self.stacking_factor}",
+                             "stacking_factor")
 
     def thermal_sigma(self, rng: np.random.Generator) -> float:
         """A noisy draw's σ: uniform up to ``max_sigma`` (``amplitude``), uniform in σ² (``temperature``), or
@@ -216,11 +224,15 @@ class AugmentationRecipe:
             return float(self.max_sigma * np.sqrt(rng.random()))
         return float(rng.uniform(0, self.max_sigma))
 
+    def draws_of(self, prototype: Prototype) -> int:
+        """How many draws a class gets: ``draws_per_class``, times ``stacking_factor`` for ``STACKING_CLASSES``."""
+        return self.draws_per_class * (self.stacking_factor if prototype.id in STACKING_CLASSES else 1)
+
     def structures(self, prototypes: Sequence[Prototype] | None = None) -> list[Draw | AmorphousDraw]:
-        """``draws_per_class`` draws of every class (default: all 108), and ``amorphous_draws`` of
-        ``NOT_A_CRYSTAL`` when all classes are drawn."""
+        """``draws_of`` each class (default: all 108), and ``amorphous_draws`` of ``NOT_A_CRYSTAL`` when all
+        classes are drawn."""
         draws: list[Draw | AmorphousDraw] = [Draw(prototype, number, self) for prototype in prototypes or all_prototypes()
-                                             for number in range(self.draws_per_class)]
+                                             for number in range(self.draws_of(prototype))]
         if prototypes is None:
             draws += [AmorphousDraw(number, self) for number in range(self.amorphous_draws)]
         return draws

@@ -29,21 +29,24 @@ class Recipe:
     antisites: tuple[float, ...] = ()
     draws: int | None = None
     thermal: Literal["amplitude", "temperature", "mixed"] = "amplitude"
+    stacking_factor: int = 1
 
     def __post_init__(self) -> None:
         if self.name not in ("paper", "realistic"):
             raise InputError(f"`recipe` is paper or realistic, got {self.name!r}", "recipe")
         if self.name == "realistic" and self.antisites:
             raise InputError("`antisites` adds to the paper's recipe; leave it out of the realistic one", "antisites")
-        if self.name == "paper" and (self.draws is not None or self.thermal != "amplitude"):
-            raise InputError("`draws` and `thermal` belong to the realistic recipe", "draws", "thermal")
+        if self.name == "paper" and (self.draws is not None or self.thermal != "amplitude"
+                                     or self.stacking_factor != 1):
+            raise InputError("`draws`, `thermal` and `stacking_factor` belong to the realistic recipe", "draws",
+                             "thermal", "stacking_factor")
         if self.average == "both" and self.rbf != "gto":
             raise InputError("`average` both is computed from per-centre coefficients of the gto basis only",
                              "average", "rbf")
 
     def _augmentation(self) -> AugmentationRecipe:
         draws = {} if self.draws is None else {"draws_per_class": self.draws}
-        return AugmentationRecipe(thermal=self.thermal, **draws)
+        return AugmentationRecipe(thermal=self.thermal, stacking_factor=self.stacking_factor, **draws)
 
     def folder(self, cache: Path | None = None) -> Path:
         """Where the descriptors are cached: ``cache`` or the default of this averaging and basis (the
