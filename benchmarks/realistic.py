@@ -601,12 +601,14 @@ PART_FUNCTIONS: dict[str, Callable[[Suite], Outcome]] = {
     "peers": part_peers, "unknown": part_unknown}
 
 
-def summary(outcomes: Sequence[Outcome], models: Sequence[str]) -> Table:
-    """The headline numbers of every part beside their targets, and the calibration error."""
+def summary(outcomes: dict[str, Outcome], models: Sequence[str]) -> Table:
+    """The headline numbers of every part (by name) beside their targets, and the calibration error, over all
+    parts and per part (a part with many structures, such as MD, can carry the whole error)."""
     table = Table("summary", "Summary", [("metric", ""), ("target", "")] + [(model, "") for model in models])
-    for outcome in outcomes:
+    for outcome in outcomes.values():
         table.rows += [[headline.metric, headline.target, *headline.values] for headline in outcome.headlines]
-    scored = {model: [part for outcome in outcomes for part in outcome.scored.get(model, [])] for model in models}
+    scored = {model: [part for outcome in outcomes.values() for part in outcome.scored.get(model, [])]
+              for model in models}
     if any(scored.values()):
         cells = []
         for model in models:
@@ -614,6 +616,10 @@ def summary(outcomes: Sequence[Outcome], models: Sequence[str]) -> Table:
             count = sum(len(part.correct) for part in scored[model])
             cells.append(judged(f"{error:.4f} ({count} structures)", error <= ECE_TARGET))
         table.rows.append([f"ECE, {ECE_BINS} bins of top probability", f"≤ {ECE_TARGET:g}", *cells])
+        per_part = [" · ".join(f"{name} {calibration_error(outcome.scored[model]):.4f}"
+                               for name, outcome in outcomes.items() if outcome.scored.get(model))
+                    for model in models]
+        table.rows.append(["ECE per part", "(for reading)", *per_part])
     return table
 
 
@@ -663,10 +669,9 @@ def main() -> None:
         except FileNotFoundError as error:
             parser.error(str(error))
     args.out.mkdir(parents=True, exist_ok=True)
-    outcomes = []
+    outcomes = {}
     for part in parts:
-        outcome = PART_FUNCTIONS[part](suite)
-        outcomes.append(outcome)
+        outcome = outcomes[part] = PART_FUNCTIONS[part](suite)
         for table in outcome.tables:
             table.write_csv(args.out)
             if not table.name.endswith("_answers"):

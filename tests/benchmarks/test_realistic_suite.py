@@ -50,6 +50,16 @@ def test_calibration_error_by_hand(realistic):
     assert realistic.calibration_error([scored, scored]) == pytest.approx(expected)
 
 
+def test_the_summary_gives_the_calibration_error_over_all_parts_and_per_part(realistic):
+    sure = _answers(realistic, [[0.95, 0.05], [0.05, 0.95]])
+    unsure = _answers(realistic, [[0.65, 0.35], [0.35, 0.65]])
+    outcomes = {"md": realistic.Outcome([], scored={"m": [unsure.scored(np.array([True, False]), ["a", "a"])]}),
+                "real": realistic.Outcome([], scored={"m": [sure.scored(np.array([True, True]), ["a", "b"])]})}
+    rows = {row[0]: row[2] for row in realistic.summary(outcomes, ["m"]).rows}
+    assert rows["ECE, 10 bins of top probability"].startswith("0.1000 (4 structures) ✗")  # 0.5 · 0.05 + 0.5 · 0.15
+    assert rows["ECE per part"] == "md 0.1500 · real 0.0500"
+
+
 def test_margins_and_melt_auc(realistic):
     answers = _answers(realistic, [[0.7, 0.2, 0.1]] * 3)
     assert realistic.margins(answers, ["a", "b", "unknown"]) == pytest.approx([0.5, -0.5, -0.7])
