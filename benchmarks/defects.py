@@ -1,12 +1,13 @@
-"""Accuracy of a model on freshly generated defective structures, beside the ARISE row of Table 2.
+"""Accuracy of a model on freshly generated defective structures, beside the ARISE row of Table 2 (or of the
+supplement's Table S2 or S3).
 
-    python benchmarks/defects.py [--seeds 5] [--samples 1000] [--model STEM] [--out DIR]
+    python benchmarks/defects.py [--table "Table S2"] [--seeds 5] [--samples 1000] [--model STEM] [--out DIR]
 
 For every class: supercell 0, periodic and non-periodic (nanotubes: the tube),
 with `--seeds` random realisations per defect level (seeds never used in
 training): the structures of `arise benchmark`'s Table 2 at supercell 0, whose
 descriptor cache (`--cache`) it shares. Prints the table, writes `defects.csv`
-and the most frequent confusions per level to `--out`.
+(`defects-table-s2.csv`, ...) and the most frequent confusions per level to `--out`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ariseml.evaluation.robustness import BenchmarkConfig, benchmark_cases, draw
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--table", choices=list(TABLES), default="Table 2")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--samples", type=int, default=1000, help="Monte-Carlo passes T")
     parser.add_argument("--model", default="paper", help="a shipped model's name or a model path stem")
@@ -37,11 +39,12 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     classifier = Classifier.load(args.model, samples=args.samples, seed=0)
 
-    command = f"python benchmarks/defects.py --seeds {args.seeds} --samples {args.samples} --model {args.model}"
+    command = (f"python benchmarks/defects.py --table '{args.table}' --seeds {args.seeds} --samples {args.samples} "
+               f"--model {args.model}")
     print(f"command: {command}")
     config = BenchmarkConfig(supercells=(0,), realisations=args.seeds, samples=args.samples)
     rows = []
-    for level, paper in zip(TABLES["Table 2"], PAPER_ROWS["Table 2"]["ariseml"]):
+    for level, paper in zip(TABLES[args.table], PAPER_ROWS[args.table]["ariseml"]):
         start = time.perf_counter()
         truth = [case.prototype_id for draw in range(draws(config, level)) for case in benchmark_cases(config, draw)]
         features = np.concatenate([draw_descriptors(config, level, draw, classifier.settings_, args.cache)
@@ -55,7 +58,8 @@ def main() -> None:
         print(f"{level.name:10s} {len(truth):5d} structures  ariseml {rows[-1]['ariseml']:6.2f} %  "
               f"paper {rows[-1]['paper ARISE']:>6} %  ({time.perf_counter() - start:.0f} s)  "
               f"{rows[-1]['confusions']}", flush=True)
-    with open(args.out / "defects.csv", "w", newline="") as handle:
+    name = "defects.csv" if args.table == "Table 2" else f"defects-{args.table.lower().replace(' ', '-')}.csv"
+    with open(args.out / name, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)

@@ -258,11 +258,15 @@ def test_a_recipe_knows_its_cache_and_refuses_what_belongs_to_the_other(tmp_path
     assert Recipe("realistic", average="both").config(10).log_epsilon is not None  # joined caches, compressed
     with pytest.raises(InputError, match="`antisites` adds to the paper's recipe"):
         Recipe("realistic", antisites=(0.05,))
-    for misplaced in ({"draws": 10}, {"thermal": "temperature"}):
-        with pytest.raises(InputError, match="`draws` and `thermal` belong to the realistic recipe"):
+    for misplaced in ({"draws": 10}, {"thermal": "temperature"}, {"stacking_factor": 3}, {"max_sigma": 0.1},
+                      {"max_vacancies": 0.3}, {"vacancy_fraction": 0.4}):
+        with pytest.raises(InputError, match="belong to the realistic recipe"):
             Recipe("paper", **misplaced)
-    hot = Recipe("realistic", thermal="temperature")
-    assert hot.record()["realistic_recipe"]["thermal"] == "temperature"
+    hot = Recipe("realistic", thermal="temperature", max_sigma=0.1, max_vacancies=0.3, vacancy_fraction=0.4)
+    record = hot.record()["realistic_recipe"]
+    assert (record["thermal"], record["max_sigma"], record["max_vacancies"], record["vacancy_fraction"]) == (
+        "temperature", 0.1, 0.3, 0.4)
+    assert record["draws_per_class"] == 120 and record["stacking_factor"] == 1  # the defaults where none is set
     assert {s.name for s in hot.structures()[:5]} != {s.name for s in Recipe("realistic").structures()[:5]}
     with pytest.raises(InputError, match="`average` both"):
         Recipe("paper", average="both", rbf="polynomial")

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ariseml.caches import training_cache
 from ariseml.cli.group import main
 from ariseml.cli.options import jobs_option
+
+if TYPE_CHECKING:
+    from ariseml.training.recipe import Recipe
 
 average_option = click.option(
     "--average", type=click.Choice(["inner", "outer", "both"]), default="inner", show_default=True,
@@ -60,13 +65,39 @@ stacking_option = click.option(
     help="The realistic recipe draws the classes told apart only by their layer order (fcc, hcp, dhcp, α-Sm, "
          "hexagonal and rhombohedral graphite) this many times as often as the others.")
 
+max_sigma_option = click.option(
+    "--max-sigma", type=click.FloatRange(0, 0.3, min_open=True), default=None,
+    help="The realistic recipe's largest thermal noise σ per Cartesian component, a fraction of d_NN "
+         "[default: 0.09].")
+
+vacancies_option = click.option(
+    "--max-vacancies", type=click.FloatRange(0, 0.9, min_open=True), default=None,
+    help="The largest fraction of atoms the realistic recipe removes from a draw [default: 0.25].")
+
+vacancy_fraction_option = click.option(
+    "--vacancy-fraction", type=click.FloatRange(0, 1), default=None,
+    help="The share of the realistic recipe's draws that lose atoms [default: 0.3].")
+
+RECIPE_OPTIONS = (average_option, rbf_option, antisites_option, recipe_option, draws_option, thermal_option,
+                  stacking_option, max_sigma_option, vacancies_option, vacancy_fraction_option)
+
 
 def recipe_options(command: Callable[..., None]) -> Callable[..., None]:
-    """The options that choose a training recipe, the same for ``dataset`` and ``train``."""
-    for option in reversed((average_option, rbf_option, antisites_option, recipe_option, draws_option,
-                            thermal_option, stacking_option)):
-        command = option(command)
-    return command
+    """The options that choose a training recipe, the same for ``dataset`` and ``train``: the command gets
+    them as one ``Recipe`` named ``chosen``."""
+
+    @functools.wraps(command)
+    def with_recipe(recipe: str, average: str, rbf: str, antisites: tuple[float, ...], draws: int | None,
+                    thermal: str, stacking_factor: int, max_sigma: float | None, max_vacancies: float | None,
+                    vacancy_fraction: float | None, **others: Any) -> None:
+        from ariseml.training.recipe import Recipe
+
+        command(chosen=Recipe(recipe, average, rbf, antisites, draws, thermal, stacking_factor, max_sigma,
+                              max_vacancies, vacancy_fraction), **others)
+
+    for option in reversed(RECIPE_OPTIONS):
+        with_recipe = option(with_recipe)
+    return with_recipe
 
 @main.command(short_help="Compute a training set (paper's or realistic recipe) into a resumable cache.")
 @click.option("--out", "cache", type=click.Path(file_okay=False), default=None,
@@ -76,17 +107,14 @@ def recipe_options(command: Callable[..., None]) -> Callable[..., None]:
 @jobs_option
 @click.option("--classes", default=None, help="Comma-separated prototype ids (default: all 108).")
 @recipe_options
-def dataset(cache: str | None, jobs: int | None, classes: str | None, average: str, rbf: str,
-            antisites: tuple[float, ...], recipe: str, draws: int | None, thermal: str, stacking_factor: int) -> None:
+def dataset(cache: str | None, jobs: int | None, classes: str | None, chosen: Recipe) -> None:
     """Compute a training set into a cache: the paper's (396 structures × 99 SOAP settings; with --antisites
     also the antisite supercells, 69 per percentage) or the realistic recipe's draws."""
     from pathlib import Path
 
     from ariseml.prototypes import get_prototype
     from ariseml.training.dataset import generate
-    from ariseml.training.recipe import Recipe
 
-    chosen = Recipe(recipe, average, rbf, antisites, draws, thermal, stacking_factor)
     selected = ([get_prototype(c.strip()) for c in classes.split(",") if c.strip()] if classes else None)
     folder, structures = chosen.folder(Path(cache) if cache else None), chosen.structures(selected)
     computed = generate(folder, structures, chosen.settings(), jobs=jobs)
@@ -107,18 +135,16 @@ def dataset(cache: str | None, jobs: int | None, classes: str | None, average: s
                    "from it.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Model path stem: writes STEM.pt and STEM.json.")
-def train(cache: str | None, epochs: int, average: str, rbf: str, antisites: tuple[float, ...], recipe: str,
-          draws: int | None, thermal: str, stacking_factor: int, members: int, checkpoint: str | None,
+def train(cache: str | None, epochs: int, chosen: Recipe, members: int, checkpoint: str | None,
           output: str) -> None:
     """Train the Bayesian MLP on a cached training set (the paper's hyper-parameters; the realistic recipe
     compresses and standardises the inputs)."""
     from pathlib import Path
 
     from ariseml.io import check_writable
-    from ariseml.training.recipe import Recipe, train_recipe
+    from ariseml.training.recipe import train_recipe
 
     check_writable(output + ".pt")
-    chosen = Recipe(recipe, average, rbf, antisites, draws, thermal, stacking_factor)
     trained = train_recipe(chosen, Path(output), epochs, members, Path(cache) if cache else None,
                            Path(checkpoint) if checkpoint else None)
     click.echo(f"wrote {output}.pt: validation accuracy {100 * trained.validation_accuracy:.2f} % (best epoch "

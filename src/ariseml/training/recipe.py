@@ -30,23 +30,32 @@ class Recipe:
     draws: int | None = None
     thermal: Literal["amplitude", "temperature", "mixed"] = "amplitude"
     stacking_factor: int = 1
+    max_sigma: float | None = None
+    max_vacancies: float | None = None
+    vacancy_fraction: float | None = None
 
     def __post_init__(self) -> None:
         if self.name not in ("paper", "realistic"):
             raise InputError(f"`recipe` is paper or realistic, got {self.name!r}", "recipe")
         if self.name == "realistic" and self.antisites:
             raise InputError("`antisites` adds to the paper's recipe; leave it out of the realistic one", "antisites")
-        if self.name == "paper" and (self.draws is not None or self.thermal != "amplitude"
-                                     or self.stacking_factor != 1):
-            raise InputError("`draws`, `thermal` and `stacking_factor` belong to the realistic recipe", "draws",
-                             "thermal", "stacking_factor")
+        if self.name == "paper" and (self.thermal != "amplitude" or self.stacking_factor != 1
+                                     or any(value is not None for value in self._drawn().values())):
+            raise InputError("`draws`, `thermal`, `stacking_factor`, `max_sigma`, `max_vacancies` and "
+                             "`vacancy_fraction` belong to the realistic recipe", "draws", "thermal",
+                             "stacking_factor", "max_sigma", "max_vacancies", "vacancy_fraction")
         if self.average == "both" and self.rbf != "gto":
             raise InputError("`average` both is computed from per-centre coefficients of the gto basis only",
                              "average", "rbf")
 
+    def _drawn(self) -> dict[str, Any]:
+        """The realistic recipe's ranges set here (None: the recipe's default)."""
+        return {"draws_per_class": self.draws, "max_sigma": self.max_sigma, "max_vacancies": self.max_vacancies,
+                "vacancy_fraction": self.vacancy_fraction}
+
     def _augmentation(self) -> AugmentationRecipe:
-        draws = {} if self.draws is None else {"draws_per_class": self.draws}
-        return AugmentationRecipe(thermal=self.thermal, stacking_factor=self.stacking_factor, **draws)
+        chosen = {name: value for name, value in self._drawn().items() if value is not None}
+        return AugmentationRecipe(thermal=self.thermal, stacking_factor=self.stacking_factor, **chosen)
 
     def folder(self, cache: Path | None = None) -> Path:
         """Where the descriptors are cached: ``cache`` or the default of this averaging and basis (the
