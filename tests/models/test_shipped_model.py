@@ -74,9 +74,12 @@ def test_the_realistic_model_answers_thermal_motion_and_amorphous_packings():
     assert classifier.classes_ == [p.id for p in all_prototypes()] + [NOT_A_CRYSTAL]
     assert classifier.metadata_["recipe"] == "realistic" and classifier.metadata_["members"] == 5
     assert all(member.standardised and member.log_epsilon == 1e-5 for member in classifier.model_.members)
-    assert classifier.metadata_["augmentation"]["realistic_recipe"]["max_internal"] == 0.04
+    recipe = classifier.metadata_["augmentation"]["realistic_recipe"]
+    assert (recipe["max_internal"], recipe["thermal"], recipe["stacking_factor"], recipe["max_sigma"]) == (
+        0.04, "temperature", 3, 0.1)
+    assert classifier.settings_.average == "both"  # the joined descriptor
     rng = np.random.default_rng(1)
-    structures, expected = [bulk("Al", "fcc", a=4.05)], ["fcc_Cu"]  # the pristine periodic cell
+    structures, expected = [bulk("Al", "fcc", a=4.05), bulk("Mg", "hcp", a=3.21, c=5.21)], ["fcc_Cu", "hcp_Mg"]
     shaken = (("Al", "fcc", 4.05, 0.02, "fcc_Cu"), ("Cu", "fcc", 3.61, 0.05, "fcc_Cu"),
               ("Fe", "bcc", 2.87, 0.05, "bcc_W"), ("Si", "diamond", 5.43, 0.05, "diamond_C"))
     for element, structure, a, sigma, class_id in shaken:

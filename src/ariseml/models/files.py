@@ -27,10 +27,11 @@ SHIPPED_MODELS = {"paper": "arise_mlp", "outer": "arise_mlp_outer", "antisite": 
 ``antisite``: the paper's network and descriptor, trained on the paper's set plus the
 supercells of the bulk compounds with 5 % and 10 % antisites (``arise dataset/train
 --antisites 5,10``; not in the paper): ordered alloys that are not perfectly ordered.
-``realistic``: the paper's network on signed-log compressed and standardised inputs, trained on the realistic
-recipe (``arise dataset/train --recipe realistic``; ``training.augmentation``): thermal-like and correlated noise,
-vacancies, strain, c/a stretches, varied finite shapes, and the extra class ``not_a_crystal``; not yet the
-default (docs/realistic.md says where it stands).
+``realistic``: five of the paper's networks on signed-log compressed and standardised inputs of the joined
+descriptor (``average="both"``), trained on the realistic recipe (``arise dataset/train --recipe realistic``
+with the options of docs/realistic.md; ``training.augmentation``): thermal-like and correlated noise, vacancies,
+strain, c/a stretches, varied finite shapes, the stacking classes drawn more often, and the extra class
+``not_a_crystal``; not yet the default (docs/realistic.md says where it stands).
 """
 SHIPPED_DIFFRACTION_MODELS = {"diffraction": "diffraction_convnet"}
 """The ConvNet on two-dimensional diffraction fingerprints (Ziletti et al. 2018), seven classes."""
