@@ -56,7 +56,7 @@ draws_option = click.option("--draws", type=click.IntRange(1), default=None,
 
 thermal_option = click.option(
     "--thermal", type=click.Choice(["amplitude", "temperature", "mixed"]), default="amplitude", show_default=True,
-    help="How the realistic recipe spreads its thermal noise σ: uniform in σ (the shipped model's), uniform in "
+    help="How the realistic recipe spreads its thermal noise σ: uniform in σ (the default), uniform in "
          "σ², which grows linearly with temperature (as many draws near melting as near 0 K), or each draw one "
          "way or the other (mixed).")
 

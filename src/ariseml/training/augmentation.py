@@ -9,7 +9,7 @@ lattices and microscopy add:
   ``max_sigma`` of the pristine d_NN (the Lindemann ratio at melting, 0.1-0.15 of d_NN for the root
   mean square displacement, is about 0.06-0.09 per component); a fraction of the draws pristine; in
   some draws correlated between neighbours, as phonons correlate them. ``thermal`` says how σ is
-  spread: ``amplitude``, uniform in σ (the shipped model's), ``temperature``, uniform in σ², which
+  spread: ``amplitude``, uniform in σ (the default), ``temperature``, uniform in σ², which
   grows linearly with T in a harmonic crystal, so that as many draws sit near melting as near 0 K, or
   ``mixed``, each draw one way or the other at even odds;
 - a random strain of the whole structure, up to ``max_strain`` per component (the cell's fluctuations
