@@ -9,7 +9,11 @@ measured internal parameters), ``symbols`` (one per basis site) and ``source`` (
 of every number in the record). ``"layer": true`` marks a 2D class: the record is then the
 experimental bulk crystal, and one layer is cut from it (the layer holding the first basis
 atom) and isolated with ariseml's 15 Å of vacuum, so the monolayer keeps the bulk in-plane
-lattice and the bulk internal coordinates. Everything is reduced to the primitive cell.
+lattice and the bulk internal coordinates. Everything is reduced to the primitive cell, and a
+bulk cell further to its Niggli-reduced form: the most compact cell of the lattice, as AFLOW's
+prototype cells are. spglib's primitive cell of a rhombohedral or face-centred lattice can be
+very acute (α-Sm 23°, rhombohedral graphite 39°), and its supercell 0 a needle of surface atoms
+(Sm 97 x 20 x 12 Å) that no prototype supercell resembles.
 Where ariseml builds a class from the same experimental AFLOW entry, its record reproduces the
 prototype; the other compounds of a class differ from it in lattice ratios, internal
 parameters or angles.
@@ -115,11 +119,13 @@ def load_records() -> tuple[dict[str, Any], ...]:
 
 
 def periodic_cell(record: dict[str, Any]) -> Atoms:
-    """The primitive periodic cell of a record; for a layer record, one layer with vacuum."""
+    """The Niggli-reduced primitive cell of a record; for a layer record, one layer with vacuum."""
     definition = {key: record[key] for key in ("spacegroup", "cellpar", "basis", "symbols")}
     definition["setting"] = record.get("setting", 1)
     if not record.get("layer"):
-        return spacegroup_structure({**definition, "primitive": True})
+        cell = spacegroup_structure({**definition, "primitive": True})
+        niggli_reduce(cell)
+        return cell
     bulk = spacegroup_structure(definition)
     return isolate_layer(primitive_cell(one_layer(bulk)))
 
@@ -164,9 +170,6 @@ def cluster(cell: Atoms, n_atoms: int = CLUSTER_ATOMS) -> Atoms:
     The last shell is the one that brings the count closest to ``n_atoms``.
     """
     layer = is_layer(cell)
-    if not layer:
-        cell = cell.copy()
-        niggli_reduce(cell)  # a compact cell: fewer repeats to cover the sphere
     periodic = cell.pbc
     spacing = 1.0 / np.linalg.norm(cell.cell.reciprocal(), axis=1)  # distances between lattice planes
     if layer:
