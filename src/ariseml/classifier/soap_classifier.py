@@ -18,14 +18,13 @@ from ase import Atoms
 
 from ariseml.classifier.classification import Classification, answer_checked, classifications
 from ariseml.descriptors.soap import SoapSettings, describe_many
-from ariseml.models import DEFAULT_SEED
+from ariseml.models import DEFAULT_MODEL, DEFAULT_SEED
 from ariseml.models.bayesian_mlp import BayesianMLP, EnsembleMLP, Network, torch_device
 from ariseml.models.files import (DIFFRACTION_KIND, SHIPPED_MODELS, ModelFileError, load_network, metadata_fields,
                                   model_files, write_model)
 from ariseml.models.monte_carlo import MonteCarloPrediction, check_settle, monte_carlo_predict
 from ariseml.prototypes import NOT_A_CRYSTAL, get_prototype
 
-DEFAULT_MODEL = "paper"
 NOT_A_CRYSTAL_LABEL = "not a crystal (melt, glass or random packing)"
 """The ``arise_label`` of a model's ``NOT_A_CRYSTAL`` class."""
 

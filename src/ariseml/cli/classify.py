@@ -13,7 +13,7 @@ from ariseml.cli.frames import Frame, frames_of
 from ariseml.cli.group import in_option_words, main
 from ariseml.cli.options import device_option, format_option, paper_orientation_option
 from ariseml.errors import InputError
-from ariseml.models import DEFAULT_SEED
+from ariseml.models import DEFAULT_MODEL, DEFAULT_SEED
 
 PROGRESS_MIN_FRAMES = 20
 """A trajectory with at least this many frames shows a progress bar (on stderr)."""
@@ -43,7 +43,7 @@ def _describe_file(classifier: Any, frames: list[Frame]) -> tuple[np.ndarray | N
               help="Seed of the dropout masks: the same input gives the same numbers; change it to draw other "
                    "passes.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
-@click.option("--model", "model_path", default="paper", show_default=True,
+@click.option("--model", "model_path", default=DEFAULT_MODEL, show_default=True,
               help="A model shipped in the package (paper: ARISE trained as published; antisite and outer: "
                    "its variants; realistic: the realistic recipe, docs/realistic.md; diffraction: the "
                    "diffraction-fingerprint ConvNet, 7 classes) or the path of one written by 'arise train' "

@@ -7,7 +7,7 @@ import click
 from ariseml.cli.frames import read_checked_frames
 from ariseml.cli.group import main
 from ariseml.cli.options import device_option, format_option, jobs_option
-from ariseml.models import DEFAULT_SEED
+from ariseml.models import DEFAULT_MODEL, DEFAULT_SEED
 from ariseml.spm.plot import INFORMATION_MAX
 
 
@@ -56,7 +56,7 @@ def _slice(text: str) -> tuple[str, float]:
 @click.option("--hidden-layer", "hidden_layers", type=click.IntRange(1, 3), multiple=True,
               help="Keep this hidden layer's activations per box in spm.nc (repeatable; for 'arise explore').")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the dropout masks.")
-@click.option("--model", "model_path", default="paper", show_default=True,
+@click.option("--model", "model_path", default=DEFAULT_MODEL, show_default=True,
               help="A shipped model name or the path of one written by 'arise train'.")
 @click.option("--top", type=click.IntRange(1), default=3, show_default=True,
               help="How many classes get a probability map.")

@@ -1,5 +1,7 @@
 """The networks (the Bayesian MLP of ARISE, the diffraction ConvNet) and their Monte-Carlo dropout."""
 
+DEFAULT_MODEL = "paper"
+"""The shipped model every command and ``Classifier.load`` use unless told otherwise."""
 DEFAULT_SEED = 0
 """Seed of the Monte-Carlo dropout masks wherever none is given: the same input gives the same numbers
 on every run (``arise classify``, ``arise spm``, ``Classifier``); another seed draws other passes."""

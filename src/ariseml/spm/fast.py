@@ -10,6 +10,7 @@ from ase import Atoms
 from scipy import sparse
 from scipy.spatial import cKDTree
 
+from ariseml.descriptors.pooling import pair_vectors
 from ariseml.descriptors.soap import SoapSettings
 from ariseml.spm.grid import Grid, SpmSettings
 from ariseml.spm.store import CHUNK_FORMAT, read_checked, record_key, sample_sha256, save_checked
@@ -94,17 +95,12 @@ def _pair_coefficients(positions: np.ndarray, alpha_index: np.ndarray, beta_inde
     return coefficients
 
 
-def _inner_boxes(coefficients: list[np.ndarray], voxel: np.ndarray, layout: VoxelLayout, grid: Grid,
-                 soap: SoapSettings) -> np.ndarray:
-    """Box vectors of one species pair from its α atoms' pooled expansion coefficients (inner averaging)."""
-    from ariseml.descriptors.coefficients import power_spectrum
-
+def _box_coefficients(coefficients: list[np.ndarray], voxel: np.ndarray, layout: VoxelLayout, grid: Grid,
+                      soap: SoapSettings) -> list[np.ndarray]:
+    """Per l, the box sums of one species pair's α-atom expansion coefficients (boxes, n_max, 2l+1)."""
     summing = _voxel_matrix(voxel[voxel >= 0], layout.size)
-    pooled = []
-    for l, c in enumerate(coefficients):
-        sums = _atom_box_sums(summing, c.reshape(len(c), -1), layout, grid)
-        pooled.append(sums.reshape(grid.size, soap.n_max, 2 * l + 1))
-    return power_spectrum(pooled, replace(soap, average="inner"), dtype=np.float32)
+    return [_atom_box_sums(summing, c.reshape(len(c), -1), layout, grid).reshape(grid.size, soap.n_max, 2 * l + 1)
+            for l, c in enumerate(coefficients)]
 
 
 def _outer_boxes(coefficients: list[np.ndarray], voxel: np.ndarray, layout: VoxelLayout, grid: Grid,
@@ -177,23 +173,17 @@ def pooled_descriptors(atoms: Atoms, grid: Grid, settings: SpmSettings, soap: So
             if not np.any(voxel >= 0):
                 continue
             if soap.average == "outer":
-                parts = [_outer_pair_boxes(atoms, alpha, beta, alpha_index, voxel, layout,
-                                           grid, soap, cache / f"{alpha}-{beta}-power.npz", key, jobs, progress)]
+                vectors, present = pair_vectors(None, _outer_pair_boxes(
+                    atoms, alpha, beta, alpha_index, voxel, layout, grid, soap, cache / f"{alpha}-{beta}-power.npz",
+                    key, jobs, progress), soap)
             else:
                 coefficients = _pair_coefficients(positions, alpha_index, np.flatnonzero(symbols == beta), voxel,
                                                   grid, soap, period, cache / f"{alpha}-{beta}-coefficients.npz",
                                                   key, jobs, progress)
-                parts = [_inner_boxes(coefficients, voxel, layout, grid, soap)]
-                if soap.average == "both":
-                    parts.append(_outer_boxes(coefficients, voxel, layout, grid, soap))
-            present = np.ones(grid.size, dtype=bool)
-            for part in parts:  # each part normalised in place: no copies of all boxes
-                norms = np.linalg.norm(part, axis=1, keepdims=True)
-                present &= norms[:, 0] > 1e-12
-                np.divide(part, norms, out=part, where=norms > 1e-12)
-            boxes = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1) / np.sqrt(2)
-            boxes[~present] = 0.0
-            total += boxes
+                spectra = _outer_boxes(coefficients, voxel, layout, grid, soap) if soap.average == "both" else None
+                vectors, present = pair_vectors(_box_coefficients(coefficients, voxel, layout, grid, soap), spectra,
+                                                soap)
+            total += vectors
             pairs_present += present
     valid = (counts >= settings.min_atoms) & (pairs_present > 0)
     total[valid] /= pairs_present[valid, None]

@@ -1,0 +1,8 @@
+"""Per-atom labels: each atom classified by the descriptor of the sphere centred on it (``arise atoms``)."""
+
+from ariseml.labels.environments import DEFAULT_RADIUS, environment_descriptors
+from ariseml.labels.output import label_columns, labelled_copy, write_labelled
+from ariseml.labels.run import AtomLabels, label_atoms
+
+__all__ = ["DEFAULT_RADIUS", "AtomLabels", "environment_descriptors", "label_atoms", "label_columns",
+           "labelled_copy", "write_labelled"]

@@ -1,0 +1,125 @@
+"""Each atom's own descriptor: the ARISE descriptor of the atoms in a sphere centred on it, pooled from per-atom
+expansion coefficients computed once in the whole sample (as fast SPM pools them per box)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import numpy as np
+from ase import Atoms
+from scipy import sparse
+from scipy.spatial import cKDTree
+
+from ariseml.descriptors.pooling import pair_vectors
+from ariseml.descriptors.soap import SoapSettings
+from ariseml.errors import InputError
+
+PAPER_BOX = 16.0
+"""Edge (Å) of the paper's SPM boxes."""
+DEFAULT_RADIUS = float((3 * PAPER_BOX**3 / (4 * np.pi)) ** (1 / 3))
+"""Radius (Å) of an atom's sphere by default: the volume of one of the paper's SPM boxes (9.9 Å)."""
+CENTRES_PER_BLOCK = 20_000
+"""Atoms whose spheres are pooled at once: bounds the neighbour lists held in memory."""
+
+
+def periodic_padding(atoms: Atoms, pad: float) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the atoms (wrapped into the cell along its periodic axes), followed by their periodic images
+    within ``pad`` of the cell, and for each the index of the atom it is. Any cell shape."""
+    positions = atoms.positions
+    origin = np.arange(len(atoms))
+    periodic = np.asarray(atoms.pbc, dtype=bool)
+    if not periodic.any():
+        return positions, origin
+    cell = atoms.cell.array
+    inverse = np.linalg.inv(cell)
+    heights = 1.0 / np.linalg.norm(inverse, axis=0)  # distance between opposite faces
+    reach = [int(np.ceil(pad / h)) if p else 0 for h, p in zip(heights, periodic)]
+    fractional = positions @ inverse
+    fractional[:, periodic] %= 1.0
+    wrapped = fractional @ cell
+    margin = np.where(periodic, pad / heights, np.inf)
+    images, origins = [wrapped], [origin]
+    for shift in np.ndindex(*(2 * r + 1 for r in reach)):
+        shift = np.array(shift) - reach
+        if not shift.any():
+            continue
+        moved = fractional + shift
+        inside = np.all((moved > -margin) & (moved < 1 + margin), axis=1)
+        images.append(moved[inside] @ cell)
+        origins.append(origin[inside])
+    return np.concatenate(images), np.concatenate(origins)
+
+
+def sphere_matrix(centres: np.ndarray, tree: cKDTree, origin: np.ndarray, columns: int, radius: float
+                  ) -> sparse.csr_matrix:
+    """(centres x columns): entry (i, j) counts the images of column j's atom within ``radius`` of centre i
+    (an atom of a small periodic cell can be in a sphere more than once)."""
+    neighbours = tree.query_ball_point(centres, radius)
+    lengths = np.fromiter((len(n) for n in neighbours), dtype=np.int64, count=len(centres))
+    rows = np.repeat(np.arange(len(centres)), lengths)
+    found = np.fromiter((j for n in neighbours for j in n), dtype=np.int64, count=int(lengths.sum()))
+    matrix = sparse.csr_matrix((np.ones(len(found), dtype=np.float32), (rows, origin[found])),
+                               shape=(len(centres), columns))
+    matrix.sum_duplicates()
+    return matrix
+
+
+def _blocks(count: int) -> Iterator[slice]:
+    for start in range(0, count, CENTRES_PER_BLOCK):
+        yield slice(start, min(start + CENTRES_PER_BLOCK, count))
+
+
+def environment_descriptors(atoms: Atoms, soap: SoapSettings, radius: float = DEFAULT_RADIUS,
+                            jobs: int | None = None, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(atoms, n_features) descriptors of every atom's sphere and the number of atoms in it.
+
+    For each species pair (α, β) every α atom's coefficients of its β environment are computed once, scaled by
+    its local d_NN; an atom's pair vector pools those of the α atoms in its sphere (the images of a periodic
+    cell included, of any shape). Pair vectors are normalised and averaged over the pairs present, as for a
+    whole structure. A row of zeros: no pair in the sphere.
+    """
+    from ariseml.descriptors.coefficients import centre_coefficients, pair_cutoff, power_spectrum
+    from ariseml.descriptors.local import LOCAL_NEIGHBOURS, local_distances
+
+    if not (np.isfinite(radius) and radius > 0):
+        raise InputError(f"the sphere radius must be a positive length in Å, got {radius}", "radius")
+    symbols = np.array(atoms.get_chemical_symbols())
+    largest = 2 * radius / (soap.r_cut * soap.extrinsic_factor)  # an α atom far from every β atom
+    padded, origin = periodic_padding(atoms, radius)
+    positions = padded[:len(atoms)]  # wrapped into a periodic cell
+    species = sorted(set(symbols))  # a pair needs a β atom besides the α atom (its images count)
+    pairs = [(a, b) for a in species for b in species if np.sum(symbols[origin] == b) >= (2 if a == b else 1)]
+    if not pairs:
+        raise InputError("a single atom has no environment: give at least two atoms or a periodic cell")
+    scales = {(a, b): local_distances(positions[symbols == a], padded[symbols[origin] == b], a == b,
+                                      LOCAL_NEIGHBOURS, largest) for a, b in pairs}
+    reach = pair_cutoff(soap) * soap.extrinsic_factor * max(float(s.max()) for s in scales.values())
+    if reach > radius:  # the coefficients' cutoff spheres reach further than the atoms' spheres
+        padded, origin = periodic_padding(atoms, reach)
+    padded_symbols = symbols[origin]
+    counts = cKDTree(padded).query_ball_point(positions, radius, return_length=True)
+    total = np.zeros((len(atoms), soap.n_features), dtype=np.float32)
+    pairs_present = np.zeros(len(atoms), dtype=np.int32)
+    inner_soap = replace(soap, average="inner")
+    for alpha, beta in pairs:
+        alpha_index = np.flatnonzero(symbols == alpha)
+        alpha_padded = np.flatnonzero(padded_symbols == alpha)
+        coefficients = centre_coefficients(positions[alpha_index], scales[alpha, beta],
+                                           padded[padded_symbols == beta], inner_soap, jobs, progress)
+        spectra = power_spectrum(coefficients, inner_soap, np.float32) if soap.average != "inner" else None
+        column = np.full(len(atoms), -1)
+        column[alpha_index] = np.arange(len(alpha_index))
+        alpha_tree = cKDTree(padded[alpha_padded])
+        for block in _blocks(len(atoms)):
+            summing = sphere_matrix(positions[block], alpha_tree, column[origin[alpha_padded]],
+                                    len(alpha_index), radius)
+            pooled = None if soap.average == "outer" else [
+                np.asarray(summing @ c.reshape(len(c), -1)).reshape(-1, soap.n_max, 2 * l + 1)
+                for l, c in enumerate(coefficients)]
+            vectors, present = pair_vectors(pooled, None if spectra is None else summing @ spectra, soap)
+            total[block] += vectors
+            pairs_present[block] += present
+    described = pairs_present > 0
+    total[described] /= pairs_present[described, None]
+    return total, counts

@@ -1,0 +1,67 @@
+"""Per-atom labels: every atom's sphere classified with Monte-Carlo dropout, as arrays aligned with the atoms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from ase import Atoms
+
+from ariseml.labels.environments import DEFAULT_RADIUS, environment_descriptors
+from ariseml.spm.grid import DEFAULT_MIN_ATOMS
+
+ATOMS_PER_PASS_BLOCK = 20_000
+"""Atoms whose Monte-Carlo passes run at once: bounds the (T x atoms x classes) tensors."""
+
+
+@dataclass
+class AtomLabels:
+    """Arrays aligned with the atoms; an atom whose sphere holds fewer than ``min_atoms`` atoms (or no species
+    pair) is unlabelled: class -1, probabilities and uncertainties NaN."""
+
+    classes: list[str]  # the model's class ids; ``top_classes`` index into it
+    top_classes: np.ndarray  # (atoms, k) int, most probable first
+    top_probabilities: np.ndarray  # (atoms, k)
+    mutual_information: np.ndarray  # (atoms,) nats
+    predictive_entropy: np.ndarray  # (atoms,) nats
+    sphere_atoms: np.ndarray  # (atoms,) atoms in the sphere, images of a periodic cell included
+
+    @property
+    def labelled(self) -> np.ndarray:
+        return self.top_classes[:, 0] >= 0
+
+    def names(self, rank: int = 0) -> np.ndarray:
+        """Class id of each atom at ``rank`` (0: the most probable), "" where unlabelled."""
+        ids = np.array([*self.classes, ""], dtype=object)
+        return ids[self.top_classes[:, rank]].astype(str)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {"top_classes": self.top_classes, "top_probabilities": self.top_probabilities,
+                "mutual_information": self.mutual_information, "predictive_entropy": self.predictive_entropy,
+                "sphere_atoms": self.sphere_atoms}
+
+
+def label_atoms(atoms: Atoms, classifier, radius: float = DEFAULT_RADIUS, top: int = 3,
+                min_atoms: int = DEFAULT_MIN_ATOMS, jobs: int | None = None, progress: bool = False) -> AtomLabels:
+    """Classify every atom of ``atoms`` by the descriptor of the sphere of ``radius`` (Å) centred on it."""
+    from tqdm.auto import tqdm
+
+    descriptors, sphere_atoms = environment_descriptors(atoms, classifier.settings_, radius, jobs, progress)
+    labelled = (sphere_atoms >= min_atoms) & np.any(descriptors != 0, axis=1)
+    top = min(top, len(classifier.classes_))
+    top_classes = np.full((len(atoms), top), -1, dtype=np.int32)
+    top_probabilities = np.full((len(atoms), top), np.nan, dtype=np.float32)
+    information = np.full(len(atoms), np.nan, dtype=np.float32)
+    entropy = np.full(len(atoms), np.nan, dtype=np.float32)
+    rows = np.flatnonzero(labelled)
+    starts = range(0, len(rows), ATOMS_PER_PASS_BLOCK)
+    for start in tqdm(starts, desc="Monte-Carlo passes", unit="block", disable=not progress or len(starts) < 2):
+        block = rows[start:start + ATOMS_PER_PASS_BLOCK]
+        prediction = classifier.predict_arrays(descriptors[block])
+        order = np.argsort(-prediction.probabilities, axis=1)[:, :top]
+        top_classes[block] = order
+        top_probabilities[block] = np.take_along_axis(prediction.probabilities, order, axis=1)
+        information[block] = prediction.mutual_information
+        entropy[block] = prediction.predictive_entropy
+    return AtomLabels(list(classifier.classes_), top_classes, top_probabilities, information, entropy,
+                      sphere_atoms.astype(np.int32))

@@ -1,0 +1,86 @@
+"""Per-atom labels: each atom's sphere described as the whole structure would be, classified, written, resumed."""
+
+import ase.io
+import numpy as np
+import pytest
+from ase.build import bulk
+from click.testing import CliRunner
+
+from ariseml.classifier import Classifier
+from ariseml.cli import main
+from ariseml.descriptors.soap import arise_soap
+from ariseml.labels import environment_descriptors, label_atoms
+from bicrystal import iron_bicrystal
+
+
+@pytest.fixture(scope="module")
+def realistic():
+    return Classifier.load("realistic", samples=30, seed=0)
+
+
+@pytest.mark.parametrize("atoms", [bulk("Cu", "fcc", a=3.61),  # one atom: its images fill the sphere
+                                   bulk("Mg", "hcp", a=3.21, c=5.21).repeat((2, 2, 1)),  # a non-orthogonal cell
+                                   bulk("NaCl", "rocksalt", a=5.64, cubic=True)])  # two species
+def test_a_periodic_crystal_gives_every_atom_the_whole_structure_vector(atoms, realistic):
+    vectors, counts = environment_descriptors(atoms, realistic.settings_, radius=8.0, jobs=1)
+    whole = arise_soap(atoms, realistic.settings_)
+    cosines = vectors @ whole / np.linalg.norm(vectors, axis=1) / np.linalg.norm(whole)
+    assert cosines.min() > 0.9999
+    expected = 4 / 3 * np.pi * 8.0**3 * len(atoms) / atoms.get_volume()
+    assert np.all(np.abs(counts - expected) < 0.1 * expected)
+
+
+def test_each_grain_of_a_bicrystal_gets_its_class_and_surface_atoms_no_guess(realistic):
+    atoms = iron_bicrystal()
+    atoms.rattle(0.05, seed=0)
+    labels = label_atoms(atoms, realistic, radius=6.0, min_atoms=40, jobs=1)
+    x = atoms.positions[:, 0]
+    names = labels.names()
+    interior = labels.labelled & (np.abs(atoms.positions[:, 2] - 6.0) < 1.0)
+    assert np.mean(names[interior & (x < 14)] == "fcc_Cu") > 0.9
+    assert np.mean(names[interior & (x > 26)] == "bcc_W") > 0.9
+    corner = np.argmin(np.linalg.norm(atoms.positions, axis=1))  # an eighth of its sphere holds atoms
+    assert not labels.labelled[corner] and names[corner] == "" and np.isnan(labels.top_probabilities[corner, 0])
+
+
+def test_atoms_command_writes_columns_ovito_reads_reports_bad_files_and_resumes(tmp_path, monkeypatch):
+    crystal = bulk("Cu", "fcc", a=3.61, cubic=True).repeat(3)
+    crystal.rattle(0.05, seed=1)
+    ase.io.write(tmp_path / "cu.xyz", [crystal, crystal])
+    (tmp_path / "broken.xyz").write_text("not a structure\n")
+    out = tmp_path / "out"
+    arguments = ["atoms", str(tmp_path / "cu.xyz"), str(tmp_path / "broken.xyz"), "--out", str(out),
+                 "--model", "realistic", "--samples", "20", "--jobs", "1", "--radius", "7"]
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 1 and "broken.xyz" in result.output and "fcc_Cu 100.0 %" in result.output
+    frames = ase.io.read(out / "cu.xyz", index=":")
+    assert len(frames) == 2 and not (out / "broken.xyz").exists()
+    assert set(frames[0].arrays["arise_class"]) == {"fcc_Cu"}
+    assert frames[0].arrays["arise_probability"].min() > 0.9
+    assert frames[0].arrays["arise_class_id_2"].shape == (len(crystal),)
+
+    def no_labels(*_, **__):
+        raise AssertionError("the finished frames were recomputed")
+
+    monkeypatch.setattr("ariseml.labels.run.environment_descriptors", no_labels)
+    again = CliRunner().invoke(main, arguments[:2] + arguments[3:])
+    assert again.exit_code == 0, again.output
+    assert np.array_equal(ase.io.read(out / "cu.xyz").arrays["arise_probability"],
+                          frames[0].arrays["arise_probability"])
+
+
+def test_a_lammps_dump_is_labelled_into_a_dump(tmp_path):
+    crystal = bulk("Fe", "bcc", a=2.87, cubic=True).repeat(4)
+    crystal.rattle(0.05, seed=2)
+    lines = ["ITEM: TIMESTEP", "7", "ITEM: NUMBER OF ATOMS", str(len(crystal)), "ITEM: BOX BOUNDS pp pp pp",
+             *(f"0 {length}" for length in crystal.cell.lengths()), "ITEM: ATOMS id type x y z",
+             *(f"{i + 1} 1 {x} {y} {z}" for i, (x, y, z) in enumerate(crystal.positions))]
+    (tmp_path / "run.dump").write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(main, ["atoms", str(tmp_path / "run.dump"), "--out", str(tmp_path / "out"),
+                                       "--model", "realistic", "--samples", "20", "--jobs", "1", "--radius", "7"])
+    assert result.exit_code == 0, result.output
+    written = (tmp_path / "out" / "run.dump").read_text().splitlines()
+    assert written[1] == "7" and written[8].startswith("ITEM: ATOMS id type x y z arise_class_id arise_probability")
+    classes = dict(line.split() for line in (tmp_path / "out" / "run.dump.classes.txt").read_text().splitlines())
+    assert {classes[row.split()[5]] for row in written[9:]} == {"bcc_W"}
+    assert len(ase.io.read(tmp_path / "out" / "run.dump", format="lammps-dump-text")) == len(crystal)
