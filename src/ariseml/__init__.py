@@ -9,7 +9,8 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 _PUBLIC = {"Classifier": "ariseml.classifier", "DiffractionClassifier": "ariseml.classifier",
            "load_classifier": "ariseml.classifier", "Classification": "ariseml.classifier",
-           "scan": "ariseml.spm", "SpmSettings": "ariseml.spm", "read_result": "ariseml.spm"}
+           "scan": "ariseml.spm", "SpmSettings": "ariseml.spm", "read_result": "ariseml.spm",
+           "label_atoms": "ariseml.labels", "AtomLabels": "ariseml.labels"}
 """The public names and the modules that hold them, imported on first use (PyTorch only when needed, so that
 ``arise --help`` stays fast)."""
 

@@ -65,7 +65,7 @@ def _frame_labels(frame: Frame, classifier, options: dict, parts: Path, jobs: in
               help="An atom whose sphere holds fewer atoms is left unlabelled (class id -1), never guessed.")
 @click.option("--top", type=click.IntRange(1), default=2, show_default=True,
               help="How many of the most probable classes each atom gets columns for.")
-@click.option("--samples", type=click.IntRange(1), default=100, show_default=True,
+@click.option("--samples", type=click.IntRange(1), default=100, show_default=True,  # labels.DEFAULT_SAMPLES
               help="T, the Monte-Carlo dropout passes per atom.")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the dropout masks.")
 @click.option("--model", "model_path", default=DEFAULT_MODEL, show_default=True,

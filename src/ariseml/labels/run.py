@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from ase import Atoms
 
 from ariseml.labels.environments import DEFAULT_RADIUS, environment_descriptors
 from ariseml.spm.grid import DEFAULT_MIN_ATOMS
+
+if TYPE_CHECKING:
+    from ariseml.classifier import Classifier
+
+DEFAULT_SAMPLES = 100
+"""Monte-Carlo passes per atom by default (``arise classify`` uses 1000 per structure; atoms are many)."""
 
 ATOMS_PER_PASS_BLOCK = 20_000
 """Atoms whose Monte-Carlo passes run at once: bounds the (T x atoms x classes) tensors."""
@@ -41,10 +48,15 @@ class AtomLabels:
                 "sphere_atoms": self.sphere_atoms}
 
 
-def label_atoms(atoms: Atoms, classifier, radius: float = DEFAULT_RADIUS, top: int = 3,
+def label_atoms(atoms: Atoms, classifier: Classifier | None = None, radius: float = DEFAULT_RADIUS, top: int = 3,
                 min_atoms: int = DEFAULT_MIN_ATOMS, jobs: int | None = None, progress: bool = False) -> AtomLabels:
-    """Classify every atom of ``atoms`` by the descriptor of the sphere of ``radius`` (Å) centred on it."""
+    """Classify every atom of ``atoms`` by the descriptor of the sphere of ``radius`` (Å) centred on it
+    (``classifier``: default, the default model at T = 100 passes)."""
     from tqdm.auto import tqdm
+
+    from ariseml.classifier import Classifier
+
+    classifier = classifier or Classifier.load(samples=DEFAULT_SAMPLES)
 
     descriptors, sphere_atoms = environment_descriptors(atoms, classifier.settings_, radius, jobs, progress)
     labelled = (sphere_atoms >= min_atoms) & np.any(descriptors != 0, axis=1)
