@@ -55,11 +55,8 @@ def sphere_matrix(centres: np.ndarray, tree: cKDTree, origin: np.ndarray, column
                   ) -> sparse.csr_matrix:
     """(centres x columns): entry (i, j) counts the images of column j's atom within ``radius`` of centre i
     (an atom of a small periodic cell can be in a sphere more than once)."""
-    neighbours = tree.query_ball_point(centres, radius)
-    lengths = np.fromiter((len(n) for n in neighbours), dtype=np.int64, count=len(centres))
-    rows = np.repeat(np.arange(len(centres)), lengths)
-    found = np.fromiter((j for n in neighbours for j in n), dtype=np.int64, count=int(lengths.sum()))
-    matrix = sparse.csr_matrix((np.ones(len(found), dtype=np.float32), (rows, origin[found])),
+    pairs = cKDTree(centres).sparse_distance_matrix(tree, radius, output_type="ndarray")
+    matrix = sparse.csr_matrix((np.ones(len(pairs), dtype=np.float32), (pairs["i"], origin[pairs["j"]])),
                                shape=(len(centres), columns))
     matrix.sum_duplicates()
     return matrix
