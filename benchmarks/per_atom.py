@@ -43,14 +43,15 @@ def _frame_key(atoms) -> str:
     return structure_key(atoms)
 
 
-def our_labels(frames, classifier, radius: float, cache: Path) -> list[dict[str, np.ndarray]]:
+def our_labels(frames, classifier, radius: float, pool_fraction: float, cache: Path) -> list[dict[str, np.ndarray]]:
     """Per frame: class ids and top probabilities of every atom, from the cache where there."""
     from ariseml.labels import label_atoms
 
     results = []
     for number, atoms in enumerate(frames):
         key = hashlib.sha256(json.dumps([__version__, classifier.metadata_["sha256"], classifier.samples,
-                                         classifier.seed, radius, _frame_key(atoms)]).encode()).hexdigest()
+                                         classifier.seed, radius, pool_fraction, _frame_key(atoms)]).encode()
+                             ).hexdigest()
         path = cache / key[:2] / f"{key}.npz"
         try:
             with np.load(path) as stored:
@@ -58,7 +59,7 @@ def our_labels(frames, classifier, radius: float, cache: Path) -> list[dict[str,
             continue
         except (OSError, ValueError, EOFError):
             pass
-        labels = label_atoms(atoms, classifier, radius, top=1, jobs=2)
+        labels = label_atoms(atoms, classifier, radius, top=1, pool_fraction=pool_fraction, jobs=2)
         row = {"names": labels.names(), "probability": labels.top_probabilities[:, 0]}
         path.parent.mkdir(parents=True, exist_ok=True)
         np.savez(path, **row)
@@ -80,7 +81,7 @@ def accuracy(args: argparse.Namespace) -> list[dict]:
         if len(group) < args.frames:
             group.append(atoms)
     frames = [atoms for key in sorted(groups) for atoms in groups[key]]
-    ours = our_labels(frames, classifier, args.radius, cache_folder() / "realistic" / "atoms")
+    ours = our_labels(frames, classifier, args.radius, args.pool_fraction, cache_folder() / "realistic" / "atoms")
     rows, start = [], 0
     for (system, t_over_tm) in sorted(groups):
         group = groups[system, t_over_tm]
@@ -100,7 +101,7 @@ def accuracy(args: argparse.Namespace) -> list[dict]:
     return rows
 
 
-def speed_worker(method: str, path: str, model: str, samples: int, radius: float) -> None:
+def speed_worker(method: str, path: str, model: str, samples: int, radius: float, pool_fraction: float) -> None:
     """One method on one file in this process (run by ``speed``): prints the seconds it took."""
     atoms = ase.io.read(path)
     started = time.perf_counter()
@@ -108,7 +109,8 @@ def speed_worker(method: str, path: str, model: str, samples: int, radius: float
         from ariseml.classifier import Classifier
         from ariseml.labels import label_atoms
 
-        label_atoms(atoms, Classifier.load(model, samples=samples, seed=0), radius, top=1, jobs=2, progress=True)
+        label_atoms(atoms, Classifier.load(model, samples=samples, seed=0), radius, top=1,
+                    pool_fraction=pool_fraction, jobs=2, progress=True)
     else:
         from ariseml.evaluation.peers_ovito import per_atom_labels
 
@@ -131,7 +133,8 @@ def speed(args: argparse.Namespace) -> list[dict]:
     for method in ("ariseml", "ptm"):
         started = time.perf_counter()
         done = subprocess.run([sys.executable, __file__, "--speed-worker", method, str(path), "--model", args.model,
-                               "--samples", str(args.samples), "--radius", str(args.radius)],
+                               "--samples", str(args.samples), "--radius", str(args.radius),
+                               "--pool-fraction", str(args.pool_fraction)],
                               capture_output=True, text=True, env={"OMP_NUM_THREADS": "2", **_environment()})
         if done.returncode:
             raise SystemExit(f"{method} failed:\n{done.stderr[-2000:]}")
@@ -171,6 +174,7 @@ def main() -> None:
     parser.add_argument("--model", default="realistic")
     parser.add_argument("--samples", type=int, default=100, help="Monte-Carlo passes T")
     parser.add_argument("--radius", type=float, default=DEFAULT_RADIUS, help="sphere radius (Å)")
+    parser.add_argument("--pool-fraction", type=float, default=1.0, help="share of atoms pooled into a sphere")
     parser.add_argument("--frames", type=int, default=2, help="snapshots per system and T/T_m")
     parser.add_argument("--speed", type=int, default=0, help="also time a sample of at least this many atoms")
     parser.add_argument("--skip-accuracy", action="store_true")
@@ -178,10 +182,11 @@ def main() -> None:
     parser.add_argument("--speed-worker", nargs=2, metavar=("METHOD", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.speed_worker:
-        speed_worker(*args.speed_worker, args.model, args.samples, args.radius)
+        speed_worker(*args.speed_worker, args.model, args.samples, args.radius, args.pool_fraction)
         return
     args.out.mkdir(parents=True, exist_ok=True)
     command = (f"python benchmarks/per_atom.py --model {args.model} --samples {args.samples} --frames {args.frames}"
+               + (f" --pool-fraction {args.pool_fraction:g}" if args.pool_fraction < 1 else "")
                + (f" --speed {args.speed}" if args.speed else "") + (" --skip-accuracy" if args.skip_accuracy else ""))
     print(f"command: {command}")
     if not args.skip_accuracy:

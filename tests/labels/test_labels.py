@@ -84,3 +84,16 @@ def test_a_lammps_dump_is_labelled_into_a_dump(tmp_path):
     classes = dict(line.split() for line in (tmp_path / "out" / "run.dump.classes.txt").read_text().splitlines())
     assert {classes[row.split()[5]] for row in written[9:]} == {"bcc_W"}
     assert len(ase.io.read(tmp_path / "out" / "run.dump", format="lammps-dump-text")) == len(crystal)
+
+
+def test_pooling_a_fraction_of_the_atoms_estimates_the_same_vector(realistic):
+    from ariseml.errors import InputError
+
+    crystal = bulk("Fe", "bcc", a=2.87, cubic=True).repeat(6)
+    crystal.rattle(0.05, seed=4)
+    full, _ = environment_descriptors(crystal, realistic.settings_, radius=8.0, jobs=1)
+    sampled, _ = environment_descriptors(crystal, realistic.settings_, radius=8.0, pool_fraction=0.3, jobs=1)
+    cosines = np.sum(full * sampled, axis=1) / np.linalg.norm(full, axis=1) / np.linalg.norm(sampled, axis=1)
+    assert cosines.min() > 0.999 and not np.allclose(full, sampled)
+    with pytest.raises(InputError, match="fraction"):
+        environment_descriptors(crystal, realistic.settings_, pool_fraction=0.0)

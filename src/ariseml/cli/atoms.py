@@ -47,8 +47,7 @@ def _frame_labels(frame: Frame, classifier, options: dict, parts: Path, jobs: in
     stored = read_checked(part, key) if part.exists() else None
     if stored is not None:
         return AtomLabels(list(classifier.classes_), **stored)
-    labels = label_atoms(frame.atoms, classifier, options["radius"], options["top"], options["min_atoms"], jobs,
-                         progress=len(frame.atoms) > 20_000)
+    labels = label_atoms(frame.atoms, classifier, **options, jobs=jobs, progress=len(frame.atoms) > 20_000)
     parts.mkdir(parents=True, exist_ok=True)
     save_checked(part, key, labels.arrays())
     return labels
@@ -63,6 +62,9 @@ def _frame_labels(frame: Frame, classifier, options: dict, parts: Path, jobs: in
               help="Radius of the sphere around each atom whose atoms describe it, in the file's unit (Å).")
 @click.option("--min-atoms", type=click.IntRange(2), default=10, show_default=True,
               help="An atom whose sphere holds fewer atoms is left unlabelled (class id -1), never guessed.")
+@click.option("--pool-fraction", type=click.FloatRange(0, 1, min_open=True), default=1.0, show_default=True,
+              help="Pool the coefficients of only this share of the atoms (a fixed random choice) into each sphere: "
+                   "faster in proportion; docs/atoms.md measures what it costs in accuracy.")
 @click.option("--top", type=click.IntRange(1), default=2, show_default=True,
               help="How many of the most probable classes each atom gets columns for.")
 @click.option("--samples", type=click.IntRange(1), default=100, show_default=True,  # labels.DEFAULT_SAMPLES
@@ -73,8 +75,8 @@ def _frame_labels(frame: Frame, classifier, options: dict, parts: Path, jobs: in
 @jobs_option
 @device_option
 @format_option
-def atoms(files: tuple[str, ...], out: str, radius: float | None, min_atoms: int, top: int, samples: int, seed: int,
-          model_path: str, jobs: int | None, device: str, file_format: str | None) -> None:
+def atoms(files: tuple[str, ...], out: str, radius: float | None, min_atoms: int, pool_fraction: float, top: int,
+          samples: int, seed: int, model_path: str, jobs: int | None, device: str, file_format: str | None) -> None:
     """Label every atom (every frame) of FILES with the class of the sphere centred on it.
 
     Writes per-atom columns arise_class_id (for colouring in OVITO), arise_class, arise_probability,
@@ -86,7 +88,7 @@ def atoms(files: tuple[str, ...], out: str, radius: float | None, min_atoms: int
     from ariseml.labels import DEFAULT_RADIUS, labelled_copy, write_labelled
 
     target = Path(out)
-    options = {"radius": radius or DEFAULT_RADIUS, "top": top, "min_atoms": min_atoms}
+    options = {"radius": radius or DEFAULT_RADIUS, "top": top, "min_atoms": min_atoms, "pool_fraction": pool_fraction}
     lammps_dump = {path: _is_lammps_dump(path, file_format) for path in files}
     names = Counter(_output_name(path, lammps_dump[path]) for path in files)
     if clashes := [name for name, count in names.items() if count > 1]:

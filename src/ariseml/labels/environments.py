@@ -19,6 +19,8 @@ PAPER_BOX = 16.0
 """Edge (Å) of the paper's SPM boxes."""
 DEFAULT_RADIUS = float((3 * PAPER_BOX**3 / (4 * np.pi)) ** (1 / 3))
 """Radius (Å) of an atom's sphere by default: the volume of one of the paper's SPM boxes (9.9 Å)."""
+POOL_SEED = 0
+"""Seed of the choice of contributing atoms when only a fraction of them is pooled."""
 CENTRES_PER_BLOCK = 20_000
 """Atoms whose spheres are pooled at once: bounds the neighbour lists held in memory."""
 
@@ -68,19 +70,26 @@ def _blocks(count: int) -> Iterator[slice]:
 
 
 def environment_descriptors(atoms: Atoms, soap: SoapSettings, radius: float = DEFAULT_RADIUS,
-                            jobs: int | None = None, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+                            pool_fraction: float = 1.0, jobs: int | None = None, progress: bool = False
+                            ) -> tuple[np.ndarray, np.ndarray]:
     """(atoms, n_features) descriptors of every atom's sphere and the number of atoms in it.
 
     For each species pair (α, β) every α atom's coefficients of its β environment are computed once, scaled by
     its local d_NN; an atom's pair vector pools those of the α atoms in its sphere (the images of a periodic
     cell included, of any shape). Pair vectors are normalised and averaged over the pairs present, as for a
     whole structure. A row of zeros: no pair in the sphere.
+
+    ``pool_fraction`` < 1: only that share of the α atoms (a fixed random choice) contribute coefficients, the
+    time of the coefficients and of pooling shrinking alike; each sphere's pair vector is then the mean over a
+    sample of its atoms (about ``pool_fraction`` x 350 of them at the default radius in a metal).
     """
     from ariseml.descriptors.coefficients import centre_coefficients, pair_cutoff, power_spectrum
     from ariseml.descriptors.local import LOCAL_NEIGHBOURS, local_distances
 
     if not (np.isfinite(radius) and radius > 0):
         raise InputError(f"the sphere radius must be a positive length in Å, got {radius}", "radius")
+    if not 0 < pool_fraction <= 1:
+        raise InputError(f"the pooled fraction of atoms is in (0, 1], got {pool_fraction}", "pool_fraction")
     symbols = np.array(atoms.get_chemical_symbols())
     largest = 2 * radius / (soap.r_cut * soap.extrinsic_factor)  # an α atom far from every β atom
     padded, origin = periodic_padding(atoms, radius)
@@ -99,10 +108,14 @@ def environment_descriptors(atoms: Atoms, soap: SoapSettings, radius: float = DE
     total = np.zeros((len(atoms), soap.n_features), dtype=np.float32)
     pairs_present = np.zeros(len(atoms), dtype=np.int32)
     inner_soap = replace(soap, average="inner")
+    contributes = np.random.default_rng(POOL_SEED).random(len(atoms)) < pool_fraction
     for alpha, beta in pairs:
-        alpha_index = np.flatnonzero(symbols == alpha)
-        alpha_padded = np.flatnonzero(padded_symbols == alpha)
-        coefficients = centre_coefficients(positions[alpha_index], scales[alpha, beta],
+        chosen = (symbols == alpha) & contributes
+        if not chosen.any():
+            chosen = symbols == alpha
+        alpha_index = np.flatnonzero(chosen)
+        alpha_padded = np.flatnonzero(chosen[origin])
+        coefficients = centre_coefficients(positions[alpha_index], scales[alpha, beta][chosen[symbols == alpha]],
                                            padded[padded_symbols == beta], inner_soap, jobs, progress)
         spectra = power_spectrum(coefficients, inner_soap, np.float32) if soap.average != "inner" else None
         column = np.full(len(atoms), -1)

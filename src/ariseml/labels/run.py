@@ -49,16 +49,19 @@ class AtomLabels:
 
 
 def label_atoms(atoms: Atoms, classifier: Classifier | None = None, radius: float = DEFAULT_RADIUS, top: int = 3,
-                min_atoms: int = DEFAULT_MIN_ATOMS, jobs: int | None = None, progress: bool = False) -> AtomLabels:
+                min_atoms: int = DEFAULT_MIN_ATOMS, pool_fraction: float = 1.0, jobs: int | None = None,
+                progress: bool = False) -> AtomLabels:
     """Classify every atom of ``atoms`` by the descriptor of the sphere of ``radius`` (Å) centred on it
-    (``classifier``: default, the default model at T = 100 passes)."""
+    (``classifier``: default, the default model at T = 100 passes; ``pool_fraction``: see
+    :func:`~ariseml.labels.environments.environment_descriptors`)."""
     from tqdm.auto import tqdm
 
     from ariseml.classifier import Classifier
 
     classifier = classifier or Classifier.load(samples=DEFAULT_SAMPLES)
 
-    descriptors, sphere_atoms = environment_descriptors(atoms, classifier.settings_, radius, jobs, progress)
+    descriptors, sphere_atoms = environment_descriptors(atoms, classifier.settings_, radius, pool_fraction,
+                                                        jobs=jobs, progress=progress)
     labelled = (sphere_atoms >= min_atoms) & np.any(descriptors != 0, axis=1)
     top = min(top, len(classifier.classes_))
     top_classes = np.full((len(atoms), top), -1, dtype=np.int32)
