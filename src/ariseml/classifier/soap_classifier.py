@@ -23,6 +23,7 @@ from ariseml.models.bayesian_mlp import BayesianMLP, EnsembleMLP, Network, torch
 from ariseml.models.files import (DIFFRACTION_KIND, SHIPPED_MODELS, ModelFileError, load_network, metadata_fields,
                                   model_files, write_model)
 from ariseml.models.monte_carlo import MonteCarloPrediction, check_settle, monte_carlo_predict
+from ariseml.models.student import STUDENT_KIND, StudentMLP, student_predict
 from ariseml.prototypes import NOT_A_CRYSTAL, get_prototype
 
 NOT_A_CRYSTAL_LABEL = "not a crystal (melt, glass or random packing)"
@@ -71,11 +72,15 @@ class Classifier:
                                  "DiffractionClassifier.load or load_classifier")
         with metadata_fields(weights):
             model_settings = SoapSettings(**metadata["descriptor"])
-            members = [BayesianMLP(model_settings.n_features, len(metadata["classes"]), tuple(metadata["hidden"]),
-                                   metadata["dropout"], metadata.get("standardised", False),
-                                   metadata.get("log_epsilon"))
-                       for _ in range(metadata.get("members", 1))]
-            network = EnsembleMLP(members) if "members" in metadata else members[0]
+            if metadata.get("kind") == STUDENT_KIND:
+                network = StudentMLP(model_settings.n_features, len(metadata["classes"]), tuple(metadata["hidden"]),
+                                     metadata.get("standardised", False), metadata.get("log_epsilon"))
+            else:
+                members = [BayesianMLP(model_settings.n_features, len(metadata["classes"]),
+                                       tuple(metadata["hidden"]), metadata["dropout"],
+                                       metadata.get("standardised", False), metadata.get("log_epsilon"))
+                           for _ in range(metadata.get("members", 1))]
+                network = EnsembleMLP(members) if "members" in metadata else members[0]
         if settings is not None and settings != model_settings:
             raise ModelFileError(f"the model was trained on descriptors made with {model_settings}, "
                                  f"not {settings}")
@@ -123,7 +128,9 @@ class Classifier:
                                 keep_hidden)
 
     def predict_arrays(self, features: np.ndarray, keep_hidden: bool = False) -> MonteCarloPrediction:
-        """The T passes' summaries as arrays over descriptor rows."""
+        """The T passes' summaries as arrays over descriptor rows (a student network: its one pass)."""
+        if isinstance(self.model_, StudentMLP):
+            return student_predict(self.model_, features, keep_hidden)
         return monte_carlo_predict(self.model_, features, self.samples, keep_hidden, seed=self.seed,
                                    settle=self.settle)
 

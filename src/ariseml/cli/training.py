@@ -1,4 +1,4 @@
-"""``arise dataset``, ``train`` and ``tune``: training sets and networks."""
+"""``arise dataset``, ``train``, ``tune`` and ``distill``: training sets and networks."""
 
 from __future__ import annotations
 
@@ -177,3 +177,44 @@ def tune(cache: str, trials: int, epochs: int, storage: str | None, output: str)
     best = ranking[0]
     click.echo(f"wrote {output}: best validation accuracy {100 * best['validation_accuracy']:.2f} % with "
                + ", ".join(f"{k}={v}" for k, v in best.items() if k != "validation_accuracy"))
+
+
+@main.command(short_help="A one-pass student of a model, for millions of atoms (not in the paper).")
+@click.option("--teacher", default="realistic", show_default=True,
+              help="The model to reproduce: a shipped name or the path of one written by 'arise train'.")
+@click.option("--data", "cache", type=click.Path(file_okay=False), default=None,
+              help="The cache of the teacher's training set, written by 'arise dataset' with the recipe options "
+                   "given here [default: its default for --average].")
+@recipe_options
+@click.option("--samples", type=click.IntRange(1), default=1000, show_default=True,
+              help="T, the teacher's Monte-Carlo passes per input: the student learns their mean.")
+@click.option("--epochs", type=click.IntRange(1), default=60, show_default=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Model path stem: writes STEM.pt and STEM.json (the teacher's answers are kept in "
+                   "STEM.teacher/, so an interrupted run resumes).")
+def distill(teacher: str, cache: str | None, chosen: Recipe, samples: int, epochs: int, output: str) -> None:
+    """Train a student network that gives in one deterministic pass what the teacher's T dropout passes give (mean
+    probabilities, mutual information), on the teacher's training inputs and inputs mixed from them."""
+    from pathlib import Path
+
+    from ariseml.classifier import Classifier
+    from ariseml.io import check_writable
+    from ariseml.training import dataset
+    from ariseml.training.distill import distill as distil_into
+
+    check_writable(output + ".pt")
+    model = Classifier.load(teacher, samples=samples, seed=0)
+    if model.metadata_.get("recipe", "paper") != chosen.name or model.settings_.average != chosen.average:
+        raise click.UsageError(f"the teacher {teacher} was trained on the {model.metadata_.get('recipe', 'paper')} "
+                               f"recipe with --average {model.settings_.average}: give the same recipe options "
+                               "(docs/realistic.md lists the shipped model's)")
+    features, _, classes = dataset.load_for_training(chosen.folder(Path(cache) if cache else None),
+                                                     chosen.settings(), chosen.structures())
+    if classes != model.classes_:
+        raise click.UsageError(f"the training set's classes are not the teacher's ({len(classes)} against "
+                               f"{len(model.classes_)}): give the teacher's recipe options")
+    report = distil_into(model, features, Path(output), epochs)
+    click.echo(f"wrote {output}.pt: on held-out inputs the student's most probable class is the teacher's for "
+               f"{100 * report.agreement:.2f} %; mean |Δ top probability| {report.top_probability_error:.4f}, "
+               f"mean |Δ mutual information| {report.information_error:.4f} nats (best epoch {report.best_epoch}, "
+               f"{report.inputs} inputs)")
