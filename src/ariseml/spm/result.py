@@ -82,10 +82,16 @@ def assemble(out: Path, grid: Grid, settings: SpmSettings, classifier: Classifie
     return target
 
 
-def read_result(path: Path) -> Any:
-    """The gridded data set ``spm.nc`` written by :func:`scan`, loaded into memory (an xarray Dataset)."""
+def read_result(path: str | Path) -> Any:
+    """The gridded data set ``spm.nc`` written by :func:`scan` (``path``: the file or the run's folder), loaded into
+    memory (an xarray Dataset)."""
     import xarray as xr
 
+    path = Path(path)
+    path = path / "spm.nc" if path.is_dir() else path
+    if not path.is_file():
+        raise InputError(f"no SPM result at {path}: give the spm.nc an 'arise spm' run wrote, or its --out folder",
+                         "path")
     with xr.open_dataset(path, engine="scipy") as dataset:
         return dataset.load()
 
