@@ -68,7 +68,6 @@ def test_corrupt_chunks_and_per_atom_files_are_recomputed(tmp_path, classifier, 
 
 
 def test_a_result_is_read_from_its_file_or_folder_and_a_wrong_path_said_so(tmp_path, small_scan):
-
     written = small_scan(tmp_path / "run")
     for path in (tmp_path / "run", tmp_path / "run" / "spm.nc"):
         assert (spm.read_result(path)["argmax_class"].values == written["argmax_class"].values).all()
