@@ -97,3 +97,14 @@ def test_pooling_a_fraction_of_the_atoms_estimates_the_same_vector(realistic):
     assert cosines.min() > 0.999 and not np.allclose(full, sampled)
     with pytest.raises(InputError, match="fraction"):
         environment_descriptors(crystal, realistic.settings_, pool_fraction=0.0)
+
+
+def test_a_few_solute_atoms_leave_a_metal_a_metal(realistic):
+    crystal = bulk("Cu", "fcc", a=3.61, cubic=True).repeat(6)
+    crystal.rattle(0.05, seed=5)
+    symbols = np.array(crystal.get_chemical_symbols())
+    symbols[np.random.default_rng(0).choice(len(crystal), 9, replace=False)] = "W"  # 1 %
+    crystal.set_chemical_symbols(symbols)
+    as_whole = label_atoms(crystal, realistic, radius=8.0, minority=0.0, jobs=1)
+    assert np.mean(as_whole.names() == "fcc_Cu") < 0.5  # every species in every sphere: a compound
+    assert np.all(label_atoms(crystal, realistic, radius=8.0, jobs=1).names() == "fcc_Cu")

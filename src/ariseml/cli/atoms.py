@@ -62,6 +62,9 @@ def _frame_labels(frame: Frame, classifier, options: dict, parts: Path, jobs: in
               help="Radius of the sphere around each atom whose atoms describe it, in the file's unit (Å).")
 @click.option("--min-atoms", type=click.IntRange(2), default=10, show_default=True,
               help="An atom whose sphere holds fewer atoms is left unlabelled (class id -1), never guessed.")
+@click.option("--minority", type=click.FloatRange(0, 0.5, max_open=True), default=0.05, show_default=True,
+              help="A species under this share of a sphere's atoms is left out of its descriptor (a few solute "
+                   "atoms then leave a metal a metal); 0 keeps every species, as for a whole structure.")
 @click.option("--pool-fraction", type=click.FloatRange(0, 1, min_open=True), default=1.0, show_default=True,
               help="Pool the coefficients of only this share of the atoms (a fixed random choice) into each sphere: "
                    "faster in proportion; docs/atoms.md measures what it costs in accuracy.")
@@ -75,7 +78,8 @@ def _frame_labels(frame: Frame, classifier, options: dict, parts: Path, jobs: in
 @jobs_option
 @device_option
 @format_option
-def atoms(files: tuple[str, ...], out: str, radius: float | None, min_atoms: int, pool_fraction: float, top: int,
+def atoms(files: tuple[str, ...], out: str, radius: float | None, min_atoms: int, minority: float,
+          pool_fraction: float, top: int,
           samples: int, seed: int, model_path: str, jobs: int | None, device: str, file_format: str | None) -> None:
     """Label every atom (every frame) of FILES with the class of the sphere centred on it.
 
@@ -88,7 +92,8 @@ def atoms(files: tuple[str, ...], out: str, radius: float | None, min_atoms: int
     from ariseml.labels import DEFAULT_RADIUS, labelled_copy, write_labelled
 
     target = Path(out)
-    options = {"radius": radius or DEFAULT_RADIUS, "top": top, "min_atoms": min_atoms, "pool_fraction": pool_fraction}
+    options = {"radius": radius or DEFAULT_RADIUS, "top": top, "min_atoms": min_atoms, "minority": minority,
+               "pool_fraction": pool_fraction}
     lammps_dump = {path: _is_lammps_dump(path, file_format) for path in files}
     names = Counter(_output_name(path, lammps_dump[path]) for path in files)
     if clashes := [name for name, count in names.items() if count > 1]:

@@ -70,8 +70,8 @@ def _blocks(count: int) -> Iterator[slice]:
 
 
 def environment_descriptors(atoms: Atoms, soap: SoapSettings, radius: float = DEFAULT_RADIUS,
-                            pool_fraction: float = 1.0, jobs: int | None = None, progress: bool = False
-                            ) -> tuple[np.ndarray, np.ndarray]:
+                            pool_fraction: float = 1.0, minority: float = 0.0, jobs: int | None = None,
+                            progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(atoms, n_features) descriptors of every atom's sphere and the number of atoms in it.
 
     For each species pair (α, β) every α atom's coefficients of its β environment are computed once, scaled by
@@ -82,12 +82,18 @@ def environment_descriptors(atoms: Atoms, soap: SoapSettings, radius: float = DE
     ``pool_fraction`` < 1: only that share of the α atoms (a fixed random choice) contribute coefficients, the
     time of the coefficients and of pooling shrinking alike; each sphere's pair vector is then the mean over a
     sample of its atoms (about ``pool_fraction`` x 350 of them at the default radius in a metal).
+
+    ``minority``: a species making up less than this share of the atoms of a sphere is left out of that sphere's
+    descriptor (its pairs are not averaged in; to the other species its sites are vacancies), so that a few
+    solute atoms do not turn a metal into a compound.
     """
     from ariseml.descriptors.coefficients import centre_coefficients, pair_cutoff, power_spectrum
     from ariseml.descriptors.local import LOCAL_NEIGHBOURS, local_distances
 
     if not (np.isfinite(radius) and radius > 0):
         raise InputError(f"the sphere radius must be a positive length in Å, got {radius}", "radius")
+    if not 0 <= minority < 0.5:
+        raise InputError(f"the minority share is in [0, 0.5), got {minority}", "minority")
     if not 0 < pool_fraction <= 1:
         raise InputError(f"the pooled fraction of atoms is in (0, 1], got {pool_fraction}", "pool_fraction")
     symbols = np.array(atoms.get_chemical_symbols())
@@ -105,6 +111,8 @@ def environment_descriptors(atoms: Atoms, soap: SoapSettings, radius: float = DE
         padded, origin = periodic_padding(atoms, reach)
     padded_symbols = symbols[origin]
     counts = cKDTree(padded).query_ball_point(positions, radius, return_length=True)
+    kept = {s: cKDTree(padded[padded_symbols == s]).query_ball_point(positions, radius, return_length=True)
+            >= np.maximum(minority * counts, 1) for s in species}  # per species: enough of it in each sphere
     total = np.zeros((len(atoms), soap.n_features), dtype=np.float32)
     pairs_present = np.zeros(len(atoms), dtype=np.int32)
     inner_soap = replace(soap, average="inner")
@@ -128,6 +136,8 @@ def environment_descriptors(atoms: Atoms, soap: SoapSettings, radius: float = DE
                 np.asarray(summing @ c.reshape(len(c), -1)).reshape(-1, soap.n_max, 2 * l + 1)
                 for l, c in enumerate(coefficients)]
             vectors, present = pair_vectors(pooled, None if spectra is None else summing @ spectra, soap)
+            present &= kept[alpha][block] & kept[beta][block]
+            vectors[~present] = 0.0
             total[block] += vectors
             pairs_present[block] += present
     described = pairs_present > 0
