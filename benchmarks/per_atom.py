@@ -81,7 +81,8 @@ def accuracy(args: argparse.Namespace) -> list[dict]:
         if len(group) < args.frames:
             group.append(atoms)
     frames = [atoms for key in sorted(groups) for atoms in groups[key]]
-    ours = our_labels(frames, classifier, args.radius, args.pool_fraction, cache_folder() / "realistic" / "atoms")
+    cache = Path(cache_folder("realistic")) / "atoms"
+    ours = our_labels(frames, classifier, args.radius, args.pool_fraction, cache)
     rows, start = [], 0
     for (system, t_over_tm) in sorted(groups):
         group = groups[system, t_over_tm]
@@ -126,7 +127,7 @@ def speed(args: argparse.Namespace) -> list[dict]:
                     if (a.info["system"], float(a.info["t_over_tm"])) == SPEED_SYSTEM)
     repeats = math.ceil((args.speed / len(snapshot)) ** (1 / 3))
     sample = snapshot.repeat(repeats)
-    path = cache_folder() / "realistic" / f"speed-{len(sample)}.xyz"
+    path = Path(cache_folder("realistic")) / f"speed-{len(sample)}.xyz"
     if not path.exists():
         ase.io.write(path, sample)
     rows = []
@@ -198,9 +199,9 @@ def main() -> None:
         at_melting = min((r for r in crystal if math.isclose(r["T/T_m"], 1.0)), key=lambda r: r["ariseml %"])
         behind_ptm = [f"{r['system']} {r['T/T_m']:g}" for r in rows
                       if not math.isnan(r["PTM %"]) and r["ariseml %"] < r["PTM %"]]
-        print(f"\nlowest group up to 0.9 T_m: {worst['system']} at {worst['T/T_m']:g} T_m, {worst['ariseml %']:.2f} % "
-              f"(target >= {100 * TARGET_UP_TO_09:g} %); at T_m: {at_melting['system']} {at_melting['ariseml %']:.2f} %; "
-              f"groups below PTM: {', '.join(behind_ptm) or 'none'}")
+        print(f"\nlowest group up to 0.9 T_m: {worst['system']} at {worst['T/T_m']:g} T_m, "
+              f"{worst['ariseml %']:.2f} % (target >= {100 * TARGET_UP_TO_09:g} %); at T_m: {at_melting['system']} "
+              f"{at_melting['ariseml %']:.2f} %; groups below PTM: {', '.join(behind_ptm) or 'none'}")
     if args.speed:
         rows = speed(args)
         _write_csv(args.out / "per-atom-speed.csv", rows)

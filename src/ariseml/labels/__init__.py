@@ -4,5 +4,6 @@ from ariseml.labels.environments import DEFAULT_RADIUS, environment_descriptors
 from ariseml.labels.output import label_columns, labelled_copy, write_labelled
 from ariseml.labels.run import DEFAULT_MINORITY, DEFAULT_SAMPLES, AtomLabels, label_atoms
 
-__all__ = ["DEFAULT_MINORITY", "DEFAULT_RADIUS", "DEFAULT_SAMPLES", "AtomLabels", "environment_descriptors", "label_atoms", "label_columns",
+__all__ = ["DEFAULT_MINORITY", "DEFAULT_RADIUS", "DEFAULT_SAMPLES", "AtomLabels", "environment_descriptors",
+           "label_atoms", "label_columns",
            "labelled_copy", "write_labelled"]
