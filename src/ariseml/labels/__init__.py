@@ -5,5 +5,4 @@ from ariseml.labels.output import label_columns, labelled_copy, write_labelled
 from ariseml.labels.run import DEFAULT_MINORITY, DEFAULT_SAMPLES, AtomLabels, label_atoms
 
 __all__ = ["DEFAULT_MINORITY", "DEFAULT_RADIUS", "DEFAULT_SAMPLES", "AtomLabels", "environment_descriptors",
-           "label_atoms", "label_columns",
-           "labelled_copy", "write_labelled"]
+           "label_atoms", "label_columns", "labelled_copy", "write_labelled"]
