@@ -9,6 +9,7 @@ import numpy as np
 from ase import Atoms
 
 from ariseml.labels.environments import DEFAULT_RADIUS, environment_descriptors
+from ariseml.models import ATOMS_MODEL
 from ariseml.spm.grid import DEFAULT_MIN_ATOMS
 
 if TYPE_CHECKING:
@@ -57,13 +58,13 @@ def label_atoms(atoms: Atoms, classifier: Classifier | None = None, radius: floa
                 min_atoms: int = DEFAULT_MIN_ATOMS, pool_fraction: float = 1.0, minority: float = DEFAULT_MINORITY,
                 jobs: int | None = None, progress: bool = False) -> AtomLabels:
     """Classify every atom of ``atoms`` by the descriptor of the sphere of ``radius`` (Å) centred on it
-    (``classifier``: default, the default model at T = 100 passes; ``pool_fraction`` and ``minority``: see
+    (``classifier``: default, ``models.ATOMS_MODEL`` at T = 100 passes; ``pool_fraction`` and ``minority``: see
     :func:`~ariseml.labels.environments.environment_descriptors`)."""
     from tqdm.auto import tqdm
 
     from ariseml.classifier import Classifier
 
-    classifier = classifier or Classifier.load(samples=DEFAULT_SAMPLES)
+    classifier = classifier or Classifier.load(ATOMS_MODEL, samples=DEFAULT_SAMPLES)
 
     descriptors, sphere_atoms = environment_descriptors(atoms, classifier.settings_, radius, pool_fraction,
                                                         minority, jobs=jobs, progress=progress)
