@@ -13,11 +13,14 @@ of the mutual information, same pairs; and each one's share of atoms given the e
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from ariseml.caches import cache_folder
 from ariseml.classifier import Classifier
 from ariseml.labels import environment_descriptors
 from ariseml.prototypes import NOT_A_CRYSTAL
@@ -25,8 +28,14 @@ from ariseml.prototypes import NOT_A_CRYSTAL
 
 def sampled_descriptors(model: Classifier, atoms_per_frame: int, seed: int = 0):
     """Per-atom descriptors of a random sample of atoms of one snapshot per system and T/T_m, with the
-    expected class of each and its system."""
+    expected class of each and its system; cached per descriptor settings and sample size."""
     from realistic_md import md_frames
+
+    key = hashlib.sha256(json.dumps([model.settings_.to_dict(), atoms_per_frame, seed]).encode()).hexdigest()[:16]
+    cache = Path(cache_folder("realistic")) / f"student-check-{key}.npz"
+    if cache.exists():
+        with np.load(cache) as stored:
+            return stored["rows"], stored["expected"], stored["systems"]
 
     rng = np.random.default_rng(seed)
     seen, rows, expected, systems = set(), [], [], []
@@ -41,7 +50,9 @@ def sampled_descriptors(model: Classifier, atoms_per_frame: int, seed: int = 0):
         expected += [NOT_A_CRYSTAL if atoms.info["melt"] else atoms.info["class_id"]] * len(chosen)
         systems += [atoms.info["system"]] * len(chosen)
         print(f"  described {key[0]} {key[1]:g} T_m", flush=True)
-    return np.concatenate(rows), np.array(expected), np.array(systems)
+    rows, expected, systems = np.concatenate(rows), np.array(expected), np.array(systems)
+    np.savez(cache, rows=rows, expected=expected, systems=systems)
+    return rows, expected, systems
 
 
 def compare(first, second) -> tuple[float, float, float]:
