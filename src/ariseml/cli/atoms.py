@@ -67,7 +67,8 @@ def _frame_labels(frame: Frame, classifier, options: dict, parts: Path, jobs: in
                    "atoms then leave a metal a metal); 0 keeps every species, as for a whole structure.")
 @click.option("--pool-fraction", type=click.FloatRange(0, 1, min_open=True), default=1.0, show_default=True,
               help="Pool the coefficients of only this share of the atoms (a fixed random choice) into each sphere: "
-                   "faster in proportion; docs/atoms.md measures what it costs in accuracy.")
+                   "faster in proportion, each sphere then averaging a sample of its atoms (not yet measured on "
+                   "the MD suite).")
 @click.option("--top", type=click.IntRange(1), default=2, show_default=True,
               help="How many of the most probable classes each atom gets columns for.")
 @click.option("--samples", type=click.IntRange(1), default=100, show_default=True,  # labels.DEFAULT_SAMPLES
@@ -79,8 +80,8 @@ def _frame_labels(frame: Frame, classifier, options: dict, parts: Path, jobs: in
 @device_option
 @format_option
 def atoms(files: tuple[str, ...], out: str, radius: float | None, min_atoms: int, minority: float,
-          pool_fraction: float, top: int,
-          samples: int, seed: int, model_path: str, jobs: int | None, device: str, file_format: str | None) -> None:
+          pool_fraction: float, top: int, samples: int, seed: int, model_path: str, jobs: int | None, device: str,
+          file_format: str | None) -> None:
     """Label every atom (every frame) of FILES with the class of the sphere centred on it.
 
     Writes per-atom columns arise_class_id (for colouring in OVITO), arise_class, arise_probability,
