@@ -28,7 +28,7 @@ def _crystals():
 
 def test_a_student_follows_its_teacher_and_resumes_from_its_answers(teacher, tmp_path, monkeypatch):
     features = teacher.describe(_crystals())
-    report = distill(teacher, features, tmp_path / "student", epochs=40, progress=False)
+    report = distill(teacher, features, tmp_path / "student", epochs=100, progress=False)
     assert report.inputs == 2 * len(features) and report.agreement > 0.8
     student = Classifier.load(tmp_path / "student")
     answer, truth = student.predict_arrays(features), teacher.predict_arrays(features)
