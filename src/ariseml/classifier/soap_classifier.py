@@ -19,7 +19,7 @@ from ase import Atoms
 from ariseml.classifier.classification import Classification, answer_checked, classifications
 from ariseml.descriptors.soap import SoapSettings, describe_many
 from ariseml.models import DEFAULT_MODEL, DEFAULT_SEED
-from ariseml.models.bayesian_mlp import BayesianMLP, EnsembleMLP, Network, torch_device
+from ariseml.models.bayesian_mlp import BayesianMLP, EnsembleMLP, Network, first_member, torch_device
 from ariseml.models.files import (DIFFRACTION_KIND, SHIPPED_MODELS, ModelFileError, load_network, metadata_fields,
                                   model_files, write_model)
 from ariseml.models.monte_carlo import MonteCarloPrediction, check_settle, monte_carlo_predict
@@ -96,7 +96,7 @@ class Classifier:
 
     def save(self, path: str | Path, **metadata: Any) -> None:
         """Write ``path.pt`` (weights) and ``path.json`` (classes, settings, checksum, extra metadata)."""
-        network = self.model_.first if isinstance(self.model_, EnsembleMLP) else self.model_
+        network = first_member(self.model_)
         write_model(Path(path).with_suffix(".pt"), self.model_.state_dict(), {
             **metadata,
             "classes": self.classes_,

@@ -57,14 +57,13 @@ def write_labelled(path: Path, frames: list[Atoms], lammps_dump: bool) -> None:
 
 def _dump_frame(atoms: Atoms) -> str:
     """One LAMMPS dump frame: id type x y z and the numeric label columns."""
-    cell, origin = atoms.cell.array, atoms.get_celldisp().ravel()
+    cell, lo = atoms.cell.array, atoms.get_celldisp().ravel()  # lo: LAMMPS's xlo, ylo, zlo
     if not np.allclose(cell[np.triu_indices(3, 1)], 0.0, atol=1e-8):
         raise InputError("the cell is not in LAMMPS's form (a along x, b in the xy plane): write extended XYZ "
                          "(--format extxyz)", "format")
     lx, ly, lz = np.diag(cell)
     xy, xz, yz = cell[1, 0], cell[2, 0], cell[2, 1]
     periodic = " ".join("pp" if p else "ff" for p in atoms.pbc)
-    lo = origin
     if abs(xy) + abs(xz) + abs(yz) < 1e-12:
         bounds = f"ITEM: BOX BOUNDS {periodic}\n" + "".join(f"{lo[k]:.10g} {lo[k] + (lx, ly, lz)[k]:.10g}\n"
                                                             for k in range(3))

@@ -92,6 +92,11 @@ class EnsembleMLP(nn.Module):
 Network = BayesianMLP | EnsembleMLP
 
 
+def first_member(model: Network) -> BayesianMLP:
+    """The network whose settings (widths, dropout, input handling) a model has: an ensemble's first member."""
+    return model.first if isinstance(model, EnsembleMLP) else model
+
+
 def hidden_widths(model: Network) -> list[int]:
     """The width of each hidden layer as ``monte_carlo_predict`` returns it (an ensemble: its members' side by
     side)."""

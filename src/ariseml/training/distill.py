@@ -14,7 +14,7 @@ from torch import nn
 
 from ariseml.classifier import Classifier
 from ariseml.io import read_arrays
-from ariseml.models.bayesian_mlp import EnsembleMLP
+from ariseml.models.bayesian_mlp import first_member
 from ariseml.models.files import write_model
 from ariseml.models.student import STUDENT_KIND, StudentMLP, student_predict
 from ariseml.spm.store import RUN_KEY, record_key, save_checked
@@ -70,11 +70,6 @@ def teacher_answers(teacher: Classifier, inputs: np.ndarray, cache: Path, progre
     return np.concatenate(probabilities), np.concatenate(information).astype(np.float32)
 
 
-def _teacher_network(teacher: Classifier):
-    network = teacher.model_
-    return network.first if isinstance(network, EnsembleMLP) else network
-
-
 def train_student(teacher: Classifier, inputs: np.ndarray, probabilities: np.ndarray, information: np.ndarray,
                   epochs: int, seed: int = 0, progress: bool = True) -> tuple[StudentMLP, DistilledReport]:
     """A student of the teacher's widths and input handling (its standardisation copied), trained on the teacher's
@@ -82,7 +77,7 @@ def train_student(teacher: Classifier, inputs: np.ndarray, probabilities: np.nda
     from tqdm.auto import tqdm
 
     torch.manual_seed(seed)
-    first = _teacher_network(teacher)
+    first = first_member(teacher.model_)
     student = StudentMLP(inputs.shape[1], len(teacher.classes_), tuple(layer.out_features for layer in first.hidden),
                          first.standardised, first.log_epsilon)
     if first.standardised:
@@ -136,7 +131,7 @@ def distill(teacher: Classifier, features: np.ndarray, output: Path, epochs: int
     inputs = np.concatenate([features, mixed_inputs(features, rng)]).astype(np.float32)
     probabilities, information = teacher_answers(teacher, inputs, Path(f"{output}.teacher"), progress)
     student, report = train_student(teacher, inputs, probabilities, information, epochs, seed, progress)
-    first = _teacher_network(teacher)
+    first = first_member(teacher.model_)
     write_model(Path(output).with_suffix(".pt"), student.state_dict(), {
         "kind": STUDENT_KIND, "classes": teacher.classes_, "descriptor": teacher.settings_.to_dict(),
         "hidden": [layer.out_features for layer in first.hidden], "standardised": first.standardised,
