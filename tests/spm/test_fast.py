@@ -101,3 +101,40 @@ def test_fast_mode_pools_both_averagings_from_one_set_of_coefficients(tmp_path):
             reference = arise_soap(crystal, replace(both, average=average))
             assert np.dot(features[centre, half], reference) * np.sqrt(2) > 0.995  # rattled against pristine
         assert (folder / "per-atom" / "Fe-Fe-coefficients.npz").exists()
+
+
+def _copper_with_solutes(share: float) -> tuple:
+    """A 29 Å fcc Cu cube with ``share`` of its atoms (a fixed random choice) turned into W; and the mask."""
+    atoms = bulk("Cu", "fcc", a=3.61, cubic=True).repeat(8)
+    atoms.pbc = False
+    solutes = np.random.default_rng(0).random(len(atoms)) < share
+    atoms.symbols[solutes] = "W"
+    return atoms, solutes
+
+
+def test_both_modes_leave_a_minority_species_out_of_a_box(tmp_path, classifier):
+    from ariseml.spm.boxes import box_search_tree
+    from ariseml.spm.exact import describe_box
+
+    atoms, solutes = _copper_with_solutes(0.02)
+    host = atoms[~solutes]  # the solutes' sites as vacancies
+    for mode in ("fast", "exact"):
+        def describe(sample, minority, folder):
+            settings = spm.SpmSettings(box=12.0, stride=(6.0, 6.0, 6.0), mode=mode, minority=minority)
+            grid = spm.make_grid(atoms, settings)
+            if mode == "fast":
+                features, counts, _ = spm.pooled_descriptors(sample, grid, settings, classifier.settings_,
+                                                             tmp_path / folder, jobs=1, progress=False)
+                return features, counts
+            tree = box_search_tree(sample.positions, grid.box_edges)
+            boxes = [describe_box(sample, tree, grid, settings, classifier.settings_, i) for i in range(grid.size)]
+            return np.array([vector for _, vector in boxes]), np.array([count for count, _ in boxes])
+
+        (ruled, counts), (kept_all, _), (alone, host_counts) = (
+            describe(atoms, 0.05, f"{mode}-ruled"), describe(atoms, 0.0, f"{mode}-all"),
+            describe(host, 0.05, f"{mode}-host"))
+        few = (counts - host_counts) < 0.05 * counts  # boxes where W is a minority
+        assert few.sum() >= 20 and (~few).any(), mode
+        assert np.allclose(ruled[few], alone[few], atol=1e-5), mode  # W left out: Cu with vacancies
+        assert np.abs(ruled[~few] - alone[~few]).max() > 0.01, mode  # W of 5 % or more stays in
+        assert np.abs(kept_all[few] - alone[few]).max(axis=1).min() > 0.01, mode  # without the rule W counts

@@ -35,6 +35,18 @@ device_option = click.option(
          "build of PyTorch) or mps (Apple); the dropout masks are drawn on the CPU, so a seed gives the same "
          "passes everywhere.")
 
+
+
+def minority_option(region: str):
+    """--minority for a command that describes ``region`` (a box, a sphere)."""
+    from ariseml.spm.grid import DEFAULT_MINORITY
+
+    return click.option(
+        "--minority", type=click.FloatRange(0, 0.5, max_open=True), default=DEFAULT_MINORITY, show_default=True,
+        help=f"A species under this share of {region}'s atoms is left out of its descriptor (a few solute atoms then "
+             "leave a metal a metal); 0 keeps every species, as for a whole structure.")
+
+
 paper_orientation_option = click.option(
     "--paper-orientation", is_flag=True,
     help="Diffraction model only: use a finite cluster as given, with its crystal axes assumed along x, y, z "

@@ -6,7 +6,7 @@ import click
 
 from ariseml.cli.frames import read_checked_frames
 from ariseml.cli.group import main
-from ariseml.cli.options import device_option, format_option, jobs_option
+from ariseml.cli.options import device_option, format_option, jobs_option, minority_option
 from ariseml.models import DEFAULT_MODEL, DEFAULT_SEED
 from ariseml.spm.plot import INFORMATION_MAX
 
@@ -43,6 +43,7 @@ def _slice(text: str) -> tuple[str, float]:
               help="Stride along this axis only; the box spans the sample across it.")
 @click.option("--min-atoms", type=click.IntRange(2), default=10, show_default=True,
               help="Boxes with fewer atoms are marked empty, never guessed.")
+@minority_option("a box")
 @click.option("--mode", type=click.Choice(["exact", "fast"]), default="exact", show_default=True,
               help="exact: each box described from its own atoms (the paper); fast: per-atom coefficients "
                    "computed once in the whole sample and pooled per box (box and stride need a common divisor).")
@@ -75,9 +76,9 @@ def _slice(text: str) -> tuple[str, float]:
                    "one, or that of an interrupted run of the same command (no default: nothing lands where you "
                    "did not ask).")
 @format_option
-def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_atoms: int, mode: str,
-        settle: float | None, samples: int, hidden_layers: tuple[int, ...], seed: int, model_path: str, top: int,
-        information_max: float, slices: tuple[str, ...], jobs: int | None, scheduler: str | None, device: str,
+def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_atoms: int, minority: float,
+        mode: str, settle: float | None, samples: int, hidden_layers: tuple[int, ...], seed: int, model_path: str,
+        top: int, information_max: float, slices: tuple[str, ...], jobs: int | None, scheduler: str | None, device: str,
         out: str, file_format: str | None) -> None:
     """Strided pattern matching: maps of the class probabilities and uncertainty across FILE.
 
@@ -103,7 +104,7 @@ def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_ato
     atoms = frames[0]
     geometry = "slab" if slab else "rod" if rod else "cube"
     settings = strided.SpmSettings(box=box, stride=strides, geometry=geometry, axis="xyz".index(rod) if rod else 2,
-                                   min_atoms=min_atoms, mode=mode,
+                                   min_atoms=min_atoms, minority=minority, mode=mode,
                                    hidden_layers=tuple(sorted(set(hidden_layers))))
     classifier = Classifier.load(model_path, samples=samples, seed=seed, device=device, settle=settle)
     target = Path(out)  # made by scan, which refuses a folder holding files of another run or of the user

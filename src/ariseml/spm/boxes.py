@@ -29,6 +29,12 @@ def atoms_in_box(tree: cKDTree, centre: np.ndarray, box_edges: Sequence[float]) 
     return np.array(sorted(atoms_in_boxes(tree, np.asarray(centre)[None], box_edges)[0]), dtype=int)
 
 
+def majority_species(numbers: np.ndarray, minority: float) -> np.ndarray:
+    """Mask of the atoms whose species makes up at least ``minority`` of ``numbers`` (one box's atoms)."""
+    species, inverse, counts = np.unique(numbers, return_inverse=True, return_counts=True)
+    return (counts >= minority * len(numbers))[inverse.ravel()]
+
+
 RANDOM_KEY_SEED = 0
 """Seed of the atoms' random keys in :func:`first_equal_box` (any fixed value: the keys only compare sets)."""
 

@@ -10,22 +10,27 @@ from scipy.spatial import cKDTree
 from ariseml.classifier import Classifier
 from ariseml.descriptors.soap import SoapSettings, arise_soap
 from ariseml.parallel import progress_map, worker_state
-from ariseml.spm.boxes import atoms_in_box, box_search_tree
+from ariseml.spm.boxes import atoms_in_box, box_search_tree, majority_species
 from ariseml.spm.classify import classify_described
 from ariseml.spm.grid import Grid, SpmSettings
 
 
 def describe_box(atoms: Atoms, tree: cKDTree, grid: Grid, settings: SpmSettings, soap: SoapSettings,
                  flat_index: int) -> tuple[int, np.ndarray | None]:
-    """Exact mode: (atom count, descriptor of the box's own atoms, or None when empty or undefined)."""
+    """Exact mode: (atom count, descriptor of the box's own atoms, or None when empty or undefined). Species under
+    ``settings.minority`` of the box's atoms are left out of the descriptor."""
     inside = atoms_in_box(tree, grid.box_centre(flat_index), grid.box_edges)
     if len(inside) < settings.min_atoms:
         return len(inside), None
+    count = len(inside)
+    inside = inside[majority_species(atoms.numbers[inside], settings.minority)]
+    if len(inside) < 2:
+        return count, None
     region = Atoms(numbers=atoms.numbers[inside], positions=atoms.positions[inside], pbc=False)
     try:
-        return len(inside), arise_soap(region, soap)
+        return count, arise_soap(region, soap)
     except ValueError:  # no atom has a neighbour of some pair: nothing to describe
-        return len(inside), None
+        return count, None
 
 
 def _describe_box(flat_index: int) -> tuple[int, np.ndarray | None]:

@@ -143,20 +143,25 @@ def pooled_descriptors(atoms: Atoms, grid: Grid, settings: SpmSettings, soap: So
     forms the power spectrum per box; outer averaging pools per-atom power spectra; ``both`` does the two
     from the same coefficients and joins them.
     Each pair's box vector is normalised, and the pairs present in a box are
-    averaged, as the whole-structure descriptor does. Per-atom quantities are kept
+    averaged, as the whole-structure descriptor does; a pair with a species under ``settings.minority`` of the
+    box's atoms counts as absent. Per-atom quantities are kept
     in ``OUT/per-atom/``, with a key of what they depend on, so that a resumed run skips them.
     """
     flat, layout = atom_voxels(atoms, grid, settings)
     key = record_key({"sample_sha256": sample_sha256(atoms), "descriptor": soap.to_dict(),
                       "centres": [c.tolist() for c in grid.centres], "box_edges": list(grid.box_edges),
                       "stride": list(settings.stride), "chunk_format": CHUNK_FORMAT})
-    inside = flat >= 0
-    counts = box_sums(np.bincount(flat[inside], minlength=layout.size).reshape(*layout.shape, 1).astype(float),
-                       grid.shape, layout)[:, 0].round().astype(np.int64)
+    def box_counts(atom_voxel: np.ndarray) -> np.ndarray:
+        inside = atom_voxel[atom_voxel >= 0]
+        per_voxel = np.bincount(inside, minlength=layout.size).reshape(*layout.shape, 1).astype(float)
+        return box_sums(per_voxel, grid.shape, layout)[:, 0].round().astype(np.int64)
+
+    counts = box_counts(flat)
     total = np.zeros((grid.size, soap.n_features), dtype=np.float32)
     pairs_present = np.zeros(grid.size, dtype=np.int32)
     symbols = np.array(atoms.get_chemical_symbols())
     species = sorted(set(symbols))
+    majority = {s: box_counts(flat[symbols == s]) >= settings.minority * counts for s in species}
     period = environment_period(atoms, grid, soap)  # environments across a periodic cell's faces
     positions = atoms.positions if period is None else np.mod(atoms.positions, period) % period
     cache = out / "per-atom"
@@ -183,6 +188,8 @@ def pooled_descriptors(atoms: Atoms, grid: Grid, settings: SpmSettings, soap: So
                 spectra = _outer_boxes(coefficients, voxel, layout, grid, soap) if soap.average == "both" else None
                 vectors, present = pair_vectors(_box_coefficients(coefficients, voxel, layout, grid, soap), spectra,
                                                 soap)
+            present &= majority[alpha] & majority[beta]
+            vectors[~present] = 0.0
             total += vectors
             pairs_present += present
     valid = (counts >= settings.min_atoms) & (pairs_present > 0)
