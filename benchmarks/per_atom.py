@@ -45,12 +45,13 @@ def _frame_key(atoms) -> str:
 
 def our_labels(frames, classifier, radius: float, pool_fraction: float, cache: Path) -> list[dict[str, np.ndarray]]:
     """Per frame: class ids and top probabilities of every atom, from the cache where there."""
-    from ariseml.labels import label_atoms
+    from ariseml.labels import DEFAULT_SPECIES_REACH, DEFAULT_TAPER, label_atoms
 
     results = []
     for number, atoms in enumerate(frames):
         key = hashlib.sha256(json.dumps([__version__, classifier.metadata_["sha256"], classifier.samples,
-                                         classifier.seed, radius, pool_fraction, _frame_key(atoms)]).encode()
+                                         classifier.seed, radius, pool_fraction, DEFAULT_TAPER,
+                                         DEFAULT_SPECIES_REACH, _frame_key(atoms)]).encode()
                              ).hexdigest()
         path = cache / key[:2] / f"{key}.npz"
         try:

@@ -22,10 +22,12 @@ def realistic():
                                    bulk("Mg", "hcp", a=3.21, c=5.21).repeat((2, 2, 1)),  # a non-orthogonal cell
                                    bulk("NaCl", "rocksalt", a=5.64, cubic=True)])  # two species
 def test_a_periodic_crystal_gives_every_atom_the_whole_structure_vector(atoms, realistic):
-    vectors, counts = environment_descriptors(atoms, realistic.settings_, radius=8.0, jobs=1)
     whole = arise_soap(atoms, realistic.settings_)
-    cosines = vectors @ whole / np.linalg.norm(vectors, axis=1) / np.linalg.norm(whole)
-    assert cosines.min() > 0.9999
+    for taper, species_reach in ((0.0, 0.0), (0.4, 2.0)):  # every atom alike; weighted, species near the centre
+        vectors, counts = environment_descriptors(atoms, realistic.settings_, radius=8.0, taper=taper,
+                                                  species_reach=species_reach, jobs=1)
+        cosines = vectors @ whole / np.linalg.norm(vectors, axis=1) / np.linalg.norm(whole)
+        assert cosines.min() > 0.9999
     expected = 4 / 3 * np.pi * 8.0**3 * len(atoms) / atoms.get_volume()
     assert np.all(np.abs(counts - expected) < 0.1 * expected)
 
@@ -105,6 +107,25 @@ def test_a_few_solute_atoms_leave_a_metal_a_metal(realistic):
     symbols = np.array(crystal.get_chemical_symbols())
     symbols[np.random.default_rng(0).choice(len(crystal), 9, replace=False)] = "W"  # 1 %
     crystal.set_chemical_symbols(symbols)
-    as_whole = label_atoms(crystal, realistic, radius=8.0, minority=0.0, jobs=1)
+    as_whole = label_atoms(crystal, realistic, radius=8.0, minority=0.0, taper=0.0, species_reach=0.0, jobs=1)
     assert np.mean(as_whole.names() == "fcc_Cu") < 0.5  # every species in every sphere: a compound
     assert np.all(label_atoms(crystal, realistic, radius=8.0, jobs=1).names() == "fcc_Cu")
+
+
+def test_a_grain_of_another_element_beyond_the_species_reach_is_left_out(realistic):
+    copper = bulk("Cu", "fcc", a=3.61, cubic=True).repeat((4, 4, 4))  # 14.4 Å
+    tungsten = bulk("W", "bcc", a=3.16, cubic=True).repeat((4, 4, 4))
+    tungsten.positions += [copper.cell[0, 0] + 2.5, 0.0, 0.0]  # a W grain beside the Cu one
+    both = copper + tungsten
+    both.pbc = copper.pbc = False
+    options = dict(radius=8.0, minority=0.0, jobs=1)
+    alone, _ = environment_descriptors(copper, realistic.settings_, species_reach=2.0, **options)
+    ruled, _ = environment_descriptors(both, realistic.settings_, species_reach=2.0, **options)
+    mixed, _ = environment_descriptors(both, realistic.settings_, **options)
+    to_tungsten = np.linalg.norm(copper.positions[:, None] - tungsten.positions[None], axis=2).min(axis=1)
+    far = to_tungsten > 2.0 * 3.61 / np.sqrt(2)  # twice Cu's d_NN
+    seen = far & (to_tungsten < 7.9)  # W in the sphere, beyond the reach
+    assert far.sum() > 100 and seen.sum() > 20 and (~far).sum() > 10
+    assert np.allclose(ruled[:len(copper)][far], alone[far], atol=1e-5)  # Cu pairs only
+    assert np.abs(mixed[:len(copper)][seen] - alone[seen]).max(axis=1).min() > 0.01  # W counts
+    assert np.abs(ruled[:len(copper)][~far] - alone[~far]).max(axis=1).min() > 0.01  # W within reach: kept

@@ -10,7 +10,7 @@ import click
 
 from ariseml.cli.frames import Frame, frames_of
 from ariseml.cli.group import in_option_words, main
-from ariseml.cli.options import device_option, format_option, jobs_option
+from ariseml.cli.options import device_option, format_option, jobs_option, minority_option
 from ariseml.errors import InputError
 from ariseml.models import ATOMS_MODEL, DEFAULT_SEED
 
@@ -62,9 +62,14 @@ def _frame_labels(frame: Frame, classifier, options: dict, parts: Path, jobs: in
               help="Radius of the sphere around each atom whose atoms describe it, in the file's unit (Å).")
 @click.option("--min-atoms", type=click.IntRange(2), default=10, show_default=True,
               help="An atom whose sphere holds fewer atoms is left unlabelled (class id -1), never guessed.")
-@click.option("--minority", type=click.FloatRange(0, 0.5, max_open=True), default=0.05, show_default=True,
-              help="A species under this share of a sphere's atoms is left out of its descriptor (a few solute "
-                   "atoms then leave a metal a metal); 0 keeps every species, as for a whole structure.")
+@minority_option("a sphere")
+@click.option("--taper", type=click.FloatRange(min=0), default=None, show_default="0.4",
+              help="Weigh the atoms of a sphere by a Gaussian of their distance to its centre, σ = this x the "
+                   "radius, so that atoms near a grain boundary are described mostly by their own grain; 0 weighs "
+                   "every atom alike.")
+@click.option("--species-reach", type=click.FloatRange(min=0), default=None, show_default="2",
+              help="Leave out a species with no atom within this many times the centre atom's nearest-neighbour "
+                   "distance (a neighbouring grain of another element, not part of the atom's structure); 0: off.")
 @click.option("--pool-fraction", type=click.FloatRange(0, 1, min_open=True), default=1.0, show_default=True,
               help="Pool the coefficients of only this share of the atoms (a fixed random choice) into each sphere: "
                    "faster in proportion, each sphere then averaging a sample of its atoms (not yet measured on "
@@ -80,7 +85,7 @@ def _frame_labels(frame: Frame, classifier, options: dict, parts: Path, jobs: in
 @device_option
 @format_option
 def atoms(files: tuple[str, ...], out: str, radius: float | None, min_atoms: int, minority: float,
-          pool_fraction: float, top: int, samples: int, seed: int, model_path: str, jobs: int | None, device: str,
+          taper: float | None, species_reach: float | None, pool_fraction: float, top: int, samples: int, seed: int, model_path: str, jobs: int | None, device: str,
           file_format: str | None) -> None:
     """Label every atom (every frame) of FILES with the class of the sphere centred on it.
 
@@ -90,10 +95,12 @@ def atoms(files: tuple[str, ...], out: str, radius: float | None, min_atoms: int
     Rerunning the same command after an interruption reuses the frames already finished.
     """
     from ariseml.classifier import Classifier
-    from ariseml.labels import DEFAULT_RADIUS, labelled_copy, write_labelled
-
+    from ariseml.labels import DEFAULT_RADIUS, DEFAULT_SPECIES_REACH, DEFAULT_TAPER, labelled_copy, write_labelled
+    
     target = Path(out)
     options = {"radius": radius or DEFAULT_RADIUS, "top": top, "min_atoms": min_atoms, "minority": minority,
+               "taper": DEFAULT_TAPER if taper is None else taper,
+               "species_reach": DEFAULT_SPECIES_REACH if species_reach is None else species_reach,
                "pool_fraction": pool_fraction}
     lammps_dump = {path: _is_lammps_dump(path, file_format) for path in files}
     names = Counter(_output_name(path, lammps_dump[path]) for path in files)

@@ -21,6 +21,14 @@ DEFAULT_RADIUS = float((3 * PAPER_BOX**3 / (4 * np.pi)) ** (1 / 3))
 """Radius (Å) of an atom's sphere by default: the volume of one of the paper's SPM boxes (9.9 Å)."""
 POOL_SEED = 0
 """Seed of the choice of contributing atoms when only a fraction of them is pooled."""
+DEFAULT_TAPER = 0.4
+"""Atoms of a sphere weigh exp(-r² / 2σ²) with σ = DEFAULT_TAPER x the radius (``benchmarks/polycrystals.py``: Fe
+fcc/bcc/hcp grains with 4 % noise, atoms 5-7.5 Å from another grain right 91 % of the time with every atom alike,
+99 % with the weights)."""
+DEFAULT_SPECIES_REACH = 2.0
+"""A species with no atom within this many times the centre's nearest-neighbour distance is another phase's, left
+out of the centre's descriptor (``benchmarks/polycrystals.py``: Cu/W/Mg/C grains, atoms farther than 5 Å from
+another grain right 64 % of the time without the rule, 98 % with it)."""
 CENTRES_PER_BLOCK = 20_000
 """Atoms whose spheres are pooled at once: bounds the neighbour lists held in memory."""
 
@@ -53,12 +61,15 @@ def periodic_padding(atoms: Atoms, pad: float) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(images), np.concatenate(origins)
 
 
-def sphere_matrix(centres: np.ndarray, tree: cKDTree, origin: np.ndarray, columns: int, radius: float
-                  ) -> sparse.csr_matrix:
-    """(centres x columns): entry (i, j) counts the images of column j's atom within ``radius`` of centre i
-    (an atom of a small periodic cell can be in a sphere more than once)."""
+def sphere_matrix(centres: np.ndarray, tree: cKDTree, origin: np.ndarray, columns: int, radius: float,
+                  taper: float = 0.0) -> sparse.csr_matrix:
+    """(centres x columns): entry (i, j) sums the weights of the images of column j's atom within ``radius`` of
+    centre i (an atom of a small periodic cell can be in a sphere more than once): 1 each, or with ``taper`` > 0
+    exp(-r² / 2σ²), σ = taper x radius."""
     pairs = cKDTree(centres).sparse_distance_matrix(tree, radius, output_type="ndarray")
-    matrix = sparse.csr_matrix((np.ones(len(pairs), dtype=np.float32), (pairs["i"], origin[pairs["j"]])),
+    weights = (np.exp(-0.5 * (pairs["v"] / (taper * radius)) ** 2) if taper else np.ones(len(pairs))
+               ).astype(np.float32)
+    matrix = sparse.csr_matrix((weights, (pairs["i"], origin[pairs["j"]])),
                                shape=(len(centres), columns))
     matrix.sum_duplicates()
     return matrix
@@ -70,8 +81,9 @@ def _blocks(count: int) -> Iterator[slice]:
 
 
 def environment_descriptors(atoms: Atoms, soap: SoapSettings, radius: float = DEFAULT_RADIUS,
-                            pool_fraction: float = 1.0, minority: float = 0.0, jobs: int | None = None,
-                            progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+                            pool_fraction: float = 1.0, minority: float = 0.0, taper: float = 0.0,
+                            species_reach: float = 0.0, jobs: int | None = None, progress: bool = False
+                            ) -> tuple[np.ndarray, np.ndarray]:
     """(atoms, n_features) descriptors of every atom's sphere and the number of atoms in it.
 
     For each species pair (α, β) every α atom's coefficients of its β environment are computed once, scaled by
@@ -86,6 +98,12 @@ def environment_descriptors(atoms: Atoms, soap: SoapSettings, radius: float = DE
     ``minority``: a species making up less than this share of the atoms of a sphere is left out of that sphere's
     descriptor (its pairs are not averaged in; to the other species its sites are vacancies), so that a few
     solute atoms do not turn a metal into a compound.
+
+    ``taper`` > 0: the atoms of a sphere are weighted by a Gaussian of their distance to its centre (σ = taper x
+    radius), so that a grain's atoms near a boundary are described mostly by their own grain. ``species_reach`` > 0:
+    a species with no atom within that many times the centre's nearest-neighbour distance (the centre's own species
+    aside) is left out as for ``minority``: a neighbouring grain of another element is not part of the centre's
+    structure, while in a compound every species has atoms within a few shells of every atom.
     """
     from ariseml.descriptors.coefficients import centre_coefficients, pair_cutoff, power_spectrum
     from ariseml.descriptors.local import LOCAL_NEIGHBOURS, local_distances
@@ -94,6 +112,9 @@ def environment_descriptors(atoms: Atoms, soap: SoapSettings, radius: float = DE
         raise InputError(f"the sphere radius must be a positive length in Å, got {radius}", "radius")
     if not 0 <= minority < 0.5:
         raise InputError(f"the minority share is in [0, 0.5), got {minority}", "minority")
+    if not (0 <= taper and 0 <= species_reach):
+        raise InputError(f"taper and species reach are >= 0 (0: off), got {taper} and {species_reach}",
+                         "taper", "species_reach")
     if not 0 < pool_fraction <= 1:
         raise InputError(f"the pooled fraction of atoms is in (0, 1], got {pool_fraction}", "pool_fraction")
     symbols = np.array(atoms.get_chemical_symbols())
@@ -113,6 +134,11 @@ def environment_descriptors(atoms: Atoms, soap: SoapSettings, radius: float = DE
     counts = cKDTree(padded).query_ball_point(positions, radius, return_length=True)
     kept = {s: cKDTree(padded[padded_symbols == s]).query_ball_point(positions, radius, return_length=True)
             >= np.maximum(minority * counts, 1) for s in species}  # per species: enough of it in each sphere
+    if species_reach and len(species) > 1:
+        nearest, _ = cKDTree(padded).query(positions, k=2)
+        for s in species:
+            distance, _ = cKDTree(padded[padded_symbols == s]).query(positions)
+            kept[s] &= (distance <= species_reach * nearest[:, 1]) | (symbols == s)
     total = np.zeros((len(atoms), soap.n_features), dtype=np.float32)
     pairs_present = np.zeros(len(atoms), dtype=np.int32)
     inner_soap = replace(soap, average="inner")
@@ -131,7 +157,7 @@ def environment_descriptors(atoms: Atoms, soap: SoapSettings, radius: float = DE
         alpha_tree = cKDTree(padded[alpha_padded])
         for block in _blocks(len(atoms)):
             summing = sphere_matrix(positions[block], alpha_tree, column[origin[alpha_padded]],
-                                    len(alpha_index), radius)
+                                    len(alpha_index), radius, taper)
             pooled = None if soap.average == "outer" else [
                 np.asarray(summing @ c.reshape(len(c), -1)).reshape(-1, soap.n_max, 2 * l + 1)
                 for l, c in enumerate(coefficients)]

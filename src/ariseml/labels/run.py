@@ -8,18 +8,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 from ase import Atoms
 
-from ariseml.labels.environments import DEFAULT_RADIUS, environment_descriptors
+from ariseml.labels.environments import DEFAULT_RADIUS, DEFAULT_SPECIES_REACH, DEFAULT_TAPER, environment_descriptors
 from ariseml.models import ATOMS_MODEL
-from ariseml.spm.grid import DEFAULT_MIN_ATOMS
+from ariseml.spm.grid import DEFAULT_MIN_ATOMS, DEFAULT_MINORITY
 
 if TYPE_CHECKING:
     from ariseml.classifier import Classifier
 
-DEFAULT_MINORITY = 0.05
-"""A species under this share of a sphere's atoms is left out of its descriptor (``benchmarks/solutes.py``: with
-0, as for whole structures, 1 % of W atoms in fcc Cu leaves 1 % of the atoms fcc; with 0.05 Cu, W and Mg hosts with
-1-3 % solutes stay right on 97-100 % of the atoms and compounds keep their minority species; 0.1 also takes 8 %
-solutes but costs the cubic perovskite 13 % of its atoms)."""
 DEFAULT_SAMPLES = 100
 """Monte-Carlo passes per atom by default (``arise classify`` uses 1000 per structure; atoms are many)."""
 
@@ -56,9 +51,11 @@ class AtomLabels:
 
 def label_atoms(atoms: Atoms, classifier: Classifier | None = None, radius: float = DEFAULT_RADIUS, top: int = 3,
                 min_atoms: int = DEFAULT_MIN_ATOMS, pool_fraction: float = 1.0, minority: float = DEFAULT_MINORITY,
-                jobs: int | None = None, progress: bool = False) -> AtomLabels:
+                taper: float = DEFAULT_TAPER, species_reach: float = DEFAULT_SPECIES_REACH, jobs: int | None = None,
+                progress: bool = False) -> AtomLabels:
     """Classify every atom of ``atoms`` by the descriptor of the sphere of ``radius`` (Å) centred on it
-    (``classifier``: default, ``models.ATOMS_MODEL`` at T = 100 passes; ``pool_fraction`` and ``minority``: see
+    (``classifier``: default, ``models.ATOMS_MODEL`` at T = 100 passes; ``pool_fraction``, ``minority``, ``taper``
+    and ``species_reach``: see
     :func:`~ariseml.labels.environments.environment_descriptors`)."""
     from tqdm.auto import tqdm
 
@@ -67,7 +64,8 @@ def label_atoms(atoms: Atoms, classifier: Classifier | None = None, radius: floa
     classifier = classifier or Classifier.load(ATOMS_MODEL, samples=DEFAULT_SAMPLES)
 
     descriptors, sphere_atoms = environment_descriptors(atoms, classifier.settings_, radius, pool_fraction,
-                                                        minority, jobs=jobs, progress=progress)
+                                                        minority, taper, species_reach, jobs=jobs,
+                                                        progress=progress)
     labelled = (sphere_atoms >= min_atoms) & np.any(descriptors != 0, axis=1)
     top = min(top, len(classifier.classes_))
     top_classes = np.full((len(atoms), top), -1, dtype=np.int32)
