@@ -10,8 +10,8 @@ noise of ``--noise`` x its grain's d_NN per component (0.04: about half the melt
 - **Cu/W/Mg/C**: the example of ``arise polycrystal --help``, one element per grain, so a box or sphere across
   a boundary holds two elements.
 
-Per atom (``ariseml.label_atoms``, default radius and minority rule, ``--taper`` and ``--species-reach`` as given): the share of atoms given their grain's class,
-by distance to the nearest atom of another grain, and per grain for the grain interior (atoms farther than half the
+Per atom (``ariseml.label_atoms``, default radius and minority rule, ``--taper`` and ``--species-reach`` as given):
+the share of atoms given their grain's class, by distance to the nearest atom of another grain, and per grain for the grain interior (atoms farther than half the
 sphere radius from another grain), beside OVITO's PTM on the same atoms where it knows the class. SPM (box 16 Å,
 stride 4 Å, exact and fast mode, the same model and T): on the boxes whose atoms all belong to one grain, the
 share given their grain's class in each mode and the share where fast mode's argmax equals exact mode's.

@@ -85,8 +85,8 @@ def _frame_labels(frame: Frame, classifier, options: dict, parts: Path, jobs: in
 @device_option
 @format_option
 def atoms(files: tuple[str, ...], out: str, radius: float | None, min_atoms: int, minority: float,
-          taper: float | None, species_reach: float | None, pool_fraction: float, top: int, samples: int, seed: int, model_path: str, jobs: int | None, device: str,
-          file_format: str | None) -> None:
+          taper: float | None, species_reach: float | None, pool_fraction: float, top: int, samples: int, seed: int,
+          model_path: str, jobs: int | None, device: str, file_format: str | None) -> None:
     """Label every atom (every frame) of FILES with the class of the sphere centred on it.
 
     Writes per-atom columns arise_class_id (for colouring in OVITO), arise_class, arise_probability,
@@ -96,7 +96,7 @@ def atoms(files: tuple[str, ...], out: str, radius: float | None, min_atoms: int
     """
     from ariseml.classifier import Classifier
     from ariseml.labels import DEFAULT_RADIUS, DEFAULT_SPECIES_REACH, DEFAULT_TAPER, labelled_copy, write_labelled
-    
+
     target = Path(out)
     options = {"radius": radius or DEFAULT_RADIUS, "top": top, "min_atoms": min_atoms, "minority": minority,
                "taper": DEFAULT_TAPER if taper is None else taper,

@@ -36,7 +36,6 @@ device_option = click.option(
          "passes everywhere.")
 
 
-
 def minority_option(region: str):
     """--minority for a command that describes ``region`` (a box, a sphere)."""
     from ariseml.spm.grid import DEFAULT_MINORITY

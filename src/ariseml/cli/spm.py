@@ -78,8 +78,8 @@ def _slice(text: str) -> tuple[str, float]:
 @format_option
 def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_atoms: int, minority: float,
         mode: str, settle: float | None, samples: int, hidden_layers: tuple[int, ...], seed: int, model_path: str,
-        top: int, information_max: float, slices: tuple[str, ...], jobs: int | None, scheduler: str | None, device: str,
-        out: str, file_format: str | None) -> None:
+        top: int, information_max: float, slices: tuple[str, ...], jobs: int | None, scheduler: str | None,
+        device: str, out: str, file_format: str | None) -> None:
     """Strided pattern matching: maps of the class probabilities and uncertainty across FILE.
 
     Rerunning the same command after an interruption resumes where it stopped.

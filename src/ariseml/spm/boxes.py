@@ -31,7 +31,7 @@ def atoms_in_box(tree: cKDTree, centre: np.ndarray, box_edges: Sequence[float]) 
 
 def majority_species(numbers: np.ndarray, minority: float) -> np.ndarray:
     """Mask of the atoms whose species makes up at least ``minority`` of ``numbers`` (one box's atoms)."""
-    species, inverse, counts = np.unique(numbers, return_inverse=True, return_counts=True)
+    _, inverse, counts = np.unique(numbers, return_inverse=True, return_counts=True)
     return (counts >= minority * len(numbers))[inverse.ravel()]
 
 

@@ -151,6 +151,7 @@ def pooled_descriptors(atoms: Atoms, grid: Grid, settings: SpmSettings, soap: So
     key = record_key({"sample_sha256": sample_sha256(atoms), "descriptor": soap.to_dict(),
                       "centres": [c.tolist() for c in grid.centres], "box_edges": list(grid.box_edges),
                       "stride": list(settings.stride), "chunk_format": CHUNK_FORMAT})
+
     def box_counts(atom_voxel: np.ndarray) -> np.ndarray:
         inside = atom_voxel[atom_voxel >= 0]
         per_voxel = np.bincount(inside, minlength=layout.size).reshape(*layout.shape, 1).astype(float)
