@@ -36,6 +36,7 @@ from ariseml.classifier import Classifier
 from ariseml.labels import DEFAULT_RADIUS, DEFAULT_SPECIES_REACH, DEFAULT_TAPER
 from ariseml.prototypes import build
 from ariseml.spm.boxes import atoms_in_boxes, box_search_tree
+from ariseml.structure import nearest_neighbour_distance
 from ariseml.synthetic import voronoi_polycrystal
 
 IRON_GRAINS = {
@@ -50,11 +51,6 @@ MIXED_GRAINS = ("fcc_Cu", "bcc_W", "hcp_Mg", "diamond_C")
 DISTANCE_BANDS = (0.0, 2.5, 5.0, 10.0, np.inf)
 """Bands (Å) of an atom's distance to the nearest atom of another grain."""
 BOX, STRIDE = 16.0, 4.0
-
-
-def nearest_neighbour_distance(cell: Atoms) -> float:
-    distances, _ = cKDTree(cell.repeat(3).positions).query(cell.repeat(3).positions, k=2)
-    return float(distances[:, 1].min())
 
 
 def noisy_polycrystal(name: str, grains: dict[str, Atoms], size: float, noise: float, seed: int) -> Atoms:

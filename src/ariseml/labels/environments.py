@@ -131,13 +131,15 @@ def environment_descriptors(atoms: Atoms, soap: SoapSettings, radius: float = DE
     if reach > radius:  # the coefficients' cutoff spheres reach further than the atoms' spheres
         padded, origin = periodic_padding(atoms, reach)
     padded_symbols = symbols[origin]
-    counts = cKDTree(padded).query_ball_point(positions, radius, return_length=True)
-    kept = {s: cKDTree(padded[padded_symbols == s]).query_ball_point(positions, radius, return_length=True)
-            >= np.maximum(minority * counts, 1) for s in species}  # per species: enough of it in each sphere
+    every_atom = cKDTree(padded)
+    species_trees = {s: cKDTree(padded[padded_symbols == s]) for s in species}
+    counts = every_atom.query_ball_point(positions, radius, return_length=True)
+    kept = {s: tree.query_ball_point(positions, radius, return_length=True) >= np.maximum(minority * counts, 1)
+            for s, tree in species_trees.items()}  # per species: enough of it in each sphere
     if species_reach and len(species) > 1:
-        nearest, _ = cKDTree(padded).query(positions, k=2)
-        for s in species:
-            distance, _ = cKDTree(padded[padded_symbols == s]).query(positions)
+        nearest, _ = every_atom.query(positions, k=2)
+        for s, tree in species_trees.items():
+            distance, _ = tree.query(positions)
             kept[s] &= (distance <= species_reach * nearest[:, 1]) | (symbols == s)
     total = np.zeros((len(atoms), soap.n_features), dtype=np.float32)
     pairs_present = np.zeros(len(atoms), dtype=np.int32)
