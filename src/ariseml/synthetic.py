@@ -52,8 +52,8 @@ def _resolve_grain(grain: str | Prototype | Atoms) -> tuple[Atoms, str]:
                              f"cell rank {grain.cell.rank}, {len(grain)} atoms)")
         return grain.copy(), grain.get_chemical_formula(empirical=True)
     prototype = grain if isinstance(grain, Prototype) else get_prototype(grain)
-    if prototype.is_nanotube or prototype.is_2d:
-        kind = "a nanotube" if prototype.is_nanotube else "a 2D material"
+    if prototype.is_finite or prototype.is_2d:
+        kind = "a finite structure" if prototype.is_finite else "a 2D material"
         raise InputError(f"{prototype.id} is {kind}: a Voronoi polycrystal needs bulk (3D-periodic) "
                          "crystal classes")
     return build(prototype), prototype.id

@@ -25,6 +25,7 @@ from ariseml.models.files import (DIFFRACTION_KIND, SHIPPED_MODELS, ModelFileErr
 from ariseml.models.monte_carlo import MonteCarloPrediction, check_settle, monte_carlo_predict
 from ariseml.models.student import STUDENT_KIND, StudentMLP, student_predict
 from ariseml.prototypes import NOT_A_CRYSTAL, get_prototype
+from ariseml.prototypes.user import recorded_classes
 
 NOT_A_CRYSTAL_LABEL = "not a crystal (melt, glass or random packing)"
 """The ``arise_label`` of a model's ``NOT_A_CRYSTAL`` class."""
@@ -92,7 +93,10 @@ class Classifier:
 
     @property
     def labels_(self) -> list[str]:
-        return [NOT_A_CRYSTAL_LABEL if i == NOT_A_CRYSTAL else get_prototype(i).arise_label for i in self.classes_]
+        """Each class's ARISE label (a user's class: its name)."""
+        user = {p.id: p.arise_label for p in recorded_classes(self.metadata_)}
+        return [NOT_A_CRYSTAL_LABEL if i == NOT_A_CRYSTAL else user.get(i) or get_prototype(i).arise_label
+                for i in self.classes_]
 
     def save(self, path: str | Path, **metadata: Any) -> None:
         """Write ``path.pt`` (weights) and ``path.json`` (classes, settings, checksum, extra metadata)."""

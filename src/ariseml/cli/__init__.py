@@ -2,7 +2,8 @@
 prints; ``group`` holds the command group and its handling of bad input, ``options`` and ``frames`` what
 several commands share."""
 
-from ariseml.cli import atoms, benchmark, classify, diffraction, explore, spm, structures, training  # noqa: F401 (registers)
+from ariseml.cli import (atoms, benchmark, classes, classify, diffraction, explore, spm, structures,  # noqa: F401 (registers)
+                         training)
 from ariseml.cli.group import main
 
 __all__ = ["main"]

@@ -2,7 +2,9 @@
 
 Each class is a :class:`Prototype` record read from ``classes.json``; its
 ``definition`` says how the project builds the periodic cell (AFLOW label,
-space group with Wyckoff positions, or an ASE nanotube).
+space group with Wyckoff positions, or an ASE nanotube). A user's own classes
+(``prototypes.user``) are records of the same kind whose definition holds the
+structures themselves.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from ase import Atoms
 
 from ariseml.errors import AriseError, InputError
 
-Group = Literal["elemental", "binary", "ternary", "quaternary", "2d", "nanotube"]
+Group = Literal["elemental", "binary", "ternary", "quaternary", "2d", "nanotube", "user"]
 GROUPS: tuple[Group, ...] = ("elemental", "binary", "ternary", "quaternary", "2d", "nanotube")
+"""The groups of the 108 classes (a user's own classes are in the group ``user``)."""
 NOT_A_CRYSTAL = "not_a_crystal"
 """The id of a model's extra class for melts, glasses and random packings: an answer, not a prototype."""
 
@@ -33,7 +36,8 @@ class UnknownPrototypeError(AriseError, KeyError):
 
 @dataclass(frozen=True)
 class Prototype:
-    """One ARISE class: identity, expected symmetry, provenance and a build recipe."""
+    """One ARISE class: identity, expected symmetry, provenance and a build recipe (hashed and compared without
+    the recipe: an id names one class)."""
 
     id: str
     name: str
@@ -42,21 +46,31 @@ class Prototype:
     space_group: int | None
     arise_label: str
     source: str
-    definition: dict[str, Any] = field(repr=False)
+    definition: dict[str, Any] = field(repr=False, compare=False)
 
     @property
     def is_2d(self) -> bool:
-        return self.group == "2d"
+        return self.group == "2d" or self.definition.get("shape") == "layer"
 
     @property
     def is_nanotube(self) -> bool:
         return self.group == "nanotube"
 
-    def unit_cell(self) -> Atoms:
-        """The periodic cell (for nanotubes: the finite tube)."""
+    @property
+    def is_finite(self) -> bool:
+        """A single finite structure (a nanotube, or a user's tube or cluster), with no periodic cell."""
+        return self.is_nanotube or self.definition.get("shape") == "finite"
+
+    @property
+    def variants(self) -> int:
+        """How many structures the class has (a user's class may have several; the 108 have one)."""
+        return len(self.definition.get("structures", [None]))
+
+    def unit_cell(self, variant: int = 0) -> Atoms:
+        """The periodic cell (for finite classes: the structure) of one of the class's ``variants``."""
         from ariseml.prototypes.builders import build_unit_cell
 
-        return build_unit_cell(self.definition)
+        return build_unit_cell(self.definition, variant)
 
     def record(self) -> dict[str, Any]:
         """The public fields as a JSON-ready dict (without the build recipe)."""
@@ -99,7 +113,7 @@ def prototypes_in_group(group: Group) -> list[Prototype]:
 def build(prototype: Prototype | str, supercell: int | None = None, periodic: bool | None = None) -> Atoms:
     """A structure of the paper's recipe.
 
-    - ``supercell=None``: the periodic cell (nanotubes: the finite tube).
+    - ``supercell=None``: the periodic cell (finite classes such as nanotubes: the structure).
     - ``supercell=0, 1, 2``: the smallest isotropic replica with ≥ 100 atoms and
       the next two larger ones, non-periodic unless ``periodic=True``.
     """
@@ -108,9 +122,9 @@ def build(prototype: Prototype | str, supercell: int | None = None, periodic: bo
     if isinstance(prototype, str):
         prototype = get_prototype(prototype)
     cell = prototype.unit_cell()
-    if prototype.is_nanotube:
+    if prototype.is_finite:
         if supercell not in (None, 0) or periodic:
-            raise InputError(f"{prototype.id} is a nanotube: it has a single finite structure "
+            raise InputError(f"{prototype.id} is a single finite structure "
                              "(no periodic cell and no larger supercells)")
         return cell
     if supercell is None:

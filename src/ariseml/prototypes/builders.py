@@ -10,6 +10,8 @@ Definitions (see ``classes.json``):
   whose out-of-plane axis is rebuilt with ``vacuum`` Å of vacuum.
 - ``nanotube``: :func:`ase.build.nanotube` with chiral numbers (n, m), repeated
   along the axis until it holds at least 100 atoms.
+- ``atoms``: a user's class (``prototypes.user``): its ``structures`` as numbers,
+  positions, cell and periodicity, with the ``shape`` bulk, layer or finite.
 """
 
 from __future__ import annotations
@@ -171,9 +173,14 @@ def finite_nanotube(n: int, m: int, bond: float = 1.42) -> Atoms:
     return tube
 
 
-def build_unit_cell(definition: dict[str, Any]) -> Atoms:
-    """The periodic cell (finite tube for nanotubes) of a class definition."""
+def build_unit_cell(definition: dict[str, Any], variant: int = 0) -> Atoms:
+    """The periodic cell (finite tube for nanotubes) of a class definition; ``variant`` picks one of a user
+    class's structures."""
     kind = definition["kind"]
+    if kind == "atoms":
+        structure = definition["structures"][variant]
+        return Atoms(numbers=structure["numbers"], positions=structure["positions"], cell=structure["cell"],
+                     pbc=structure["pbc"])
     if kind == "aflow":
         return aflow_structure(definition["aflow_label"], definition.get("tags"))
     if kind == "spacegroup":

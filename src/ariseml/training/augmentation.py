@@ -51,7 +51,7 @@ from scipy.spatial import cKDTree
 
 from ariseml.descriptors.soap import SoapSettings
 from ariseml.errors import InputError
-from ariseml.prototypes import NOT_A_CRYSTAL, Prototype, all_prototypes, build, get_prototype
+from ariseml.prototypes import NOT_A_CRYSTAL, Prototype, all_prototypes, build
 from ariseml.prototypes.builders import spacegroup_structure, supercell_repeats
 from ariseml.structure import nearest_neighbour_distance, symmetry_dataset
 from ariseml.training.paper_set import CENTRAL_SETTINGS
@@ -102,12 +102,12 @@ def augmented_settings(average: str = "inner", rbf: str = "gto") -> list[SoapSet
 
 
 @cache
-def unique_axis(prototype_id: str) -> np.ndarray | None:
-    """The unit vector along the conventional c axis of a bulk uniaxial class, in its cell's frame; else None."""
-    prototype = get_prototype(prototype_id)
-    if prototype.is_2d or prototype.is_nanotube or prototype.space_group not in UNIAXIAL_SPACE_GROUPS:
+def unique_axis(prototype: Prototype, variant: int = 0) -> np.ndarray | None:
+    """The unit vector along the conventional c axis of a bulk uniaxial class (of its structure ``variant``), in
+    its cell's frame; else None."""
+    if prototype.is_2d or prototype.is_finite or prototype.space_group not in UNIAXIAL_SPACE_GROUPS:
         return None
-    return _c_axis(prototype.unit_cell())
+    return _c_axis(prototype.unit_cell(variant))
 
 
 SYMMETRY_TOLERANCE = 1e-3
@@ -153,12 +153,12 @@ def internal_mode(cell: Atoms, rng: np.random.Generator) -> np.ndarray | None:
 
 
 @cache
-def has_internal_freedom(prototype_id: str) -> bool:
-    """Whether the atoms of a bulk or layer class have free internal coordinates (α-As's u is drawn apart)."""
-    prototype = get_prototype(prototype_id)
-    if prototype.is_nanotube or prototype_id == "alpha_As":
+def has_internal_freedom(prototype: Prototype, variant: int = 0) -> bool:
+    """Whether the atoms of a bulk or layer class (of its structure ``variant``) have free internal coordinates
+    (α-As's u is drawn apart)."""
+    if prototype.is_finite or prototype.id == "alpha_As":
         return False
-    return internal_mode(prototype.unit_cell(), np.random.default_rng(0)) is not None
+    return internal_mode(prototype.unit_cell(variant), np.random.default_rng(0)) is not None
 
 
 A7_U_RANGE = (0.222, 0.240)
@@ -255,25 +255,30 @@ class Draw:
         the noisy draws whose neighbours move together; ``shifted`` for finite supercells; ``internal`` (the rms
         move along the free internal coordinates, of d_NN) for some draws of the classes that have them."""
         rng, recipe = self._random(), self.recipe
-        periodic = not self.prototype.is_nanotube and bool(rng.random() < 0.5)
-        supercell = 0 if self.prototype.is_nanotube else int(rng.integers(0, 2 if periodic else 3))
-        cut = not periodic and not self.prototype.is_nanotube and bool(rng.random() < ELLIPSOID_FRACTION)
+        periodic = not self.prototype.is_finite and bool(rng.random() < 0.5)
+        supercell = 0 if self.prototype.is_finite else int(rng.integers(0, 2 if periodic else 3))
+        cut = not periodic and not self.prototype.is_finite and bool(rng.random() < ELLIPSOID_FRACTION)
         ellipsoid = int(rng.integers(*ELLIPSOID_ATOMS)) if cut else 0
         sigma = 0.0 if rng.random() < recipe.pristine_fraction else recipe.thermal_sigma(rng)
         strain = float(rng.uniform(0, recipe.max_strain))
         eta = float(rng.uniform(0, recipe.max_vacancies)) if rng.random() < recipe.vacancy_fraction else 0.0
-        stretch = self._stretch(rng) if unique_axis(self.prototype.id) is not None else 0.0
+        stretch = self._stretch(rng) if unique_axis(self.prototype, self.variant) is not None else 0.0
         parameters = {"periodic": periodic, "supercell": supercell, "ellipsoid": ellipsoid, "sigma": sigma,
                       "strain": strain, "eta": eta, "stretch": stretch, "seed": int(rng.integers(2**31))}
         if self.prototype.id == "alpha_As":
             parameters["u"] = float(rng.uniform(*A7_U_RANGE))
         if sigma > 0 and rng.random() < CORRELATED_FRACTION:
             parameters["correlation"] = float(rng.uniform(0, 1))
-        if not periodic and not ellipsoid and not self.prototype.is_nanotube:
+        if not periodic and not ellipsoid and not self.prototype.is_finite:
             parameters["shifted"] = bool(rng.random() < SHIFTED_FRACTION)
-        if has_internal_freedom(self.prototype.id) and rng.random() < INTERNAL_FRACTION:
+        if has_internal_freedom(self.prototype, self.variant) and rng.random() < INTERNAL_FRACTION:
             parameters["internal"] = float(rng.uniform(0, MAX_INTERNAL))
         return parameters
+
+    @property
+    def variant(self) -> int:
+        """Which of the class's structures the draw starts from (the 108 classes have one)."""
+        return self.number % self.prototype.variants
 
     def _stretch(self, rng: np.random.Generator) -> float:
         """A stretch from the class's range; for a range wider than ``DEFAULT_STRETCH``, half of the draws from
@@ -291,7 +296,8 @@ class Draw:
     @property
     def name(self) -> str:
         p = self.parameters()
-        form = ("tube" if self.prototype.is_nanotube else f"periodic{p['supercell']}" if p["periodic"] else
+        form = ("tube" if self.prototype.is_nanotube else "finite" if self.prototype.is_finite else
+                f"periodic{p['supercell']}" if p["periodic"] else
                 f"ellipsoid{p['ellipsoid']}" if p["ellipsoid"] else f"supercell{p['supercell']}")
         return (f"{self.prototype.id}__draw{self.number:04d}__{form}__sigma{p['sigma']:.3f}"
                 f"__strain{p['strain']:.4f}__eta{p['eta']:.2f}__stretch{p['stretch']:+.3f}"
@@ -303,10 +309,10 @@ class Draw:
     def atoms(self) -> Atoms:
         p = self.parameters()
         rng = np.random.default_rng(p["seed"])
-        cell = a7_cell(p["u"]) if "u" in p else self.prototype.unit_cell()
+        cell = a7_cell(p["u"]) if "u" in p else self.prototype.unit_cell(self.variant)
         if "internal" in p:
             cell.positions += p["internal"] * nearest_neighbour_distance(cell) * internal_mode(cell, rng)
-        if self.prototype.is_nanotube:
+        if self.prototype.is_finite:
             pristine = cell
         elif p["ellipsoid"]:
             pristine = _ellipsoid_cut(cell, p["ellipsoid"], rng)
@@ -348,7 +354,7 @@ class AmorphousDraw:
     def parameters(self) -> dict[str, float | int | bool | str]:
         """``periodic``, ``atoms``, ``density`` (spheres per unit volume), ``sigma`` and the class lending its species."""
         rng = np.random.default_rng([zlib.crc32(NOT_A_CRYSTAL.encode()), self.number, self.recipe.seed])
-        crystals = [p for p in all_prototypes() if not p.is_nanotube and not p.is_2d]
+        crystals = [p for p in all_prototypes() if not p.is_finite and not p.is_2d]
         return {"periodic": bool(rng.random() < 0.5), "atoms": int(rng.integers(100, 400)),
                 "density": float(rng.uniform(0.85, 1.2)), "sigma": float(rng.uniform(0, 0.05)),
                 "species_of": crystals[int(rng.integers(len(crystals)))].id, "seed": int(rng.integers(2**31))}

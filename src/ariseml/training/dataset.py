@@ -20,7 +20,7 @@ from ariseml.descriptors.soap import SoapSettings, arise_soap, pair_distances
 from ariseml.errors import InputError
 from ariseml.io import atomic_path, read_arrays
 from ariseml.parallel import progress_map
-from ariseml.prototypes import NOT_A_CRYSTAL, all_prototypes, build
+from ariseml.prototypes import NOT_A_CRYSTAL, Prototype, all_prototypes, build, get_prototype
 from ariseml.training import paper_set
 from ariseml.training.augmentation import AmorphousDraw, Draw
 from ariseml.training.paper_set import TrainingStructure
@@ -48,20 +48,20 @@ def _expected_cost(structure: Structure) -> int:
     (building the realistic recipe's 13,000 draws once more only to sort them took a quarter of an hour)."""
     if isinstance(structure, AmorphousDraw):
         p = structure.parameters()
-        return p["atoms"] * _pristine_size(p["species_of"], None)[1] ** 2
+        return p["atoms"] * _pristine_size(get_prototype(p["species_of"]), None)[1] ** 2
     if isinstance(structure, Draw):
         p = structure.parameters()
-        supercell = None if structure.prototype.is_nanotube else p["supercell"]
-        atoms, species = _pristine_size(structure.prototype.id, supercell)
+        supercell = None if structure.prototype.is_finite else p["supercell"]
+        atoms, species = _pristine_size(structure.prototype, supercell)
         return (p["ellipsoid"] or atoms) * species ** 2
-    atoms, species = _pristine_size(structure.prototype.id, structure.supercell)
+    atoms, species = _pristine_size(structure.prototype, structure.supercell)
     return atoms * species ** 2
 
 
 @cache
-def _pristine_size(prototype_id: str, supercell: int | None) -> tuple[int, int]:
+def _pristine_size(prototype: Prototype, supercell: int | None) -> tuple[int, int]:
     """Atoms and species of a class's periodic cell (``supercell`` None) or finite supercell."""
-    atoms = build(prototype_id, supercell=supercell)
+    atoms = build(prototype, supercell=supercell)
     return len(atoms), len(set(atoms.get_chemical_symbols()))
 
 

@@ -66,7 +66,7 @@ def pristine_structures(prototypes: Sequence[Prototype] | None = None) -> list[T
     """Periodic cell and supercells 0-2 of each class; nanotubes only their tube (396 in all)."""
     structures = []
     for prototype in prototypes or all_prototypes():
-        supercells = (None,) if prototype.is_nanotube else (None, 0, 1, 2)
+        supercells = (None,) if prototype.is_finite else (None, 0, 1, 2)
         structures += [TrainingStructure(prototype, supercell) for supercell in supercells]
     return structures
 

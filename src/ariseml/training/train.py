@@ -8,7 +8,9 @@ interrupted run resumes.
 
 from __future__ import annotations
 
+import copy
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -123,21 +125,45 @@ def _split(features: np.ndarray, labels: np.ndarray, config: TrainingConfig) -> 
                             test_size=config.validation_fraction, stratify=labels, random_state=config.seed)
 
 
+def _fine_tuned(start: BayesianMLP, kept_outputs: int, head_only: bool) -> tuple[BayesianMLP, list[nn.Parameter]]:
+    """A copy of ``start`` to train further, and the parameters to train: all, or with ``head_only`` the output
+    layer's rows after the first ``kept_outputs`` (theirs stay exactly as they are)."""
+    model = copy.deepcopy(start)
+    if not head_only:
+        return model, list(model.parameters())
+    for parameter in model.parameters():
+        parameter.requires_grad_(False)
+    frozen_rows = torch.arange(model.output.out_features) < kept_outputs
+    for parameter in (model.output.weight, model.output.bias):
+        parameter.requires_grad_(True)
+        parameter.register_hook(lambda gradient: gradient.masked_fill(
+            frozen_rows.view(-1, *[1] * (gradient.dim() - 1)), 0.0))
+    return model, [model.output.weight, model.output.bias]
+
+
 def train(features: np.ndarray, labels: np.ndarray, n_classes: int,
           config: TrainingConfig = TrainingConfig(), checkpoint: Path | None = None,
-          progress: bool = True) -> TrainingResult:
-    """Train on a stratified split; ``labels`` are class indices in ``range(n_classes)``."""
+          progress: bool = True, start: BayesianMLP | None = None, kept_outputs: int | None = None) -> TrainingResult:
+    """Train on a stratified split; ``labels`` are class indices in ``range(n_classes)``.
+
+    ``start``: fine-tune this network (its input standardisation kept) instead of one from random weights; with
+    ``kept_outputs``, only its output rows from that index on are trained (the rest of the network is frozen).
+    """
     train_x, valid_x, train_y, valid_y = _split(features, labels, config)
     train_x, valid_x = torch.from_numpy(train_x), torch.from_numpy(valid_x)
     train_y, valid_y = torch.from_numpy(train_y), torch.from_numpy(valid_y)
 
     start_seed = config.seed + MEMBER_SEED_STRIDE * config.member
     torch.manual_seed(start_seed)
-    model = BayesianMLP(features.shape[1], n_classes, config.hidden, config.dropout, config.standardised,
-                        config.log_epsilon)
-    if config.standardised:
-        model.fit_standardisation(train_x.numpy())
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+    if start is not None:
+        model, trained = _fine_tuned(start, kept_outputs or 0, kept_outputs is not None)
+    else:
+        model = BayesianMLP(features.shape[1], n_classes, config.hidden, config.dropout, config.standardised,
+                            config.log_epsilon)
+        trained = list(model.parameters())
+        if config.standardised:
+            model.fit_standardisation(train_x.numpy())
+    optimizer = torch.optim.Adam(trained, lr=config.learning_rate)
     loss_function = nn.CrossEntropyLoss()
     state = resume_checkpoint(checkpoint, config, model, optimizer) or {
         "epoch": 0, "best_accuracy": -1.0, "best_epoch": 0, "best_weights": None, "history": []}
@@ -174,12 +200,15 @@ def train(features: np.ndarray, labels: np.ndarray, n_classes: int,
 
 def train_ensemble(features: np.ndarray, labels: np.ndarray, n_classes: int, members: int,
                    config: TrainingConfig = TrainingConfig(), checkpoint: Path | None = None,
-                   progress: bool = True) -> tuple[EnsembleMLP, list[TrainingResult], float]:
+                   progress: bool = True, starts: Sequence[BayesianMLP] | None = None,
+                   kept_outputs: int | None = None) -> tuple[EnsembleMLP, list[TrainingResult], float]:
     """``members`` networks trained as ``train`` does, member k with ``config.member = k`` (checkpoints
-    ``checkpoint`` with ``.member-k`` appended); the ensemble, each member's result and the ensemble's
-    validation accuracy (mean probabilities without dropout, on the members' shared split)."""
+    ``checkpoint`` with ``.member-k`` appended; fine-tuned from ``starts[k]`` when given); the ensemble, each
+    member's result and the ensemble's validation accuracy (mean probabilities without dropout, on the members'
+    shared split)."""
     results = [train(features, labels, n_classes, replace(config, member=k),
-                     None if checkpoint is None else checkpoint.with_name(f"{checkpoint.name}.member-{k}"), progress)
+                     None if checkpoint is None else checkpoint.with_name(f"{checkpoint.name}.member-{k}"), progress,
+                     None if starts is None else starts[k], kept_outputs)
                for k in range(members)]
     ensemble = EnsembleMLP([result.model for result in results]).eval()
     _, valid_x, _, valid_y = _split(features, labels, config)
