@@ -1,0 +1,158 @@
+"""A model extended with a user's own classes (``prototypes.user``): transfer learning from a trained ensemble.
+
+The output layer grows by one row per new class. By default (``head``) only those rows are trained and the rest
+of the network is frozen, so the existing classes keep exactly their logits: they can lose probability only
+where a new class really fits. ``all`` fine-tunes every weight instead. Either way the training data are the new
+classes' draws of the base model's own realistic recipe (same descriptor settings, same noise, vacancies,
+shapes) and a replay set: the first draws of each existing class and of the not-a-crystal packings, so that a
+new class learns where it must not fire. Minutes on 2 cores, against hours to retrain from scratch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+
+from ariseml.caches import training_cache
+from ariseml.classifier import Classifier
+from ariseml.errors import InputError
+from ariseml.models.bayesian_mlp import BayesianMLP, EnsembleMLP
+from ariseml.prototypes import NOT_A_CRYSTAL, Prototype, all_prototypes
+from ariseml.prototypes.user import USER_CLASSES_KEY, read_classes, recorded_classes
+from ariseml.training import dataset
+from ariseml.training.augmentation import AmorphousDraw, AugmentationRecipe, Draw
+from ariseml.training.train import TrainingConfig, train_ensemble
+
+USER_DESCRIPTORS = "descriptors"
+"""The subfolder of a class folder caching the descriptors of its classes' draws."""
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Extension:
+    """How to extend: ``draws`` per new class (None: the base recipe's), ``replay`` draws per existing class,
+    ``mode`` head (new output rows only) or all (every weight), and the training's epochs and learning rate."""
+
+    draws: int | None = None
+    replay: int = 20
+    mode: Literal["head", "all"] = "head"
+    epochs: int = 60
+    learning_rate: float = 1e-3
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("head", "all"):
+            raise InputError(f"`mode` is head or all, got {self.mode!r}", "mode")
+        if min(self.replay, self.draws or 2) < 2 or self.epochs < 1:
+            raise InputError("`draws` and `replay` are at least 2 (the validation split holds draws of every "
+                             "class) and `epochs` at least 1", "draws", "replay", "epochs")
+
+
+@dataclass(frozen=True)
+class ExtendedModel:
+    """What an extension reports: the classes added, the ensemble's validation accuracy, the points."""
+
+    added: list[str]
+    validation_accuracy: float
+    training_points: int
+
+
+def base_recipe(base: Classifier) -> AugmentationRecipe:
+    """The realistic recipe a model was trained on, from its metadata; other models cannot be extended alike."""
+    record = base.metadata_.get("augmentation", {}).get("realistic_recipe")
+    if base.metadata_.get("recipe") != "realistic" or record is None:
+        raise InputError("the base model was not trained on the realistic recipe (its metadata holds no "
+                         "'realistic_recipe'): extend the shipped 'realistic' model or one written by 'arise train "
+                         "--recipe realistic'", "base")
+    fields = {f.name for f in dataclasses.fields(AugmentationRecipe)}
+    return AugmentationRecipe(**{name: value for name, value in record.items() if name in fields})
+
+
+def model_classes(base: Classifier) -> list[Prototype]:
+    """The base model's crystal classes as records: the 108's and its own user classes."""
+    user = {p.id: p for p in recorded_classes(base.metadata_)}
+    shipped = {p.id: p for p in all_prototypes()}
+    return [user.get(i) or shipped[i] for i in base.classes_ if i != NOT_A_CRYSTAL]
+
+
+def _structures(recipe: AugmentationRecipe, new: Sequence[Prototype], old: Sequence[Prototype], draws: int,
+                replay: int) -> tuple[list[Draw], list[Draw | AmorphousDraw]]:
+    """The new classes' draws, and the replay draws of the old classes and of the not-a-crystal packings."""
+    drawn = dataclasses.replace(recipe, draws_per_class=draws)
+    fresh = [Draw(p, n, drawn) for p in new for n in range(draws)]
+    kept = [Draw(p, n, recipe) for p in old for n in range(replay)]
+    kept += [AmorphousDraw(n, recipe) for n in range(replay)]
+    return fresh, kept
+
+
+def _enlarged(member: BayesianMLP, added: int) -> BayesianMLP:
+    """A copy of ``member`` whose output layer has ``added`` more rows, starting at zero (a logistic regression
+    on the last hidden layer, which trains from zero as well as from anywhere, and the same on every run)."""
+    grown = BayesianMLP(member.hidden[0].in_features, member.output.out_features + added,
+                        tuple(layer.out_features for layer in member.hidden), member.dropout.p, member.standardised,
+                        member.log_epsilon)
+    state = member.state_dict()
+    state["output.weight"] = torch.cat([state["output.weight"], state["output.weight"].new_zeros(
+        added, member.output.in_features)])
+    state["output.bias"] = torch.cat([state["output.bias"], state["output.bias"].new_zeros(added)])
+    grown.load_state_dict(state)
+    return grown
+
+
+def extend_model(base: Classifier, folder: Path, output: Path, extension: Extension = Extension(),
+                 cache: Path | None = None, checkpoint: Path | None = None, jobs: int | None = None,
+                 progress: bool = True) -> ExtendedModel:
+    """Extend ``base`` with the classes of ``folder`` it lacks and save the model as ``output`` (.pt, .json).
+
+    The new classes' draws are cached in ``folder/descriptors``, the replay draws in ``cache`` (default: the
+    realistic training set's cache of the base's averaging, which ``arise dataset`` fills); both resume.
+    """
+    recipe = base_recipe(base)
+    registered = read_classes(folder)
+    new = [p for p in registered if p.id not in base.classes_]
+    if not new:
+        raise InputError(f"{folder} holds no class the base model lacks: add one with 'arise classes add'",
+                         "folder")
+    old = model_classes(base)
+    members = base.model_.members if isinstance(base.model_, EnsembleMLP) else [base.model_]
+    settings = [base.settings_]
+    fresh, kept = _structures(recipe, new, old, extension.draws or recipe.draws_per_class, extension.replay)
+    replay_cache = Path(cache) if cache else Path(training_cache(base.settings_.average)) / dataset.AUGMENTED_FOLDER
+    user_cache = Path(folder) / USER_DESCRIPTORS
+    dataset.generate(user_cache, fresh, settings, jobs=jobs, progress=progress)
+    dataset.generate(replay_cache, kept, settings, jobs=jobs, progress=progress)
+    fresh_x, fresh_labels, _ = dataset.load(user_cache, fresh, settings)
+    kept_x, kept_labels, _ = dataset.load(replay_cache, kept, settings)
+    classes = [*base.classes_, *(p.id for p in new)]
+    index = {c: i for i, c in enumerate(classes)}
+    features = np.concatenate([fresh_x, kept_x])
+    labels = np.array([index[label] for label in [*fresh_labels, *kept_labels]])
+    first = members[0]
+    config = TrainingConfig(epochs=extension.epochs, learning_rate=extension.learning_rate, dropout=first.dropout.p,
+                            hidden=tuple(layer.out_features for layer in first.hidden),
+                            standardised=first.standardised, log_epsilon=first.log_epsilon)
+    starts = [_enlarged(member, len(new)) for member in members]
+    kept_outputs = len(base.classes_) if extension.mode == "head" else None
+    network, results, accuracy = train_ensemble(features, labels, len(classes), len(starts), config, checkpoint,
+                                                progress, starts, kept_outputs)
+    model = network if isinstance(base.model_, EnsembleMLP) else network.members[0]
+    records = [*base.metadata_.get(USER_CLASSES_KEY, []), *(dataclasses.asdict(p) for p in new)]
+    Classifier.from_model(model, classes, base.settings_).save(
+        output, **_kept_metadata(base.metadata_), **{USER_CLASSES_KEY: records},
+        extension={**dataclasses.asdict(extension), "base_sha256": base.metadata_.get("sha256"),
+                   "added": [p.id for p in new], "validation_accuracy": accuracy,
+                   "best_epoch": [result.best_epoch for result in results], "training_points": len(features)})
+    return ExtendedModel([p.id for p in new], accuracy, len(features))
+
+
+def _kept_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    """The base model's record of how it was made, carried into the extended model's."""
+    return {key: metadata[key] for key in ("recipe", "augmentation", "training", "training_points",
+                                           "validation_accuracy", "best_epoch") if key in metadata}

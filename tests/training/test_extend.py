@@ -1,0 +1,104 @@
+"""A model extended with a user's class: it answers the new class, keeps the old ones, and loads everywhere."""
+
+import ase.io
+import numpy as np
+import pytest
+import torch
+from ase.build import bulk
+
+from ariseml.classifier import Classifier
+from ariseml.cli import main
+from ariseml.errors import InputError
+from ariseml.prototypes import NOT_A_CRYSTAL, get_prototype
+from ariseml.prototypes.user import add_class
+from ariseml.training import dataset
+from ariseml.training.augmentation import AmorphousDraw, AugmentationRecipe
+from ariseml.training.extend import Extension, extend_model
+from ariseml.training.train import REALISTIC_LOG_EPSILON, TrainingConfig, train_ensemble
+
+TINY = Extension(draws=12, replay=6, epochs=40)
+"""A class of 12 draws beside 6 draws of each existing class: seconds, not minutes."""
+BASE_CLASSES = ("fcc_Cu", "bcc_W")
+
+
+@pytest.fixture(scope="module")
+def extended(tmp_path_factory):
+    """A small model of the realistic recipe (fcc, bcc, not a crystal) extended with fluorite, in a folder with the
+    class folder and both models."""
+    root = tmp_path_factory.mktemp("extend")
+    recipe = AugmentationRecipe(draws_per_class=8, amorphous_draws=8)
+    structures = [*recipe.structures([get_prototype(c) for c in BASE_CLASSES]),
+                  *(AmorphousDraw(n, recipe) for n in range(recipe.amorphous_draws))]
+    settings = Classifier.load("realistic").settings_
+    dataset.generate(root / "replay", structures, [settings], progress=False)
+    features, labels, _ = dataset.load(root / "replay", structures, [settings])
+    classes = [*BASE_CLASSES, NOT_A_CRYSTAL]
+    network, _, _ = train_ensemble(features, np.array([classes.index(label) for label in labels]), len(classes), 2,
+                                   TrainingConfig(epochs=30, standardised=True, log_epsilon=REALISTIC_LOG_EPSILON),
+                                   progress=False)
+    Classifier.from_model(network, classes, settings).save(root / "base", recipe="realistic",
+                                                           augmentation={"realistic_recipe": recipe.record()})
+    ase.io.write(root / "CaF2.cif", bulk("CaF2", "fluorite", a=5.46))
+    add_class(root / "classes", [root / "CaF2.cif"], "fluorite", settings, "fluorite (CaF2)")
+    extend_model(Classifier.load(root / "base"), root / "classes", root / "model", TINY, cache=root / "replay",
+                 progress=False)
+    return root
+
+
+def test_the_extended_model_answers_its_new_class_and_keeps_the_old_logits(extended):
+    base, model = Classifier.load(extended / "base"), Classifier.load(extended / "model", samples=100)
+    assert model.classes_ == [*base.classes_, "fluorite"] and model.labels_[-1] == "fluorite (CaF2)"
+    assert model.metadata_["user_classes"][0]["definition"]["shape"] == "bulk"
+    for old, new in zip(base.model_.members, model.model_.members):  # head mode: the old rows untouched
+        assert torch.equal(old.output.weight, new.output.weight[:-1])
+        assert torch.equal(old.hidden[0].weight, new.hidden[0].weight)
+    fluorite = bulk("SrF2", "fluorite", a=5.80).repeat(3)  # another compound of the class, thermal noise
+    fluorite.rattle(0.05, seed=1)
+    copper = bulk("Cu", "fcc", a=3.61, cubic=True).repeat(3)
+    first, second = model.classify([fluorite, copper])
+    assert first.top_ids[0] == "fluorite" and first.top_labels[0] == "fluorite (CaF2)"
+    assert second.top_ids[0] == "fcc_Cu"
+
+
+def test_every_command_takes_the_extended_model(extended, tmp_path):
+    from click.testing import CliRunner
+
+    ase.io.write(tmp_path / "SrF2.xyz", bulk("SrF2", "fluorite", a=5.80).repeat(3))
+    result = CliRunner().invoke(main, ["classify", str(tmp_path / "SrF2.xyz"), "--model", str(extended / "model"),
+                                       "--json"])
+    assert result.exit_code == 0 and '"fluorite"' in result.output
+
+
+def test_what_cannot_be_extended_is_refused(extended, tmp_path):
+    with pytest.raises(InputError, match="realistic recipe"):
+        extend_model(Classifier.load("paper"), extended / "classes", tmp_path / "m", TINY)
+    with pytest.raises(InputError, match="at least 2"):
+        Extension(replay=1)
+    extended_model = Classifier.load(extended / "model")
+    with pytest.raises(InputError, match="holds no class the base model lacks"):
+        extend_model(extended_model, extended / "classes", tmp_path / "m", TINY, cache=extended / "replay")
+
+
+def test_descriptors_of_other_settings_are_refused(extended, tmp_path):
+    base = Classifier.load(extended / "base")
+    base.settings_ = base.settings_.__class__(**{**base.settings_.to_dict(), "n_max": 6})
+    with pytest.raises(InputError, match="other settings"):
+        extend_model(base, extended / "classes", tmp_path / "m", TINY, cache=extended / "replay")
+    assert not (tmp_path / "m.pt").exists()
+
+
+def test_the_cli_adds_and_lists_classes_with_one_line_errors(tmp_path):
+    from click.testing import CliRunner
+
+    runner = CliRunner()
+    ase.io.write(tmp_path / "Al.xyz", bulk("Al", "fcc", a=4.05, cubic=True))
+    result = runner.invoke(main, ["classes", "add", str(tmp_path / "Al.xyz"), "--id", "fccAl", "--folder",
+                                  str(tmp_path / "c")])
+    assert result.exit_code == 2 and "duplicates the class fcc_Cu" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    result = runner.invoke(main, ["classes", "add", str(tmp_path / "missing.cif"), "--id", "x", "--folder",
+                                  str(tmp_path / "c")])
+    assert result.exit_code == 2 and "missing.cif" in result.output
+    assert np.all([line.startswith("arise: error") for line in result.output.strip().splitlines()])
+    result = runner.invoke(main, ["classes", "list", "--folder", str(tmp_path / "c")])
+    assert result.exit_code == 0 and "no classes yet" in result.output
