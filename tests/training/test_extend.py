@@ -16,7 +16,7 @@ from ariseml.training.augmentation import AmorphousDraw, AugmentationRecipe
 from ariseml.training.extend import Extension, extend_model
 from ariseml.training.train import REALISTIC_LOG_EPSILON, TrainingConfig, train_ensemble
 
-TINY = Extension(draws=12, replay=6, epochs=40)
+TINY = Extension(draws=12, replay=6, epochs=150)
 """A class of 12 draws beside 6 draws of each existing class: seconds, not minutes."""
 BASE_CLASSES = ("fcc_Cu", "bcc_W")
 

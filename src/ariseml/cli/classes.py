@@ -90,7 +90,8 @@ def list_classes(folder: str) -> None:
               help="Draws of the realistic recipe per new class [default: the base model's, 120].")
 @click.option("--replay", type=click.IntRange(2), default=20, show_default=True,
               help="Draws per existing class (and of not-a-crystal packings) shown beside the new ones.")
-@click.option("--epochs", type=click.IntRange(1), default=60, show_default=True)
+@click.option("--epochs", type=click.IntRange(1), default=None,
+              help="Training epochs [default: 150 in mode head, 60 in mode all].")
 @click.option("--data", "cache", type=click.Path(file_okay=False), default=None,
               help="Cache of the replay draws [default: the realistic training set's, shared with 'arise "
                    "dataset --recipe realistic --average both'].")

@@ -39,6 +39,7 @@ class TrainingConfig:
     standardised: bool = False  # inputs centred and scaled by the training split's statistics (not in the paper)
     log_epsilon: float | None = None  # inputs compressed by a signed logarithm first (BayesianMLP.compress)
     member: int = 0  # an ensemble's member k starts from other weights and batch orders, on the same split
+    balanced: bool = False  # each class's loss weighted by the inverse of its count, as if every class were drawn alike
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or self.member < 0:
@@ -164,7 +165,8 @@ def train(features: np.ndarray, labels: np.ndarray, n_classes: int,
         if config.standardised:
             model.fit_standardisation(train_x.numpy())
     optimizer = torch.optim.Adam(trained, lr=config.learning_rate)
-    loss_function = nn.CrossEntropyLoss()
+    counts = torch.bincount(train_y, minlength=n_classes).clamp(min=1).float()
+    loss_function = nn.CrossEntropyLoss(weight=counts.sum() / (n_classes * counts) if config.balanced else None)
     state = resume_checkpoint(checkpoint, config, model, optimizer) or {
         "epoch": 0, "best_accuracy": -1.0, "best_epoch": 0, "best_weights": None, "history": []}
 
