@@ -14,7 +14,6 @@ retrain from scratch.
 from __future__ import annotations
 
 import dataclasses
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,9 +34,6 @@ from ariseml.training.train import TrainingConfig, train_ensemble
 
 USER_DESCRIPTORS = "descriptors"
 """The subfolder of a class folder caching the descriptors of its classes' draws."""
-
-_log = logging.getLogger(__name__)
-
 
 MODE_TRAINING = {"head": (150, 3e-3), "all": (60, 1e-3)}
 """Epochs and Adam's learning rate of each mode unless told otherwise: the new rows alone (a logistic regression on
