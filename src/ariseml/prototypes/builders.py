@@ -113,15 +113,17 @@ def primitive_cell(atoms: Atoms, symprec: float = 1e-4) -> Atoms:
     return Atoms(numbers=numbers, cell=lattice, scaled_positions=fractional, pbc=True)
 
 
+def empty_gaps(atoms: Atoms) -> np.ndarray:
+    """The widest empty gap (Å) across each lattice axis of a periodic cell, between the planes of its atoms."""
+    fractional = np.sort(atoms.get_scaled_positions(wrap=True), axis=0)
+    spacing = 1.0 / np.linalg.norm(atoms.cell.reciprocal(), axis=1)  # distance between lattice planes
+    widest = np.max(np.diff(np.concatenate([fractional, fractional[:1] + 1.0]), axis=0), axis=0)
+    return widest * spacing
+
+
 def layer_axis(atoms: Atoms) -> int:
     """The lattice axis across the vacuum of a slab: the one with the widest empty gap (Å)."""
-    fractional = atoms.get_scaled_positions(wrap=True)
-    spacing = 1.0 / np.linalg.norm(atoms.cell.reciprocal(), axis=1)  # distance between lattice planes
-    gaps = []
-    for axis in range(3):
-        heights = np.sort(fractional[:, axis])
-        gaps.append(np.max(np.diff(np.concatenate([heights, heights[:1] + 1.0]))) * spacing[axis])
-    return int(np.argmax(gaps))
+    return int(np.argmax(empty_gaps(atoms)))
 
 
 def isolate_layer(atoms: Atoms, vacuum: float = LAYER_VACUUM) -> Atoms:

@@ -26,7 +26,7 @@ from ariseml.descriptors.soap import SoapSettings, describe_many
 from ariseml.errors import InputError
 from ariseml.io import atomic_path, read_arrays, read_frames
 from ariseml.prototypes import NOT_A_CRYSTAL, Prototype, all_prototypes
-from ariseml.prototypes.builders import LAYER_VACUUM, isolate_layer
+from ariseml.prototypes.builders import LAYER_VACUUM, empty_gaps, isolate_layer
 from ariseml.structure import check_structure, space_group
 
 CLASSES_FILE = "classes.json"
@@ -110,11 +110,7 @@ def _shape(atoms: Atoms) -> str:
                          "long enough to hold its environments) or a periodic cell")
     if periodic == 2:
         return "layer"
-    spacing = 1.0 / np.linalg.norm(atoms.cell.reciprocal(), axis=1)
-    fractional = np.sort(atoms.get_scaled_positions(wrap=True), axis=0)
-    gaps = [np.max(np.diff(np.concatenate([fractional[:, k], fractional[:1, k] + 1.0]))) * spacing[k]
-            for k in range(3)]
-    return "layer" if max(gaps) >= LAYER_GAP else "bulk"
+    return "layer" if empty_gaps(atoms).max() >= LAYER_GAP else "bulk"
 
 
 def _as_layer(atoms: Atoms) -> Atoms:
