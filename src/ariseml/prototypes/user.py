@@ -26,7 +26,7 @@ from ariseml.descriptors.soap import SoapSettings, describe_many
 from ariseml.errors import InputError
 from ariseml.io import atomic_path, read_arrays, read_frames
 from ariseml.prototypes import NOT_A_CRYSTAL, Prototype, all_prototypes
-from ariseml.prototypes.builders import LAYER_VACUUM, empty_gaps, isolate_layer
+from ariseml.prototypes.builders import LAYER_VACUUM, build_unit_cell, empty_gaps, isolate_layer
 from ariseml.structure import check_structure, space_group
 
 CLASSES_FILE = "classes.json"
@@ -192,7 +192,8 @@ def add_class(folder: str | Path, paths: Sequence[str | Path], class_id: str, se
     if not 0 <= tolerance < 1:
         raise InputError(f"`tolerance` is a relative distance in [0, 1), got {tolerance}", "tolerance")
     folder = Path(folder)
-    existing = (*all_prototypes(), *read_classes(folder))
+    registered = read_classes(folder)
+    existing = (*all_prototypes(), *registered)
     class_id = _checked_id(class_id, existing)
     records, shapes, sources = [], set(), []
     for path in map(Path, paths):
@@ -204,14 +205,13 @@ def add_class(folder: str | Path, paths: Sequence[str | Path], class_id: str, se
     if len(shapes) > 1:
         raise InputError(f"the structures of one class must all be bulk, all layers or all finite; these are "
                          f"{', '.join(sorted(shapes))}: register them as separate classes")
-    shape = shapes.pop()
-    first = Atoms(numbers=records[0]["numbers"], positions=records[0]["positions"], cell=records[0]["cell"],
-                  pbc=records[0]["pbc"])
+    definition = {"kind": "atoms", "shape": shapes.pop(), "structures": records}
     prototype = Prototype(
-        id=class_id, name=name or class_id, group="user", formula=first.get_chemical_formula(empirical=True),
+        id=class_id, name=name or class_id, group="user",
+        formula=build_unit_cell(definition).get_chemical_formula(empirical=True),
         space_group=records[0]["space_group"], arise_label=name or class_id,
         source=f"user class from {', '.join(sources)}, added {datetime.date.today().isoformat()}",
-        definition={"kind": "atoms", "shape": shape, "structures": records})
+        definition=definition)
     references = _reference_vectors(existing, settings)
     vectors = describe_many([prototype.unit_cell(v) for v in range(prototype.variants)], settings)
     nearest = [closest_class(vector, existing, references) for vector in vectors]
@@ -225,5 +225,5 @@ def add_class(folder: str | Path, paths: Sequence[str | Path], class_id: str, se
             if (distance := descriptor_distance(vectors[a], vectors[b])) <= tolerance:
                 raise InputError(f"{paths[a]} and {paths[b]} are the same structure (descriptor distance "
                                  f"{distance:.4f}): give each once")
-    _write_classes(folder, [*read_classes(folder), prototype])
+    _write_classes(folder, [*registered, prototype])
     return prototype, closest
