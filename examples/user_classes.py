@@ -14,6 +14,7 @@ Registration and extension are cached in --out, so a rerun only classifies.
 from __future__ import annotations
 
 import argparse
+import time
 import zlib
 from pathlib import Path
 
@@ -91,7 +92,10 @@ def main() -> None:
     added = register(options.out / "classes", base)
     model_path = options.out / f"realistic_plus_3_{options.mode}"
     if not model_path.with_suffix(".pt").exists():
-        extend_model(base, options.out / "classes", model_path, Extension(mode=options.mode), progress=False)
+        started = time.perf_counter()
+        result = extend_model(base, options.out / "classes", model_path, Extension(mode=options.mode), progress=False)
+        print(f"extended in {time.perf_counter() - started:.0f} s ({result.training_points} training points, their "
+              "descriptors included; a rerun finds them cached)")
     extended = Classifier.load(model_path, samples=options.samples)
     print("\n| class | compound | version | before: answer (top p) | after: right | after: right, p >= 0.9 | "
           "after: lowest p |\n|---|---|---|---|---|---|---|")
