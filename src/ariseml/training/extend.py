@@ -25,7 +25,9 @@ import torch
 from ariseml.caches import training_cache
 from ariseml.classifier import Classifier
 from ariseml.errors import InputError
+from ariseml.models import DEFAULT_SEED
 from ariseml.models.bayesian_mlp import BayesianMLP, EnsembleMLP
+from ariseml.models.monte_carlo import monte_carlo_predict
 from ariseml.prototypes import NOT_A_CRYSTAL, Prototype, all_prototypes
 from ariseml.prototypes.user import USER_CLASSES_KEY, read_classes, recorded_classes
 from ariseml.training import dataset
@@ -99,11 +101,16 @@ NEIGHBOUR_PROBABILITY = 0.05
 a new class is that class's neighbour: all of its draws are replayed, not ``replay`` of them."""
 
 
+NEIGHBOUR_SAMPLES = 1000
+"""Monte-Carlo passes (seed ``DEFAULT_SEED``) of the base model that pick the neighbours: fixed, so that the
+extension does not depend on the passes the base classifier was loaded with."""
+
+
 def neighbours(base: Classifier, features: np.ndarray) -> list[str]:
     """The old classes the base model confuses the new classes' draws (``features``) with: each draw's two most
     probable classes, where at least ``NEIGHBOUR_PROBABILITY``. The new class must learn its border with them
     from as many of their draws as the base saw."""
-    probabilities = base.predict_arrays(features).probabilities
+    probabilities = monte_carlo_predict(base.model_, features, NEIGHBOUR_SAMPLES, seed=DEFAULT_SEED).probabilities
     top_two = np.argsort(probabilities, axis=1)[:, -2:]
     chosen = {int(c) for row, pair in zip(probabilities, top_two) for c in pair if row[c] >= NEIGHBOUR_PROBABILITY}
     return [base.classes_[c] for c in sorted(chosen)]
