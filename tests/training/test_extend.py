@@ -1,5 +1,7 @@
 """A model extended with a user's class: it answers the new class, keeps the old ones, and loads everywhere."""
 
+from pathlib import Path
+
 import ase.io
 import numpy as np
 import pytest
@@ -67,6 +69,23 @@ def test_every_command_takes_the_extended_model(extended, tmp_path):
     result = CliRunner().invoke(main, ["classify", str(tmp_path / "SrF2.xyz"), "--model", str(extended / "model"),
                                        "--json"])
     assert result.exit_code == 0 and '"fluorite"' in result.output
+    pytest.importorskip("hdbscan")
+    pytest.importorskip("umap")
+    samples = {"CaF2": bulk("CaF2", "fluorite", a=5.46), "BaF2": bulk("BaF2", "fluorite", a=6.20),
+               "Cu": bulk("Cu", "fcc", a=3.61, cubic=True), "Ni": bulk("Ni", "fcc", a=3.52, cubic=True),
+               "Al": bulk("Al", "fcc", a=4.05, cubic=True)}
+    for name, atoms in samples.items():
+        ase.io.write(tmp_path / f"{name}.xyz", atoms.repeat(3))
+    result = CliRunner().invoke(main, ["explore", *(str(tmp_path / f"{n}.xyz") for n in ("SrF2", *samples)),
+                                       "--model", str(extended / "model"), "--samples", "20", "--neighbors", "3",
+                                       "--min-cluster-size", "2", "--out", str(tmp_path / "explore")])
+    assert result.exit_code == 0, result.output
+    stored = np.load(tmp_path / "explore" / "explore.npz")
+    predicted = {Path(str(name)).stem: str(answer) for name, answer in zip(stored["names"], stored["predicted"])}
+    assert predicted == {"SrF2": "fluorite", "CaF2": "fluorite", "BaF2": "fluorite", "Cu": "fcc_Cu",
+                         "Ni": "fcc_Cu", "Al": "fcc_Cu"}
+    refused = CliRunner().invoke(main, ["explore", str(tmp_path), "--model", "paper", "--out", str(tmp_path / "x")])
+    assert refused.exit_code == 2 and "keeps the hidden layers" in refused.output
 
 
 def test_what_cannot_be_extended_is_refused(extended, tmp_path):

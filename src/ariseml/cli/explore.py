@@ -8,6 +8,7 @@ import numpy as np
 from ariseml.cli.frames import read_checked_frames
 from ariseml.cli.group import main
 from ariseml.cli.options import integers, require_packages
+from ariseml.models import DEFAULT_MODEL
 
 
 @main.command(short_help="Cluster and map the network's hidden representations.")
@@ -26,12 +27,15 @@ from ariseml.cli.options import integers, require_packages
               "d_AA - d_BB per cluster (SPM inputs).")
 @click.option("--samples", type=click.IntRange(1), default=1000, show_default=True,
               help="T for structure inputs (SPM inputs keep the passes of their run).")
+@click.option("--model", "model_path", default=None,
+              help="For structure inputs: a shipped model's name or the path of one written by 'arise train' or "
+                   f"'arise classes train' [default: {DEFAULT_MODEL}]. SPM inputs keep the model of their run.")
 @click.option("--out", type=click.Path(file_okay=False), required=True,
               help="Folder for the figures, arrays and summary.json: a new or empty one, or that of an earlier "
                    "'arise explore' (no default: nothing lands where you did not ask).")
 def explore(inputs: tuple[str, ...], layer: int, before_relu: bool, only_class: str | None, min_cluster_size: int,
             soft: bool, neighbors: int, min_dist: float, sweep: str | None, species: str | None, samples: int,
-            out: str) -> None:
+            model_path: str | None, out: str) -> None:
     """Cluster and map the network's hidden representations of INPUTS.
 
     INPUTS is one folder written by 'arise spm --hidden-layer K --out DIR', or structure files.
@@ -54,6 +58,9 @@ def explore(inputs: tuple[str, ...], layer: int, before_relu: bool, only_class: 
     unsupervised.run.check_folder(folder)  # before the network runs
     sample, unit = None, "Å"
     if len(inputs) == 1 and Path(inputs[0]).is_dir():
+        if model_path is not None:
+            raise click.UsageError("an 'arise spm' folder keeps the hidden layers of the model it was scanned with: "
+                                   "drop --model, or rerun 'arise spm --model ...'")
         points = unsupervised.from_spm(Path(inputs[0]), layer, before_relu)
         labelled = Path(inputs[0]) / "atoms.xyz"  # the scanned sample, as the scan wrote it
         sample = ase.io.read(labelled) if labelled.is_file() else None
@@ -70,8 +77,8 @@ def explore(inputs: tuple[str, ...], layer: int, before_relu: bool, only_class: 
             frames = read_checked_frames(path)
             structures += frames
             names += [path if len(frames) == 1 else f"{path}[{n}]" for n in range(len(frames))]
-        points = unsupervised.from_structures(structures, names, Classifier.load(samples=samples, seed=0), layer,
-                                              before_relu)
+        classifier = Classifier.load(model_path or DEFAULT_MODEL, samples=samples, seed=0)
+        points = unsupervised.from_structures(structures, names, classifier, layer, before_relu)
     if only_class is not None:
         points = points.subset(np.array(points.predicted) == only_class)
         if len(points.vectors) < 3:

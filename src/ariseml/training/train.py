@@ -142,6 +142,12 @@ def _fine_tuned(start: BayesianMLP, kept_outputs: int, head_only: bool) -> tuple
     return model, [model.output.weight, model.output.bias]
 
 
+def _balancing_weights(labels: torch.Tensor, n_classes: int) -> torch.Tensor:
+    """Each class's loss weight, the inverse of its share of ``labels``: as if every class were drawn alike."""
+    counts = torch.bincount(labels, minlength=n_classes).clamp(min=1).float()
+    return counts.sum() / (n_classes * counts)
+
+
 def train(features: np.ndarray, labels: np.ndarray, n_classes: int,
           config: TrainingConfig = TrainingConfig(), checkpoint: Path | None = None,
           progress: bool = True, start: BayesianMLP | None = None, kept_outputs: int | None = None) -> TrainingResult:
@@ -165,8 +171,7 @@ def train(features: np.ndarray, labels: np.ndarray, n_classes: int,
         if config.standardised:
             model.fit_standardisation(train_x.numpy())
     optimizer = torch.optim.Adam(trained, lr=config.learning_rate)
-    counts = torch.bincount(train_y, minlength=n_classes).clamp(min=1).float()
-    loss_function = nn.CrossEntropyLoss(weight=counts.sum() / (n_classes * counts) if config.balanced else None)
+    loss_function = nn.CrossEntropyLoss(weight=_balancing_weights(train_y, n_classes) if config.balanced else None)
     state = resume_checkpoint(checkpoint, config, model, optimizer) or {
         "epoch": 0, "best_accuracy": -1.0, "best_epoch": 0, "best_weights": None, "history": []}
 
