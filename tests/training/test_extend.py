@@ -121,3 +121,28 @@ def test_the_cli_adds_and_lists_classes_with_one_line_errors(tmp_path):
     assert np.all([line.startswith("arise: error") for line in result.output.strip().splitlines()])
     result = runner.invoke(main, ["classes", "list", "--folder", str(tmp_path / "c")])
     assert result.exit_code == 0 and "no classes yet" in result.output
+
+
+def test_user_classes_train_from_scratch_beside_the_recipe(extended, tmp_path, monkeypatch):
+    """`arise train --user-classes`: the folder's classes drawn by the recipe (the draws 'classes train' cached)
+    and trained with the rest from scratch; the 108's training set stands in as the fixture's small one."""
+    from ariseml.training import recipe as recipes
+
+    settings = Classifier.load("realistic").settings_
+    base_recipe = AugmentationRecipe(draws_per_class=8, amorphous_draws=8)
+    structures = [*base_recipe.structures([get_prototype(c) for c in BASE_CLASSES]),
+                  *(AmorphousDraw(n, base_recipe) for n in range(base_recipe.amorphous_draws))]
+    features, labels, _ = dataset.load(extended / "replay", structures, [settings])
+    classes = [*BASE_CLASSES, NOT_A_CRYSTAL]
+    monkeypatch.setattr(recipes.dataset, "load_for_training", lambda *_: (
+        features, np.array([classes.index(label) for label in labels]), classes))
+    chosen = recipes.Recipe("realistic", average="both", draws=TINY.draws)
+    trained = recipes.train_recipe(chosen, tmp_path / "scratch", epochs=60, user_classes=extended / "classes")
+    assert trained.training_points == len(features) + TINY.draws  # the class folder's cached draws, none new
+    model = Classifier.load(tmp_path / "scratch", samples=50)
+    assert model.classes_ == [*classes, "fluorite"] and model.labels_[-1] == "fluorite (CaF2)"
+    assert model.classify(bulk("SrF2", "fluorite", a=5.80).repeat(2))[0].top_ids[0] == "fluorite"
+    with pytest.raises(InputError, match="realistic recipe"):
+        recipes.Recipe("paper").user_draws(extended / "classes")
+    with pytest.raises(InputError, match="holds no class"):
+        chosen.user_draws(tmp_path)

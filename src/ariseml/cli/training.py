@@ -99,6 +99,13 @@ def recipe_options(command: Callable[..., None]) -> Callable[..., None]:
         with_recipe = option(with_recipe)
     return with_recipe
 
+user_classes_option = click.option(
+    "--user-classes", type=click.Path(exists=True, file_okay=False), default=None,
+    help="A folder of your classes ('arise classes add'): drawn by the realistic recipe beside the 108 and trained "
+         "with them from scratch (their descriptors cached in the folder). 'arise classes train' fine-tunes a "
+         "trained model with them instead, in minutes.")
+
+
 @main.command(short_help="Compute a training set (paper's or realistic recipe) into a resumable cache.")
 @click.option("--out", "cache", type=click.Path(file_okay=False), default=None,
               help="Cache folder: one .npz per structure; an interrupted run resumes from it "
@@ -106,8 +113,10 @@ def recipe_options(command: Callable[..., None]) -> Callable[..., None]:
                    "-polynomial with --rbf polynomial].")
 @jobs_option
 @click.option("--classes", default=None, help="Comma-separated prototype ids (default: all 108).")
+@user_classes_option
 @recipe_options
-def dataset(cache: str | None, jobs: int | None, classes: str | None, chosen: Recipe) -> None:
+def dataset(cache: str | None, jobs: int | None, classes: str | None, user_classes: str | None,
+            chosen: Recipe) -> None:
     """Compute a training set into a cache: the paper's (396 structures × 99 SOAP settings; with --antisites
     also the antisite supercells, 69 per percentage) or the realistic recipe's draws."""
     from pathlib import Path
@@ -120,6 +129,12 @@ def dataset(cache: str | None, jobs: int | None, classes: str | None, chosen: Re
     computed = generate(folder, structures, chosen.settings(), jobs=jobs)
     click.echo(f"{folder}: {len(structures)} structures ready ({computed} computed now, "
                f"{len(structures) - computed} from the cache)")
+    if user_classes is not None:
+        from ariseml.prototypes.user import USER_DESCRIPTORS
+
+        added, draws = chosen.user_draws(Path(user_classes))
+        computed = generate(Path(user_classes) / USER_DESCRIPTORS, draws, chosen.settings(), jobs=jobs)
+        click.echo(f"{user_classes}: {len(draws)} draws of {len(added)} classes ready ({computed} computed now)")
 
 
 @main.command(short_help="Train the Bayesian MLP (or an ensemble) on a cached training set.")
@@ -133,10 +148,11 @@ def dataset(cache: str | None, jobs: int | None, classes: str | None, chosen: Re
 @click.option("--checkpoint", type=click.Path(dir_okay=False), default=None,
               help="Checkpoint file written every epoch (per member: .member-K appended); rerunning resumes "
                    "from it.")
+@user_classes_option
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Model path stem: writes STEM.pt and STEM.json.")
 def train(cache: str | None, epochs: int, chosen: Recipe, members: int, checkpoint: str | None,
-          output: str) -> None:
+          user_classes: str | None, output: str) -> None:
     """Train the Bayesian MLP on a cached training set (the paper's hyper-parameters; the realistic recipe
     compresses and standardises the inputs)."""
     from pathlib import Path
@@ -146,7 +162,7 @@ def train(cache: str | None, epochs: int, chosen: Recipe, members: int, checkpoi
 
     check_writable(output + ".pt")
     trained = train_recipe(chosen, Path(output), epochs, members, Path(cache) if cache else None,
-                           Path(checkpoint) if checkpoint else None)
+                           Path(checkpoint) if checkpoint else None, Path(user_classes) if user_classes else None)
     click.echo(f"wrote {output}.pt: validation accuracy {100 * trained.validation_accuracy:.2f} % (best epoch "
                f"{', '.join(map(str, trained.best_epochs))} of {epochs}, {trained.training_points} training points)")
 

@@ -40,7 +40,9 @@ dhcp La and α-Sm, are 0.006 apart, and hcp Ti (c/a 1.59) lies 0.012 from hcp Mg
 LAYER_GAP = 8.0
 """A periodic cell with an empty gap this wide (Å) across one axis is a layer, not a bulk crystal."""
 USER_CLASSES_KEY = "user_classes"
-"""The metadata field of an extended model holding its user classes' records (with their structures)."""
+"""The metadata field of a model with user classes holding their records (with their structures)."""
+USER_DESCRIPTORS = "descriptors"
+"""The subfolder of a class folder caching the descriptors of its classes' training draws."""
 SYMMETRY_TOLERANCE = 1e-3
 """spglib's tolerance (Å) for the space group recorded with a periodic structure."""
 _ID_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")

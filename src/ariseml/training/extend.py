@@ -29,13 +29,10 @@ from ariseml.models import DEFAULT_SEED
 from ariseml.models.bayesian_mlp import BayesianMLP, EnsembleMLP
 from ariseml.models.monte_carlo import monte_carlo_predict
 from ariseml.prototypes import NOT_A_CRYSTAL, Prototype, all_prototypes
-from ariseml.prototypes.user import USER_CLASSES_KEY, read_classes, recorded_classes
+from ariseml.prototypes.user import USER_CLASSES_KEY, USER_DESCRIPTORS, read_classes, recorded_classes
 from ariseml.training import dataset
 from ariseml.training.augmentation import AmorphousDraw, AugmentationRecipe, Draw
 from ariseml.training.train import TrainingConfig, train_ensemble
-
-USER_DESCRIPTORS = "descriptors"
-"""The subfolder of a class folder caching the descriptors of its classes' draws."""
 
 MODE_TRAINING = {"head": (150, 3e-3), "all": (60, 1e-3)}
 """Epochs and Adam's learning rate of each mode unless told otherwise: the new rows alone (a logistic regression on

@@ -8,12 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+
 from ariseml.caches import training_cache
 from ariseml.descriptors.soap import SoapSettings
 from ariseml.errors import InputError
 from ariseml.prototypes import Prototype
+from ariseml.prototypes.user import USER_CLASSES_KEY, USER_DESCRIPTORS, read_classes
 from ariseml.training import dataset, paper_set
-from ariseml.training.augmentation import AugmentationRecipe, augmented_settings
+from ariseml.training.augmentation import AugmentationRecipe, Draw, augmented_settings
 from ariseml.training.train import REALISTIC_LOG_EPSILON, TrainingConfig, train, train_ensemble
 
 
@@ -69,6 +72,16 @@ class Recipe:
             return self._augmentation().structures(prototypes)
         return paper_set.pristine_structures(prototypes) + paper_set.antisite_structures(self.antisites, prototypes)
 
+    def user_draws(self, folder: Path) -> tuple[tuple[Prototype, ...], list[Draw]]:
+        """The classes of a user's class folder (``prototypes.user``) and their draws by this recipe (realistic
+        only), whose descriptors are cached in the folder's ``descriptors``, as ``arise classes train`` caches them."""
+        if self.name != "realistic":
+            raise InputError("user classes are drawn by the realistic recipe: add --recipe realistic", "recipe")
+        added = read_classes(folder)
+        if not added:
+            raise InputError(f"{folder} holds no class: add one with 'arise classes add'", "user_classes")
+        return added, self._augmentation().structures(list(added))
+
     def settings(self) -> list[SoapSettings]:
         if self.name == "realistic":
             return augmented_settings(self.average, self.rbf)
@@ -99,13 +112,25 @@ class TrainedModel:
 
 
 def train_recipe(recipe: Recipe, output: Path, epochs: int = 300, members: int = 1, cache: Path | None = None,
-                 checkpoint: Path | None = None) -> TrainedModel:
+                 checkpoint: Path | None = None, user_classes: Path | None = None) -> TrainedModel:
     """Train on the recipe's cached descriptors (``arise dataset`` computes them) and save the model as
-    ``output.pt`` and ``output.json``; ``members`` > 1 trains an ensemble. Resumes from ``checkpoint``."""
+    ``output.pt`` and ``output.json``; ``members`` > 1 trains an ensemble. Resumes from ``checkpoint``.
+
+    ``user_classes``: a class folder whose classes are trained beside the 108 from scratch (their outputs after
+    ``NOT_A_CRYSTAL``'s, as in a model extended with them), their draws' descriptors cached in the folder.
+    """
     from ariseml.classifier import Classifier
 
     features, labels, classes = dataset.load_for_training(recipe.folder(cache), recipe.settings(),
                                                           recipe.structures())
+    records = {}
+    if user_classes is not None:
+        added, draws = recipe.user_draws(user_classes)
+        user_features, user_labels, _ = dataset.load(Path(user_classes) / USER_DESCRIPTORS, draws, recipe.settings())
+        classes = [*classes, *(p.id for p in added)]
+        features = np.concatenate([features, user_features])
+        labels = np.concatenate([labels, [classes.index(label) for label in user_labels]])
+        records = {USER_CLASSES_KEY: [dataclasses.asdict(p) for p in added]}
     config = recipe.config(epochs)
     if members == 1:
         result = train(features, labels, len(classes), config, checkpoint=checkpoint)
@@ -118,5 +143,5 @@ def train_recipe(recipe: Recipe, output: Path, epochs: int = 300, members: int =
         output, training_points=len(features), training_size=results[0].training_size,
         validation_size=results[0].validation_size, validation_accuracy=accuracy,
         best_epoch=best_epochs[0] if members == 1 else best_epochs, training=dataclasses.asdict(config),
-        recipe=recipe.name, augmentation=recipe.record())
+        recipe=recipe.name, augmentation=recipe.record(), **records)
     return TrainedModel(accuracy, best_epochs, len(features))
