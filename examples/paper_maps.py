@@ -8,9 +8,9 @@
 Reads the samples and the authors' maps from the data published with ARISE (``--reference``, default
 ``../shared/reference/arise-data`` beside the repository; CC-BY 4.0), scans with exact-mode SPM at the paper's box
 (four grains 16 Å slab, Pearl 10 Å, superalloy 16 Å, AET 12 Å) and a coarser stride than the authors' 1-2 Å unless
-told (exact mode takes about 0.04 s a box on 2 cores), writes ``OUT/<case>.png`` (the authors' map above, ours
-below, on the same colour scales) and prints the numbers the figure shows. Scans are kept in ``OUT/<case>-<model>-stride<S>-T<samples>``
-(per model and stride, and the AET's per annealing time), so a rerun only redraws.
+told (exact mode takes about 0.04 s a box on 2 cores), writes ``OUT/<case>.png`` (the authors' map beside or above
+ours, on the same scales) and prints the numbers the figure shows. Scans are kept in
+``OUT/<case>-<model>-stride<S>-T<samples>`` (the AET's per annealing time), so a rerun only redraws.
 
 - four-grains (Fig. 2c-d): mutual information of the fcc/bcc/hcp/diamond slab beside the authors' HDBSCAN clusters
   of its boxes (their grid starts half a box before the sample at stride 1 Å, so our box centred at x sits at
@@ -64,17 +64,18 @@ AUTHORS = {
 BOXES = {"four-grains": 16.0, "pearl": 10.0, "superalloy": 16.0, "aet": 12.0}
 STRIDES = {"four-grains": 2.0, "pearl": 4.0, "superalloy": 6.0, "aet": 4.0}
 AET_CLASSES = ("L10_CuAu", "L12_Cu3Au", "fcc_Cu")
-INFORMATION_MAX = np.log(2)
 
 
 def authors(reference: Path, path: Path) -> np.ndarray:
+    """One of the authors' arrays (``AUTHORS``)."""
     return np.load(reference / path, allow_pickle=False)
 
 
 def scan(atoms, name: str, args, classifier: Classifier, geometry: str = "cube"):
     """Exact-mode SPM at the case's box, kept in OUT/<name>-<model>-stride<S>-T<samples> (a rerun reads it back)."""
     settings = spm.SpmSettings(box=BOXES[args.case], stride=(args.stride,) * 3, geometry=geometry)
-    return spm.scan(atoms, settings, classifier, args.out / f"{name}-{Path(args.model).name}-stride{args.stride:g}-T{args.samples}")
+    folder = f"{name}-{Path(args.model).name}-stride{args.stride:g}-T{args.samples}"
+    return spm.scan(atoms, settings, classifier, args.out / folder)
 
 
 def four_grains(args, classifier: Classifier) -> plt.Figure:
@@ -137,7 +138,8 @@ def pearl(args, classifier: Classifier) -> plt.Figure:
         text = []
         for who, (z, values), boundary in zip(("authors", "ours"), pair, boundaries):
             grains = (np.abs(z - z[boundary]) > 12) & (z > low + BOXES["pearl"]) & (z < high - BOXES["pearl"])
-            text.append(f"{who} {values[boundary]:.2f} at z = {z[boundary]:.0f} Å, grains {np.nanmean(values[grains]):.2f}")
+            text.append(f"{who} {values[boundary]:.2f} at z = {z[boundary]:.0f} Å, "
+                        f"grains {np.nanmean(values[grains]):.2f}")
         print(f"{quantity:18s}: " + "; ".join(text))
     print(f"most probable classes at our boundary plane: {', '.join(spm.top_classes(ours.isel(z=[boundaries[1]]), 3))}")
     return figure
