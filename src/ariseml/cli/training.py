@@ -99,6 +99,7 @@ def recipe_options(command: Callable[..., None]) -> Callable[..., None]:
         with_recipe = option(with_recipe)
     return with_recipe
 
+
 user_classes_option = click.option(
     "--user-classes", type=click.Path(exists=True, file_okay=False), default=None,
     help="A folder of your classes ('arise classes add'): drawn by the realistic recipe beside the 108 and trained "
