@@ -268,12 +268,16 @@ class Suite:
     reference: Path
     md_folder: Path | None = None
     jobs: int | None = None
+    described: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    """Descriptors computed in this run, by descriptor settings and structure: models of the same settings share
+    them (the MD part's 740 frames of 2,000 atoms take a quarter of an hour to describe)."""
 
     def answers(self, model: str, structures: Sequence[Atoms], what: str) -> Answers:
         """The model's answers on the structures: from the cache, the others classified in batches."""
         classifier = self.models[model]
-        keys = [answer_key(classifier.metadata_["sha256"], classifier.samples, classifier.seed, structure_key(atoms))
-                for atoms in structures]
+        structure_keys = [structure_key(atoms) for atoms in structures]
+        keys = [answer_key(classifier.metadata_["sha256"], classifier.samples, classifier.seed, structure)
+                for structure in structure_keys]
         paths = [self.cache / "answers" / key[:2] / f"{key}.npz" for key in keys]
         rows: dict[int, dict[str, np.ndarray]] = {}
         for number, path in enumerate(paths):
@@ -283,7 +287,8 @@ class Suite:
         with tqdm(total=len(missing), desc=f"{model}: {what}", unit="structure", disable=not missing) as bar:
             for start in range(0, len(missing), BATCH):
                 batch = missing[start:start + BATCH]
-                features = classifier.describe([structures[number] for number in batch])
+                features = self._features(classifier, [structures[number] for number in batch],
+                                          [structure_keys[number] for number in batch])
                 for number, result in zip(batch, classifier.predict_descriptors(features, top=1)):
                     rows[number] = {"probabilities": result.probabilities,
                                     "mutual_information": np.array(result.mutual_information),
@@ -295,6 +300,15 @@ class Suite:
                        np.stack([row["probabilities"] for row in ordered]).astype(float),
                        np.array([float(row["mutual_information"]) for row in ordered]),
                        np.array([float(row["predictive_entropy"]) for row in ordered]))
+
+    def _features(self, classifier: Model, structures: Sequence[Atoms], keys: Sequence[str]) -> np.ndarray:
+        """The structures' descriptors at the classifier's settings, each computed once in this run."""
+        settings = f"{type(classifier).__name__} {json.dumps(classifier.settings_.to_dict(), sort_keys=True)}"
+        todo = [number for number, key in enumerate(keys) if (settings, key) not in self.described]
+        if todo:
+            for number, row in zip(todo, classifier.describe([structures[number] for number in todo])):
+                self.described[(settings, keys[number])] = row
+        return np.stack([self.described[(settings, key)] for key in keys])
 
     def all_answers(self, structures: Sequence[Atoms], what: str) -> dict[str, Answers]:
         return {model: self.answers(model, structures, what) for model in self.models}

@@ -96,15 +96,20 @@ def test_answers_are_cached_per_structure(realistic, tmp_path):
         return [SimpleNamespace(probabilities=np.array([0.25, 0.75]) if row[0] > 1 else np.array([0.9, 0.1]),
                                 mutual_information=0.01, predictive_entropy=0.2) for row in features]
 
-    model = SimpleNamespace(metadata_={"sha256": "0" * 64}, samples=10, seed=0, classes_=["a", "b"],
-                            describe=describe, predict_descriptors=predict_descriptors)
-    suite = realistic.Suite({"fake": model}, tmp_path, tmp_path)
+    def fake(sha256: str) -> SimpleNamespace:
+        return SimpleNamespace(metadata_={"sha256": sha256}, samples=10, seed=0, classes_=["a", "b"],
+                               settings_=SimpleNamespace(to_dict=lambda: {"n_max": 9}), describe=describe,
+                               predict_descriptors=predict_descriptors)
+
+    suite = realistic.Suite({"fake": fake("0" * 64), "other": fake("1" * 64)}, tmp_path, tmp_path)
     single, cell = bulk("Cu", "fcc", a=3.6), bulk("Cu", "fcc", a=3.6, cubic=True)
     first = suite.answers("fake", [single, cell], "test")
     again = suite.answers("fake", [cell, single, cell], "test")
     assert described == [2]  # the second call reads every answer from the cache
     assert list(first.answer) == ["a", "b"] and list(again.answer) == ["b", "a", "b"]
     assert again.confidence == pytest.approx([0.75, 0.9, 0.75])
+    other = suite.answers("other", [cell, single], "test")  # another model: its own answers, the same descriptors
+    assert described == [2] and list(other.answer) == ["b", "a"]
 
 
 def test_parts_are_checked_and_ordered(realistic):
