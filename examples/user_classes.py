@@ -103,7 +103,7 @@ def main() -> None:
               "descriptors included; a rerun finds them cached)")
     extended = Classifier.load(model_path, samples=options.samples)
     print(f"\n{model_path}:\n| class | compound | version | before: answer (top p) | after: right | after: right, "
-          "p >= 0.9 | after: mean p | after: lowest p |\n|---|---|---|---|---|---|---|---|")
+          "p >= 0.9 | after: mean p (wrong: 0) | after: lowest p |\n|---|---|---|---|---|---|---|---|")
     for prototype in added:
         cases = test_structures(prototype)
         before = base.classify([atoms for _, _, atoms in cases])

@@ -23,14 +23,22 @@ TINY = Extension(draws=12, replay=6, epochs=150)
 BASE_CLASSES = ("fcc_Cu", "bcc_W")
 
 
+BASE_RECIPE = AugmentationRecipe(draws_per_class=8, amorphous_draws=8)
+"""The tiny base model's recipe: 8 draws of each of BASE_CLASSES and 8 packings."""
+
+
+def base_structures() -> list:
+    """The tiny base model's training structures."""
+    return [*BASE_RECIPE.structures([get_prototype(c) for c in BASE_CLASSES]),
+            *(AmorphousDraw(n, BASE_RECIPE) for n in range(BASE_RECIPE.amorphous_draws))]
+
+
 @pytest.fixture(scope="module")
 def extended(tmp_path_factory):
     """A small model of the realistic recipe (fcc, bcc, not a crystal) extended with fluorite, in a folder with the
     class folder and both models."""
     root = tmp_path_factory.mktemp("extend")
-    recipe = AugmentationRecipe(draws_per_class=8, amorphous_draws=8)
-    structures = [*recipe.structures([get_prototype(c) for c in BASE_CLASSES]),
-                  *(AmorphousDraw(n, recipe) for n in range(recipe.amorphous_draws))]
+    structures = base_structures()
     settings = Classifier.load("realistic").settings_
     dataset.generate(root / "replay", structures, [settings], progress=False)
     features, labels, _ = dataset.load(root / "replay", structures, [settings])
@@ -39,7 +47,7 @@ def extended(tmp_path_factory):
                                    TrainingConfig(epochs=30, standardised=True, log_epsilon=REALISTIC_LOG_EPSILON),
                                    progress=False)
     Classifier.from_model(network, classes, settings).save(root / "base", recipe="realistic",
-                                                           augmentation={"realistic_recipe": recipe.record()})
+                                                           augmentation={"realistic_recipe": BASE_RECIPE.record()})
     ase.io.write(root / "CaF2.cif", bulk("CaF2", "fluorite", a=5.46))
     add_class(root / "classes", [root / "CaF2.cif"], "fluorite", settings, "fluorite (CaF2)")
     extend_model(Classifier.load(root / "base"), root / "classes", root / "model", TINY, cache=root / "replay",
@@ -129,10 +137,7 @@ def test_user_classes_train_from_scratch_beside_the_recipe(extended, tmp_path, m
     from ariseml.training import recipe as recipes
 
     settings = Classifier.load("realistic").settings_
-    base_recipe = AugmentationRecipe(draws_per_class=8, amorphous_draws=8)
-    structures = [*base_recipe.structures([get_prototype(c) for c in BASE_CLASSES]),
-                  *(AmorphousDraw(n, base_recipe) for n in range(base_recipe.amorphous_draws))]
-    features, labels, _ = dataset.load(extended / "replay", structures, [settings])
+    features, labels, _ = dataset.load(extended / "replay", base_structures(), [settings])
     classes = [*BASE_CLASSES, NOT_A_CRYSTAL]
     monkeypatch.setattr(recipes.dataset, "load_for_training", lambda *_: (
         features, np.array([classes.index(label) for label in labels]), classes))
