@@ -154,7 +154,7 @@ def extend_model(base: Classifier, folder: Path, output: Path, extension: Extens
     members = base.model_.members if isinstance(base.model_, EnsembleMLP) else [base.model_]
     settings = [base.settings_]
     drawn = dataclasses.replace(recipe, draws_per_class=extension.draws or recipe.draws_per_class)
-    fresh = [Draw(p, n, drawn) for p in new for n in range(drawn.draws_per_class)]
+    fresh = drawn.structures(new)
     user_cache = Path(folder) / USER_DESCRIPTORS
     dataset.generate(user_cache, fresh, settings, jobs=jobs, progress=progress)
     fresh_x, fresh_labels, _ = dataset.load(user_cache, fresh, settings)

@@ -182,8 +182,8 @@ def train(features: np.ndarray, labels: np.ndarray, n_classes: int,
         model.train()
         order = torch.randperm(len(train_x), generator=batches)
         total_loss = 0.0
-        for start in range(0, len(order), config.batch_size):
-            index = order[start:start + config.batch_size]
+        for first in range(0, len(order), config.batch_size):
+            index = order[first:first + config.batch_size]
             optimizer.zero_grad()
             loss = loss_function(model(train_x[index]), train_y[index])
             loss.backward()
