@@ -221,6 +221,31 @@ def test_a_log_compressed_network_keeps_its_epsilon_through_save_and_load(tmp_pa
     assert (loaded.predict_arrays(features).probabilities.argmax(axis=1) == labels).mean() > 0.9
 
 
+def test_a_network_with_linear_inputs_sees_both_scales_and_keeps_them_through_save_and_load(tmp_path):
+    import torch
+
+    from ariseml.classifier import Classifier
+    from ariseml.descriptors.soap import SoapSettings
+
+    rng = np.random.default_rng(1)
+    width = SoapSettings().n_features
+    features = rng.normal(0.05, 0.002, size=(200, width)).astype(np.float32)
+    labels = np.repeat([0, 1], 100)
+    features[:, :5] += np.where(labels == 1, 0.004, 0.0)[:, None]  # apart on the linear scale
+    config = TrainingConfig(epochs=40, hidden=(16,), batch_size=8, learning_rate=1e-3, standardised=True,
+                            log_epsilon=1e-5, linear_inputs=True)
+    result = train(features, labels, 2, config, progress=False)
+    assert result.model.hidden[0].in_features == 2 * width and result.model.input_mean.shape == (2 * width,)
+    seen = result.model.compress(torch.tensor([[1e-5, 1.0]]))
+    assert np.allclose(seen.numpy(), [[1e-5, 1.0, np.log(2), np.log1p(1e5)]], rtol=1e-5)
+    Classifier.from_model(result.model, ["fcc_Cu", "bct_In"], SoapSettings(), samples=20).save(tmp_path / "m")
+    loaded = Classifier.load(tmp_path / "m", samples=20)
+    assert loaded.metadata_["linear_inputs"] and loaded.model_.linear_inputs
+    assert (loaded.predict_arrays(features).probabilities.argmax(axis=1) == labels).mean() > 0.9
+    with pytest.raises(InputError, match="`linear_inputs`"):
+        TrainingConfig(linear_inputs=True)
+
+
 def test_an_ensemble_trains_its_members_on_one_split_and_survives_save_and_load(tmp_path):
     from ariseml.classifier import Classifier
     from ariseml.descriptors.soap import SoapSettings
@@ -256,6 +281,9 @@ def test_a_recipe_knows_its_cache_and_refuses_what_belongs_to_the_other(tmp_path
     assert Recipe("realistic").folder(tmp_path) == tmp_path / "augmented"
     assert Recipe("paper", average="outer").folder(tmp_path) == tmp_path
     assert Recipe("realistic", average="both").config(10).log_epsilon is not None  # joined caches, compressed
+    assert Recipe("realistic").config(10, linear_inputs=True).linear_inputs
+    with pytest.raises(InputError, match="`linear_inputs` sits beside the realistic recipe's logarithms"):
+        Recipe("paper").config(10, linear_inputs=True)
     with pytest.raises(InputError, match="`antisites` adds to the paper's recipe"):
         Recipe("realistic", antisites=(0.05,))
     for misplaced in ({"draws": 10}, {"thermal": "temperature"}, {"stacking_factor": 3}, {"max_sigma": 0.1},

@@ -75,11 +75,13 @@ class Classifier:
             model_settings = SoapSettings(**metadata["descriptor"])
             if metadata.get("kind") == STUDENT_KIND:
                 network = StudentMLP(model_settings.n_features, len(metadata["classes"]), tuple(metadata["hidden"]),
-                                     metadata.get("standardised", False), metadata.get("log_epsilon"))
+                                     metadata.get("standardised", False), metadata.get("log_epsilon"),
+                                     metadata.get("linear_inputs", False))
             else:
                 members = [BayesianMLP(model_settings.n_features, len(metadata["classes"]),
                                        tuple(metadata["hidden"]), metadata["dropout"],
-                                       metadata.get("standardised", False), metadata.get("log_epsilon"))
+                                       metadata.get("standardised", False), metadata.get("log_epsilon"),
+                                       metadata.get("linear_inputs", False))
                            for _ in range(metadata.get("members", 1))]
                 network = EnsembleMLP(members) if "members" in metadata else members[0]
         if settings is not None and settings != model_settings:
@@ -109,6 +111,7 @@ class Classifier:
             "dropout": network.dropout.p,
             "standardised": network.standardised,
             "log_epsilon": network.log_epsilon,
+            "linear_inputs": network.linear_inputs,
             **({"members": len(self.model_.members)} if isinstance(self.model_, EnsembleMLP) else {}),
         })
 

@@ -150,10 +150,13 @@ def dataset(cache: str | None, jobs: int | None, classes: str | None, user_class
               help="Checkpoint file written every epoch (per member: .member-K appended); rerunning resumes "
                    "from it.")
 @user_classes_option
+@click.option("--linear-inputs", is_flag=True,
+              help="Realistic recipe: the network sees the descriptor on a linear scale beside its logarithm "
+                   "(the logarithm alone blurs hexagonal and rhombohedral graphite).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Model path stem: writes STEM.pt and STEM.json.")
 def train(cache: str | None, epochs: int, chosen: Recipe, members: int, checkpoint: str | None,
-          user_classes: str | None, output: str) -> None:
+          user_classes: str | None, linear_inputs: bool, output: str) -> None:
     """Train the Bayesian MLP on a cached training set (the paper's hyper-parameters; the realistic recipe
     compresses and standardises the inputs)."""
     from pathlib import Path
@@ -163,7 +166,8 @@ def train(cache: str | None, epochs: int, chosen: Recipe, members: int, checkpoi
 
     check_writable(output + ".pt")
     trained = train_recipe(chosen, Path(output), epochs, members, Path(cache) if cache else None,
-                           Path(checkpoint) if checkpoint else None, Path(user_classes) if user_classes else None)
+                           Path(checkpoint) if checkpoint else None, Path(user_classes) if user_classes else None,
+                           linear_inputs)
     click.echo(f"wrote {output}.pt: validation accuracy {100 * trained.validation_accuracy:.2f} % (best epoch "
                f"{', '.join(map(str, trained.best_epochs))} of {epochs}, {trained.training_points} training points)")
 

@@ -23,14 +23,19 @@ class BayesianMLP(nn.Module):
 
     def __init__(self, n_inputs: int, n_classes: int, hidden: tuple[int, ...] = PAPER_HIDDEN,
                  dropout: float = PAPER_DROPOUT, standardised: bool = False,
-                 log_epsilon: float | None = None) -> None:
+                 log_epsilon: float | None = None, linear_inputs: bool = False) -> None:
         super().__init__()
-        self.standardised, self.log_epsilon = standardised, log_epsilon
+        if linear_inputs and log_epsilon is None:
+            raise InputError("`linear_inputs` adds the linear inputs beside their logarithms: give `log_epsilon` too",
+                             "linear_inputs", "log_epsilon")
+        self.n_inputs, self.standardised = n_inputs, standardised
+        self.log_epsilon, self.linear_inputs = log_epsilon, linear_inputs
+        n_seen = 2 * n_inputs if linear_inputs else n_inputs
         if standardised:  # set by ``fit_standardisation``, saved with the weights
-            self.register_buffer("input_mean", torch.zeros(n_inputs))
-            self.register_buffer("input_scale", torch.ones(n_inputs))
+            self.register_buffer("input_mean", torch.zeros(n_seen))
+            self.register_buffer("input_scale", torch.ones(n_seen))
         self.input_dropout = nn.Dropout(dropout)
-        sizes = (n_inputs, *hidden)
+        sizes = (n_seen, *hidden)
         self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
         self.dropout = nn.Dropout(dropout)
         self.output = nn.Linear(sizes[-1], n_classes)
@@ -50,10 +55,15 @@ class BayesianMLP(nn.Module):
         squared: the l = 2 block of bct In (fcc stretched 7.5 %) is 2e-4 of the unit vector, that of fcc
         is zero, and thermal motion at the melting point leaves fcc's below 1e-5. On a linear scale the
         large components hide that; the logarithm puts decades of small components side by side.
+
+        With ``linear_inputs``, the inputs themselves come first, their logarithms after: the logarithm also
+        flattens differences among large components (hexagonal and rhombohedral graphite under vacancies
+        part on the linear scale, not on the logarithmic one).
         """
         if self.log_epsilon is None:
             return x
-        return torch.sign(x) * torch.log1p(torch.abs(x) / self.log_epsilon)
+        compressed = torch.sign(x) * torch.log1p(torch.abs(x) / self.log_epsilon)
+        return torch.cat([x, compressed], dim=-1) if self.linear_inputs else compressed
 
     def standardise(self, x: torch.Tensor) -> torch.Tensor:
         """The inputs as the first layer sees them: compressed and standardised when the network was built so."""

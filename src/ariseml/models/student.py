@@ -24,9 +24,9 @@ class StudentMLP(nn.Module):
     softplus), beside the logits of the mean probabilities."""
 
     def __init__(self, n_inputs: int, n_classes: int, hidden: tuple[int, ...], standardised: bool,
-                 log_epsilon: float | None) -> None:
+                 log_epsilon: float | None, linear_inputs: bool = False) -> None:
         super().__init__()
-        self.body = BayesianMLP(n_inputs, n_classes + 1, hidden, 0.0, standardised, log_epsilon)
+        self.body = BayesianMLP(n_inputs, n_classes + 1, hidden, 0.0, standardised, log_epsilon, linear_inputs)
 
     @property
     def hidden(self) -> nn.ModuleList:

@@ -79,7 +79,7 @@ def train_student(teacher: Classifier, inputs: np.ndarray, probabilities: np.nda
     torch.manual_seed(seed)
     first = first_member(teacher.model_)
     student = StudentMLP(inputs.shape[1], len(teacher.classes_), tuple(layer.out_features for layer in first.hidden),
-                         first.standardised, first.log_epsilon)
+                         first.standardised, first.log_epsilon, first.linear_inputs)
     if first.standardised:
         student.body.input_mean.copy_(first.input_mean.cpu())
         student.body.input_scale.copy_(first.input_scale.cpu())
@@ -135,7 +135,7 @@ def distill(teacher: Classifier, features: np.ndarray, output: Path, epochs: int
     write_model(Path(output).with_suffix(".pt"), student.state_dict(), {
         "kind": STUDENT_KIND, "classes": teacher.classes_, "descriptor": teacher.settings_.to_dict(),
         "hidden": [layer.out_features for layer in first.hidden], "standardised": first.standardised,
-        "log_epsilon": first.log_epsilon,
+        "log_epsilon": first.log_epsilon, "linear_inputs": first.linear_inputs,
         "teacher": {"sha256": teacher.metadata_.get("sha256", ""), "samples": teacher.samples, "seed": teacher.seed,
                     "recipe": teacher.metadata_.get("recipe"), "augmentation": teacher.metadata_.get("augmentation")},
         "distillation": {"epochs": epochs, "seed": seed, "mixed_per_row": 1, **asdict(report)}})

@@ -63,7 +63,8 @@ class Extension:
         epochs, learning_rate = MODE_TRAINING[self.mode]
         return TrainingConfig(epochs=self.epochs or epochs, learning_rate=self.learning_rate or learning_rate,
                               dropout=member.dropout.p, hidden=tuple(layer.out_features for layer in member.hidden),
-                              standardised=member.standardised, log_epsilon=member.log_epsilon, balanced=True)
+                              standardised=member.standardised, log_epsilon=member.log_epsilon,
+                              linear_inputs=member.linear_inputs, balanced=True)
 
 
 @dataclass(frozen=True)
@@ -125,9 +126,9 @@ def _replayed(recipe: AugmentationRecipe, old: Sequence[Prototype], replay: int,
 def _enlarged(member: BayesianMLP, added: int) -> BayesianMLP:
     """A copy of ``member`` whose output layer has ``added`` more rows, starting at zero (a logistic regression
     on the last hidden layer, which trains from zero as well as from anywhere, and the same on every run)."""
-    grown = BayesianMLP(member.hidden[0].in_features, member.output.out_features + added,
+    grown = BayesianMLP(member.n_inputs, member.output.out_features + added,
                         tuple(layer.out_features for layer in member.hidden), member.dropout.p, member.standardised,
-                        member.log_epsilon)
+                        member.log_epsilon, member.linear_inputs)
     state = member.state_dict()
     state["output.weight"] = torch.cat([state["output.weight"], state["output.weight"].new_zeros(
         added, member.output.in_features)])

@@ -95,11 +95,15 @@ class Recipe:
                 "extrinsic_factor": list(paper_set.EXTRINSIC_FACTORS),
                 "antisites": {"fractions": list(self.antisites), "groups": list(paper_set.ANTISITE_GROUPS)}}
 
-    def config(self, epochs: int) -> TrainingConfig:
-        """The paper's hyper-parameters; the realistic recipe compresses and standardises the inputs."""
+    def config(self, epochs: int, linear_inputs: bool = False) -> TrainingConfig:
+        """The paper's hyper-parameters; the realistic recipe compresses and standardises the inputs (with
+        ``linear_inputs``, the network sees them beside their logarithms)."""
         realistic = self.name == "realistic"
+        if linear_inputs and not realistic:
+            raise InputError("`linear_inputs` sits beside the realistic recipe's logarithms: add --recipe realistic",
+                             "linear_inputs")
         return TrainingConfig(epochs=epochs, standardised=realistic,
-                              log_epsilon=REALISTIC_LOG_EPSILON if realistic else None)
+                              log_epsilon=REALISTIC_LOG_EPSILON if realistic else None, linear_inputs=linear_inputs)
 
 
 @dataclass(frozen=True)
@@ -112,12 +116,14 @@ class TrainedModel:
 
 
 def train_recipe(recipe: Recipe, output: Path, epochs: int = 300, members: int = 1, cache: Path | None = None,
-                 checkpoint: Path | None = None, user_classes: Path | None = None) -> TrainedModel:
+                 checkpoint: Path | None = None, user_classes: Path | None = None,
+                 linear_inputs: bool = False) -> TrainedModel:
     """Train on the recipe's cached descriptors (``arise dataset`` computes them) and save the model as
     ``output.pt`` and ``output.json``; ``members`` > 1 trains an ensemble. Resumes from ``checkpoint``.
 
     ``user_classes``: a class folder whose classes are trained beside the 108 from scratch (their outputs after
     ``NOT_A_CRYSTAL``'s, as in a model extended with them), their draws' descriptors cached in the folder.
+    ``linear_inputs``: the network sees the descriptors beside their logarithms (``BayesianMLP.compress``).
     """
     from ariseml.classifier import Classifier
 
@@ -131,7 +137,7 @@ def train_recipe(recipe: Recipe, output: Path, epochs: int = 300, members: int =
         features = np.concatenate([features, user_features])
         labels = np.concatenate([labels, [classes.index(label) for label in user_labels]])
         records = {USER_CLASSES_KEY: [dataclasses.asdict(p) for p in added]}
-    config = recipe.config(epochs)
+    config = recipe.config(epochs, linear_inputs)
     if members == 1:
         result = train(features, labels, len(classes), config, checkpoint=checkpoint)
         network, results, accuracy = result.model, [result], result.validation_accuracy

@@ -38,6 +38,7 @@ class TrainingConfig:
     seed: int = 42
     standardised: bool = False  # inputs centred and scaled by the training split's statistics (not in the paper)
     log_epsilon: float | None = None  # inputs compressed by a signed logarithm first (BayesianMLP.compress)
+    linear_inputs: bool = False  # the inputs beside their logarithms (BayesianMLP.compress)
     member: int = 0  # an ensemble's member k starts from other weights and batch orders, on the same split
     balanced: bool = False  # each class's loss weighted by the inverse of its count, as if every class were drawn alike
 
@@ -56,6 +57,9 @@ class TrainingConfig:
                              "validation_fraction")
         if self.log_epsilon is not None and not (math.isfinite(self.log_epsilon) and self.log_epsilon > 0):
             raise InputError(f"`log_epsilon` must be finite and positive, got {self.log_epsilon}", "log_epsilon")
+        if self.linear_inputs and self.log_epsilon is None:
+            raise InputError("`linear_inputs` adds the linear inputs beside their logarithms: give `log_epsilon` too",
+                             "linear_inputs", "log_epsilon")
 
 
 MEMBER_SEED_STRIDE = 1000
@@ -166,7 +170,7 @@ def train(features: np.ndarray, labels: np.ndarray, n_classes: int,
         model, trained = _fine_tuned(start, kept_outputs or 0, kept_outputs is not None)
     else:
         model = BayesianMLP(features.shape[1], n_classes, config.hidden, config.dropout, config.standardised,
-                            config.log_epsilon)
+                            config.log_epsilon, config.linear_inputs)
         trained = list(model.parameters())
         if config.standardised:
             model.fit_standardisation(train_x.numpy())
