@@ -8,6 +8,7 @@ import xarray as xr
 from ase.build import bulk
 
 from ariseml import spm
+from ariseml.models.bayesian_mlp import hidden_widths
 from bicrystal import iron_bicrystal
 
 
@@ -18,7 +19,8 @@ def test_bicrystal_map_finds_both_grains_and_resumes(tmp_path, classifier):
     first = spm.scan(atoms, settings, classifier, tmp_path, jobs=1, progress=False)
     with xr.open_dataset(tmp_path / "spm.nc", engine="scipy") as written:  # what was returned is on disk too
         assert np.array_equal(written["probabilities"].values, first["probabilities"].values)
-    assert first["hidden_2"].shape == (*first["argmax_class"].shape, 512) and (first["hidden_2"].values >= 0).all()
+    width = hidden_widths(classifier.model_)[2]  # an ensemble's members side by side
+    assert first["hidden_2"].shape == (*first["argmax_class"].shape, width) and (first["hidden_2"].values >= 0).all()
     before = first["hidden_2_before_relu"].values
     assert before.shape == first["hidden_2"].shape and np.nanmin(before) < 0
     classes = list(first["class"].values)
