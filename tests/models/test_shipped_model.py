@@ -73,10 +73,11 @@ def test_the_realistic_model_answers_thermal_motion_and_amorphous_packings():
     classifier = Classifier.load("realistic", samples=100, seed=0)
     assert classifier.classes_ == [p.id for p in all_prototypes()] + [NOT_A_CRYSTAL]
     assert classifier.metadata_["recipe"] == "realistic" and classifier.metadata_["members"] == 5
-    assert all(member.standardised and member.log_epsilon == 1e-5 for member in classifier.model_.members)
+    assert all(member.standardised and member.log_epsilon == 1e-5 and member.linear_inputs
+               for member in classifier.model_.members)
     recipe = classifier.metadata_["augmentation"]["realistic_recipe"]
-    assert (recipe["max_internal"], recipe["thermal"], recipe["stacking_factor"], recipe["max_sigma"]) == (
-        0.04, "temperature", 3, 0.1)
+    assert (recipe["max_internal"], recipe["thermal"], recipe["stacking_factor"], recipe["max_sigma"],
+            recipe["max_vacancies"], recipe["vacancy_fraction"]) == (0.04, "temperature", 5, 0.1, 0.4, 0.5)
     assert classifier.settings_.average == "both"  # the joined descriptor
     rng = np.random.default_rng(1)
     structures, expected = [bulk("Al", "fcc", a=4.05), bulk("Mg", "hcp", a=3.21, c=5.21)], ["fcc_Cu", "hcp_Mg"]
@@ -91,3 +92,15 @@ def test_the_realistic_model_answers_thermal_motion_and_amorphous_packings():
     answers = classifier.classify(structures + [AmorphousDraw(10_000).atoms()], top=1)
     assert [r.top_ids[0] for r in answers] == expected + [NOT_A_CRYSTAL]
     assert all(r.probabilities.max() >= 0.9 for r in answers), [r.probabilities.max() for r in answers]
+
+
+def test_the_realistic_model_tells_the_graphite_stackings_apart_with_missing_atoms():
+    from ariseml.defects import apply_defects
+    from ariseml.prototypes import build
+
+    classifier = Classifier.load("realistic", samples=100, seed=0)
+    stackings = ("hex_graphite_C", "rh_graphite_C")
+    structures = [apply_defects(build(stacking, supercell=0, periodic=True), 0.0, 0.15, seed=seed)
+                  for stacking in stackings for seed in range(3)]
+    answers = [r.top_ids[0] for r in classifier.classify(structures, top=1)]
+    assert answers == [stacking for stacking in stackings for _ in range(3)]

@@ -19,7 +19,7 @@ def test_bicrystal_map_finds_both_grains_and_resumes(tmp_path, classifier):
     first = spm.scan(atoms, settings, classifier, tmp_path, jobs=1, progress=False)
     with xr.open_dataset(tmp_path / "spm.nc", engine="scipy") as written:  # what was returned is on disk too
         assert np.array_equal(written["probabilities"].values, first["probabilities"].values)
-    width = hidden_widths(classifier.model_)[2]  # an ensemble's members side by side
+    width = hidden_widths(classifier.model_)[1]  # hidden_2, the second layer; an ensemble's members side by side
     assert first["hidden_2"].shape == (*first["argmax_class"].shape, width) and (first["hidden_2"].values >= 0).all()
     before = first["hidden_2_before_relu"].values
     assert before.shape == first["hidden_2"].shape and np.nanmin(before) < 0
