@@ -14,6 +14,13 @@ PAPER_DROPOUT = 0.0317
 PAPER_HIDDEN = (256, 512, 256)
 
 
+def check_linear_inputs(linear_inputs: bool, log_epsilon: float | None) -> None:
+    """Linear inputs sit beside logarithms (``BayesianMLP.compress``): refuse them without ``log_epsilon``."""
+    if linear_inputs and log_epsilon is None:
+        raise InputError("`linear_inputs` adds the linear inputs beside their logarithms: give `log_epsilon` too",
+                         "linear_inputs", "log_epsilon")
+
+
 class BayesianMLP(nn.Module):
     """Input dropout, then fully connected layers each followed by dropout and ReLU, then softmax.
 
@@ -25,9 +32,7 @@ class BayesianMLP(nn.Module):
                  dropout: float = PAPER_DROPOUT, standardised: bool = False,
                  log_epsilon: float | None = None, linear_inputs: bool = False) -> None:
         super().__init__()
-        if linear_inputs and log_epsilon is None:
-            raise InputError("`linear_inputs` adds the linear inputs beside their logarithms: give `log_epsilon` too",
-                             "linear_inputs", "log_epsilon")
+        check_linear_inputs(linear_inputs, log_epsilon)
         self.n_inputs, self.standardised = n_inputs, standardised
         self.log_epsilon, self.linear_inputs = log_epsilon, linear_inputs
         n_seen = 2 * n_inputs if linear_inputs else n_inputs

@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from ariseml.errors import InputError
 from ariseml.io import atomic_path
-from ariseml.models.bayesian_mlp import PAPER_DROPOUT, PAPER_HIDDEN, BayesianMLP, EnsembleMLP
+from ariseml.models.bayesian_mlp import PAPER_DROPOUT, PAPER_HIDDEN, BayesianMLP, EnsembleMLP, check_linear_inputs
 
 
 @dataclass(frozen=True)
@@ -57,9 +57,7 @@ class TrainingConfig:
                              "validation_fraction")
         if self.log_epsilon is not None and not (math.isfinite(self.log_epsilon) and self.log_epsilon > 0):
             raise InputError(f"`log_epsilon` must be finite and positive, got {self.log_epsilon}", "log_epsilon")
-        if self.linear_inputs and self.log_epsilon is None:
-            raise InputError("`linear_inputs` adds the linear inputs beside their logarithms: give `log_epsilon` too",
-                             "linear_inputs", "log_epsilon")
+        check_linear_inputs(self.linear_inputs, self.log_epsilon)
 
 
 MEMBER_SEED_STRIDE = 1000
