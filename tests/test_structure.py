@@ -1,8 +1,11 @@
 import math
+import time
 
 import numpy as np
+import ase.build
 import pytest
 from ase import Atoms
+from ase.neighborlist import neighbor_list
 
 from ariseml.defects import apply_defects
 from ariseml.prototypes import build
@@ -87,6 +90,35 @@ def test_all_species_pairs_at_once_match_each_pair_alone(periodic):
     assert len(together) == 9
     for (alpha, beta), distances in together.items():
         assert np.array_equal(distances, nearest_neighbour_distances(atoms, alpha, beta))
+
+
+def _nearest_by_ase(atoms: Atoms, alpha: str, beta: str) -> np.ndarray:
+    i, j, d = neighbor_list("ijd", atoms, 12.0)
+    symbols = np.array(atoms.get_chemical_symbols())
+    nearest = np.full(len(atoms), np.inf)
+    wanted = symbols[j] == beta
+    np.minimum.at(nearest, i[wanted], d[wanted])
+    return nearest[(symbols == alpha) & np.isfinite(nearest)]
+
+
+@pytest.mark.parametrize("atoms", [
+    ase.build.bulk("Cu"),  # one atom: its neighbours are its own images
+    ase.build.graphene(vacuum=None),  # a periodic sheet whose cell has no third vector
+    apply_defects(ase.build.bulk("NaCl", "rocksalt", a=5.64).repeat((3, 2, 2)), 0.05, 0.1, 3),
+    Atoms("GaAs", scaled_positions=[(0, 0, 0), (0.3, 0.2, 0.4)], cell=[[3, 0, 0], [1.5, 3.5, 0], [1, 1, 4]],
+          pbc=[True, False, True]),  # triclinic, periodic along two axes
+], ids=["one-atom", "sheet", "defective-rock-salt", "triclinic-two-axes"])
+def test_periodic_nearest_distances_equal_a_full_neighbour_list(atoms):
+    for (alpha, beta), distances in species_pair_distances(atoms).items():
+        assert np.allclose(np.sort(distances), np.sort(_nearest_by_ase(atoms, alpha, beta)))
+
+
+def test_a_200k_atom_periodic_cell_gets_its_nearest_neighbour_distances_in_a_second_or_two():
+    atoms = ase.build.bulk("Cu", "fcc", a=A_CU, cubic=True).repeat(37)  # 202,612 atoms
+    start = time.perf_counter()
+    distances = nearest_neighbour_distances(atoms)
+    assert time.perf_counter() - start < 10  # 0.5 s here; ASE's neighbour list took 20-40 s
+    assert len(distances) == len(atoms) and np.allclose(distances, A_CU / math.sqrt(2))
 
 
 def test_every_prototype_passes_the_overlap_check_and_beta_o_comes_closest():

@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 import spglib
 from ase import Atoms
-from ase.neighborlist import neighbor_list
 from scipy.spatial import cKDTree
 
 from ariseml.errors import InputError
@@ -71,23 +70,35 @@ def _periodic_nearest_distances(atoms: Atoms, centre_mask: np.ndarray,
 def _periodic_nearest(atoms: Atoms, group_of_atom: np.ndarray,
                       requests: dict[Any, tuple[np.ndarray, int]]) -> dict[Any, np.ndarray]:
     """For each request (centre mask, neighbour group): each centre's distance to its closest atom of
-    that group (``group_of_atom``, −1: in none), from one neighbour list per search radius; the radius
-    grows until every centre of every request has a neighbour or twelve tries are spent. A centre
-    is its own neighbour only as a periodic image."""
+    that group (``group_of_atom``, −1: in none), from one k-d tree per group over the atoms and their
+    periodic images within a search radius; the radius grows until every centre of every request has
+    a neighbour or twelve tries are spent. A centre is its own neighbour only as a periodic image."""
     pending, found = dict(requests), {}
     cutoff = 1.5 * _volume_per_atom(atoms) ** (1 / 3)
     for _ in range(12):
-        i, j, d = neighbor_list("ijd", atoms, cutoff)
-        grouped = group_of_atom[j] >= 0
-        nearest = np.full((len(atoms), group_of_atom.max() + 1), np.inf)  # per atom, the closest of each group
-        np.minimum.at(nearest, (i[grouped], group_of_atom[j][grouped]), d[grouped])
+        padded, origin = periodic_padding(atoms, cutoff)
+        centres = padded[:len(atoms)]  # the atoms themselves, wrapped into the cell
+        nearest = {group: _nearest_other(centres, padded, group_of_atom[origin] == group, cutoff)
+                   for group in {group for _, group in pending.values()}}
         for key, (centre_mask, group) in pending.items():
-            found[key] = nearest[centre_mask, group]
+            found[key] = nearest[group][centre_mask]
         pending = {key: request for key, request in pending.items() if not np.isfinite(found[key]).all()}
         if not pending:
             break
         cutoff *= 1.6
     return {key: distances[np.isfinite(distances)] for key, distances in found.items()}
+
+
+def _nearest_other(centres: np.ndarray, padded: np.ndarray, member: np.ndarray, cutoff: float) -> np.ndarray:
+    """Each centre's distance to the closest ``member`` point of ``padded`` within ``cutoff`` other than the
+    centre itself (padded point i < len(centres) is centre i); inf where there is none."""
+    index = np.flatnonzero(member)
+    if len(index) == 0:
+        return np.full(len(centres), np.inf)
+    distances, found = cKDTree(padded[index]).query(centres, k=2, distance_upper_bound=cutoff)
+    found_index = np.append(index, -1)[found]  # the tree answers len(index) for "none within the cutoff"
+    is_self = found_index == np.arange(len(centres))[:, None]
+    return np.where(is_self, np.inf, distances).min(axis=1)
 
 
 def species_pair_distances(atoms: Atoms) -> dict[tuple[str, str], np.ndarray]:
@@ -115,6 +126,34 @@ def _volume_per_atom(atoms: Atoms) -> float:
     extent = np.ptp(atoms.positions, axis=0) if len(atoms) > 1 else np.zeros(3)
     lengths = np.where(atoms.pbc, atoms.cell.lengths(), np.maximum(extent, 1.0))
     return float(np.prod(np.maximum(lengths, 1e-3)) / len(atoms)) if atoms.cell.rank == 3 else 1.0
+
+
+def periodic_padding(atoms: Atoms, pad: float) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the atoms (wrapped into the cell along its periodic axes), followed by their periodic images
+    within ``pad`` of the cell, and for each the index of the atom it is. Any cell shape."""
+    positions = atoms.positions
+    origin = np.arange(len(atoms))
+    periodic = np.asarray(atoms.pbc, dtype=bool)
+    if not periodic.any():
+        return positions, origin
+    cell = atoms.cell.complete().array  # a unit vector along a missing non-periodic axis
+    inverse = np.linalg.inv(cell)
+    heights = 1.0 / np.linalg.norm(inverse, axis=0)  # distance between opposite faces
+    reach = [int(np.ceil(pad / h)) if p else 0 for h, p in zip(heights, periodic)]
+    fractional = positions @ inverse
+    fractional[:, periodic] %= 1.0
+    wrapped = fractional @ cell
+    margin = np.where(periodic, pad / heights, np.inf)
+    images, origins = [wrapped], [origin]
+    for shift in np.ndindex(*(2 * r + 1 for r in reach)):
+        shift = np.array(shift) - reach
+        if not shift.any():
+            continue
+        moved = fractional + shift
+        inside = np.all((moved > -margin) & (moved < 1 + margin), axis=1)
+        images.append(moved[inside] @ cell)
+        origins.append(origin[inside])
+    return np.concatenate(images), np.concatenate(origins)
 
 
 def nearest_neighbour_distance(

@@ -14,6 +14,7 @@ from scipy.spatial import cKDTree
 from ariseml.descriptors.pooling import pair_vectors
 from ariseml.descriptors.soap import SoapSettings
 from ariseml.errors import InputError
+from ariseml.structure import periodic_padding
 
 PAPER_BOX = 16.0
 """Edge (Å) of the paper's SPM boxes."""
@@ -31,34 +32,6 @@ out of the centre's descriptor (``benchmarks/polycrystals.py``: Cu/W/Mg/C grains
 another grain right 64 % of the time without the rule, 98 % with it)."""
 CENTRES_PER_BLOCK = 20_000
 """Atoms whose spheres are pooled at once: bounds the neighbour lists held in memory."""
-
-
-def periodic_padding(atoms: Atoms, pad: float) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of the atoms (wrapped into the cell along its periodic axes), followed by their periodic images
-    within ``pad`` of the cell, and for each the index of the atom it is. Any cell shape."""
-    positions = atoms.positions
-    origin = np.arange(len(atoms))
-    periodic = np.asarray(atoms.pbc, dtype=bool)
-    if not periodic.any():
-        return positions, origin
-    cell = atoms.cell.array
-    inverse = np.linalg.inv(cell)
-    heights = 1.0 / np.linalg.norm(inverse, axis=0)  # distance between opposite faces
-    reach = [int(np.ceil(pad / h)) if p else 0 for h, p in zip(heights, periodic)]
-    fractional = positions @ inverse
-    fractional[:, periodic] %= 1.0
-    wrapped = fractional @ cell
-    margin = np.where(periodic, pad / heights, np.inf)
-    images, origins = [wrapped], [origin]
-    for shift in np.ndindex(*(2 * r + 1 for r in reach)):
-        shift = np.array(shift) - reach
-        if not shift.any():
-            continue
-        moved = fractional + shift
-        inside = np.all((moved > -margin) & (moved < 1 + margin), axis=1)
-        images.append(moved[inside] @ cell)
-        origins.append(origin[inside])
-    return np.concatenate(images), np.concatenate(origins)
 
 
 def sphere_matrix(centres: np.ndarray, tree: cKDTree, origin: np.ndarray, columns: int, radius: float,
