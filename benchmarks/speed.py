@@ -44,6 +44,19 @@ def median_seconds(function, repeats: int) -> float:
     return statistics.median(times)
 
 
+def interleaved_median_seconds(calls: dict, repeats: int) -> dict:
+    """Each call's median time over ``repeats`` rounds in which every call runs once, in turn."""
+    for function in calls.values():
+        function()  # warm-up
+    times = {key: [] for key in calls}
+    for _ in range(repeats):
+        for key, function in calls.items():
+            start = time.perf_counter()
+            function()
+            times[key].append(time.perf_counter() - start)
+    return {key: statistics.median(values) for key, values in times.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
@@ -61,16 +74,17 @@ def main() -> None:
         print(f"descriptor, {n_atoms:5d}-atom fcc cluster {seconds:12.4f} {1 / seconds:13.1f} {n_atoms / seconds:9.0f}")
 
     cluster = fcc_cluster(400)
-    for name in models:
-        classifier = Classifier.load(name)
-        model, settings = classifier.model_, classifier.settings_  # each model with its own descriptor
+    loaded = {name: Classifier.load(name) for name in models}  # each model with its own descriptor
+    calls = {}
+    for name, classifier in loaded.items():
+        model, settings = classifier.model_, classifier.settings_
         descriptor = arise_soap(cluster, settings)[None]
-        total = median_seconds(lambda: monte_carlo_predict(model, arise_soap(cluster, settings)[None], 1000),
-                               args.repeats)
-        passes = median_seconds(lambda: monte_carlo_predict(model, descriptor, 1000), args.repeats)
-        print(f"classify one 400-atom cluster, T = 1000, model {name}: {total:.3f} s "
-              f"(of which the 1000 passes: {passes:.3f} s)")
-
+        calls[name, "total"] = lambda m=model, s=settings: monte_carlo_predict(m, arise_soap(cluster, s)[None], 1000)
+        calls[name, "passes"] = lambda m=model, d=descriptor: monte_carlo_predict(m, d, 1000)
+    seconds = interleaved_median_seconds(calls, args.repeats)  # a slow spell of the machine hits every model
+    for name in models:
+        print(f"classify one 400-atom cluster, T = 1000, model {name}: {seconds[name, 'total']:.3f} s "
+              f"(of which the 1000 passes: {seconds[name, 'passes']:.3f} s)")
 
 if __name__ == "__main__":
     main()

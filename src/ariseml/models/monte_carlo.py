@@ -37,38 +37,47 @@ def dropout_masks(model: BayesianMLP, samples: int, generator: torch.Generator) 
     """One inverted-dropout mask per pass for the input and for each hidden layer, shape (T, 1, width)."""
     keep = 1.0 - model.dropout.p
     widths = [model.hidden[0].in_features] + [layer.out_features for layer in model.hidden]
-    return [torch.bernoulli(torch.full((samples, 1, width), keep), generator=generator) / keep
-            for width in widths]
+    # uniform draws below ``keep``: the same masks as torch.bernoulli's from the same generator, a third faster
+    return [torch.rand((samples, 1, width), generator=generator).lt_(keep).div_(keep) for width in widths]
 
 
 def _dropped_inputs(input_mask: torch.Tensor) -> torch.Tensor:
     """(T, K): per pass the indices of the inputs its mask drops, padded with the index one past the
     last input (K: the most any pass drops)."""
     dropped = input_mask[:, 0, :] == 0
-    width = max(1, int(dropped.sum(dim=1).max()))
-    order = torch.argsort((~dropped).to(torch.int8), dim=1, stable=True)[:, :width]  # dropped ones first
-    return torch.where(torch.gather(dropped, 1, order), order, input_mask.shape[-1])
+    passes, columns = torch.nonzero(dropped, as_tuple=True)  # row by row, columns ascending
+    counts = dropped.sum(dim=1)
+    firsts = torch.cumsum(counts, 0) - counts  # where each pass's entries start in ``columns``
+    indices = torch.full((len(dropped), max(1, int(counts.max()))), dropped.shape[1])
+    indices[passes, torch.arange(len(passes)) - firsts[passes]] = columns
+    return indices
 
 
-DIRECT_BELOW = 8
-"""Batches smaller than this take the T masked products directly (the correction's overhead is larger)."""
+GATHER_FROM = 256
+"""Batches of at least this many inputs take the dropped inputs' weights gathered once for all of them (about
+20 % faster for 655 inputs); smaller ones sum them per input and pass, without the (T, K, width) gathered array
+(one input, T = 1000: 1.6 ms instead of 67 ms; equal near 160 inputs; one torch thread, this machine)."""
 
 
-def _first_layer(model: BayesianMLP, batch: torch.Tensor, input_mask: torch.Tensor, dropped: torch.Tensor
-                 ) -> torch.Tensor:
+def _first_layer(model: BayesianMLP, batch: torch.Tensor, dropped: torch.Tensor) -> torch.Tensor:
     """The first hidden layer's pre-activations (T, b, width) of the inputs under the T input-dropout masks.
 
     With inverted dropout, W (x ⊙ m) = (W x - Σ_dropped W_j x_j) / keep: one product for the batch and a
     correction from the few inputs each pass drops (3 % of them), instead of T full products.
     """
     layer, keep = model.hidden[0], 1.0 - model.input_dropout.p
-    if len(batch) < DIRECT_BELOW:
-        return layer(batch.unsqueeze(0) * input_mask)
+    passes, rows = len(dropped), len(batch)
     padded_x = torch.nn.functional.pad(batch, (0, 1))  # the padding index picks a zero input
     padded_w = torch.nn.functional.pad(layer.weight.T, (0, 0, 0, 1))  # ... and a zero weight row
     undropped = torch.addmm(layer.bias, batch, layer.weight.T, alpha=1.0 / keep)  # (b, width)
-    return torch.baddbmm(undropped.unsqueeze(0), padded_x[:, dropped].transpose(0, 1), padded_w[dropped],
-                         alpha=-1.0 / keep)  # minus each pass's dropped inputs: (T, b, width)
+    dropped_x = padded_x[:, dropped].transpose(0, 1)  # (T, b, K)
+    if rows >= GATHER_FROM:
+        correction = torch.bmm(dropped_x, padded_w[dropped])
+    else:
+        correction = torch.nn.functional.embedding_bag(
+            dropped.unsqueeze(1).expand(-1, rows, -1).reshape(passes * rows, -1), padded_w,
+            per_sample_weights=dropped_x.reshape(passes * rows, -1), mode="sum").view(passes, rows, -1)
+    return correction.mul_(-1.0 / keep).add_(undropped)  # minus each pass's dropped inputs
 
 
 def _masked_passes(model: BayesianMLP, batch: torch.Tensor, masks: list[torch.Tensor], dropped: torch.Tensor,
@@ -77,7 +86,7 @@ def _masked_passes(model: BayesianMLP, batch: torch.Tensor, masks: list[torch.Te
     with ``keep_hidden``, each hidden layer's activations after and before its ReLU summed over the passes."""
     after, before = [], []
     for number, (layer, mask) in enumerate(zip(model.hidden, masks[1:])):
-        x = (_first_layer(model, batch, masks[0], dropped) if number == 0 else layer(x)).mul_(mask)
+        x = (_first_layer(model, batch, dropped) if number == 0 else layer(x)).mul_(mask)
         if keep_hidden:
             before.append(x.sum(0))
         x = x.relu_()  # in place: these (T·b, width) arrays are the largest
