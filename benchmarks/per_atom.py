@@ -43,7 +43,7 @@ def _frame_key(atoms) -> str:
     return structure_key(atoms)
 
 
-def our_labels(frames, classifier, radius: float, pool_fraction: float, cache: Path) -> list[dict[str, np.ndarray]]:
+def our_labels(frames, classifier, radius: float | None, pool_fraction: float, cache: Path) -> list[dict[str, np.ndarray]]:
     """Per frame: class ids and top probabilities of every atom, from the cache where there."""
     from ariseml.labels import DEFAULT_SPECIES_REACH, DEFAULT_TAPER, label_atoms
 
@@ -103,7 +103,7 @@ def accuracy(args: argparse.Namespace) -> list[dict]:
     return rows
 
 
-def speed_worker(method: str, path: str, model: str, samples: int, radius: float, pool_fraction: float) -> None:
+def speed_worker(method: str, path: str, model: str, samples: int, radius: float | None, pool_fraction: float) -> None:
     """One method on one file in this process (run by ``speed``): prints the seconds it took."""
     atoms = ase.io.read(path)
     started = time.perf_counter()
@@ -135,8 +135,8 @@ def speed(args: argparse.Namespace) -> list[dict]:
     for method in ("ariseml", "ptm"):
         started = time.perf_counter()
         done = subprocess.run([sys.executable, __file__, "--speed-worker", method, str(path), "--model", args.model,
-                               "--samples", str(args.samples), "--radius", str(args.radius),
-                               "--pool-fraction", str(args.pool_fraction)],
+                               "--samples", str(args.samples), "--pool-fraction", str(args.pool_fraction)]
+                              + ([] if args.radius is None else ["--radius", str(args.radius)]),
                               capture_output=True, text=True, env={"OMP_NUM_THREADS": "2", **_environment()})
         if done.returncode:
             raise SystemExit(f"{method} failed:\n{done.stderr[-2000:]}")
@@ -170,12 +170,11 @@ def _write_csv(path: Path, rows: list[dict]) -> None:
 
 
 def main() -> None:
-    from ariseml.labels import DEFAULT_RADIUS
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="realistic")
     parser.add_argument("--samples", type=int, default=100, help="Monte-Carlo passes T")
-    parser.add_argument("--radius", type=float, default=DEFAULT_RADIUS, help="sphere radius (Å)")
+    parser.add_argument("--radius", type=float, default=None,
+                        help="sphere radius (Å) [default: ariseml's, labels.sphere_radius of each sample]")
     parser.add_argument("--pool-fraction", type=float, default=1.0, help="share of atoms pooled into a sphere")
     parser.add_argument("--frames", type=int, default=2, help="snapshots per system and T/T_m")
     parser.add_argument("--speed", type=int, default=0, help="also time a sample of at least this many atoms")
@@ -188,6 +187,7 @@ def main() -> None:
         return
     args.out.mkdir(parents=True, exist_ok=True)
     command = (f"python benchmarks/per_atom.py --model {args.model} --samples {args.samples} --frames {args.frames}"
+               + (f" --radius {args.radius:g}" if args.radius is not None else "")
                + (f" --pool-fraction {args.pool_fraction:g}" if args.pool_fraction < 1 else "")
                + (f" --speed {args.speed}" if args.speed else "") + (" --skip-accuracy" if args.skip_accuracy else ""))
     print(f"command: {command}")

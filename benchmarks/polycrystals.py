@@ -33,7 +33,7 @@ from scipy.spatial import cKDTree
 
 from ariseml import label_atoms, spm
 from ariseml.classifier import Classifier
-from ariseml.labels import DEFAULT_RADIUS, DEFAULT_SPECIES_REACH, DEFAULT_TAPER
+from ariseml.labels import DEFAULT_SPECIES_REACH, DEFAULT_TAPER, sphere_radius
 from ariseml.prototypes import build
 from ariseml.spm.boxes import atoms_in_boxes, box_search_tree
 from ariseml.structure import nearest_neighbour_distance
@@ -90,7 +90,8 @@ def per_atom_rows(atoms: Atoms, classifier: Classifier, taper: float, species_re
     ptm_names = per_atom_labels(atoms, "ptm")
     ptm_right = ptm_names == np.array([DESIGNED_CLASSES["ptm"].get(c, "") for c in truth])
     distance = distance_to_other_grains(atoms)
-    interior = distance >= DEFAULT_RADIUS / 2
+    half_sphere = sphere_radius(atoms) / 2
+    interior = distance >= half_sphere
     rows = []
     for low, high in zip(DISTANCE_BANDS, DISTANCE_BANDS[1:]):
         band = (distance >= low) & (distance < high)
@@ -102,7 +103,7 @@ def per_atom_rows(atoms: Atoms, classifier: Classifier, taper: float, species_re
         rows.append({"sample": atoms.info["name"], "atoms": f"grain {g} ({truth[grain == g][0]}) interior",
                      "count": int(chosen.sum()), "ariseml %": 100 * float(np.mean(ours[chosen] == truth[chosen])),
                      "PTM %": 100 * float(np.mean(ptm_right[chosen]))})
-    rows.append({"sample": atoms.info["name"], "atoms": f"interior (>= {DEFAULT_RADIUS / 2:.2f} Å), all grains",
+    rows.append({"sample": atoms.info["name"], "atoms": f"interior (>= {half_sphere:.2f} Å), all grains",
                  "count": int(interior.sum()), "ariseml %": 100 * float(np.mean(ours[interior] == truth[interior])),
                  "PTM %": 100 * float(np.mean(ptm_right[interior])), "seconds": round(seconds, 1)})
     return rows

@@ -66,17 +66,19 @@ def main() -> None:
     parser.add_argument("--minority", default="0,0.05,0.1", help="comma-separated shares to compare")
     parser.add_argument("--taper", type=float, default=DEFAULT_TAPER)
     parser.add_argument("--species-reach", type=float, default=DEFAULT_SPECIES_REACH)
+    parser.add_argument("--radius", type=float, default=None, help="sphere radius (Å) [default: ariseml's]")
     args = parser.parse_args()
     shares = [float(v) for v in args.minority.split(",")]
     print(f"command: python benchmarks/solutes.py --model {args.model} --samples {args.samples} "
-          f"--minority {args.minority} --taper {args.taper:g} --species-reach {args.species_reach:g}")
+          f"--minority {args.minority} --taper {args.taper:g} --species-reach {args.species_reach:g}"
+          + (f" --radius {args.radius:g}" if args.radius is not None else ""))
     classifier = Classifier.load(args.model, samples=args.samples, seed=0)
     print("| sample | atoms | " + " | ".join(f"minority {s:g}: right / mean p / mean MI" for s in shares) + " |")
     print("|---|---|" + "---|" * len(shares))
     for name, right, atoms in samples(np.random.default_rng(0)):
         cells = []
         for share in shares:
-            labels = label_atoms(atoms, classifier, minority=share, taper=args.taper,
+            labels = label_atoms(atoms, classifier, args.radius, minority=share, taper=args.taper,
                                  species_reach=args.species_reach, top=1, jobs=2)
             correct = np.mean(labels.names() == right)
             cells.append(f"{100 * correct:.1f} % / {np.nanmean(labels.top_probabilities[:, 0]):.2f} / "

@@ -11,7 +11,7 @@ from ovito.io.ase import ovito_to_ase
 from ovito.pipeline import ModifierInterface
 from traits.api import Float, Int, Str
 
-from ariseml.labels import DEFAULT_RADIUS, DEFAULT_SAMPLES, label_atoms
+from ariseml.labels import DEFAULT_SAMPLES, label_atoms
 from ariseml.models import ATOMS_MODEL
 from ariseml.spm.grid import DEFAULT_MIN_ATOMS
 
@@ -32,13 +32,13 @@ class AriseAtomLabels(ModifierInterface):
     ``ARISE Predictive Entropy`` to every particle, as ``arise atoms`` computes them (docs/atoms.md)."""
 
     model = Str(ATOMS_MODEL, label="Model (a shipped name or the path of a trained one)")
-    radius = Float(DEFAULT_RADIUS, label="Sphere radius (Å)")
+    radius = Float(0.0, label="Sphere radius (Å; 0: automatic)")
     samples = Int(DEFAULT_SAMPLES, label="Monte-Carlo passes")
     min_atoms = Int(DEFAULT_MIN_ATOMS, label="Fewest atoms in a sphere")
 
     def modify(self, data: DataCollection, *, frame: int, **kwargs) -> None:
         classifier = _classifier(self.model, self.samples)
-        labels = label_atoms(ovito_to_ase(data), classifier, self.radius, top=1, min_atoms=self.min_atoms)
+        labels = label_atoms(ovito_to_ase(data), classifier, self.radius or None, top=1, min_atoms=self.min_atoms)
         type_ids = labels.top_classes[:, 0] + 1
         classes = data.particles_.create_property(CLASS_PROPERTY, data=type_ids.astype(np.int32))
         for type_id in np.unique(type_ids):

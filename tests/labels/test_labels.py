@@ -9,13 +9,22 @@ from click.testing import CliRunner
 from ariseml.classifier import Classifier
 from ariseml.cli import main
 from ariseml.descriptors.soap import arise_soap
-from ariseml.labels import environment_descriptors, label_atoms
+from ariseml.labels import DEFAULT_RADIUS, environment_descriptors, label_atoms, sphere_radius
 from bicrystal import iron_bicrystal
 
 
 @pytest.fixture(scope="module")
 def realistic():
     return Classifier.load("realistic", samples=30, seed=0)
+
+
+def test_the_default_sphere_grows_with_the_most_common_elements_spacing():
+    assert sphere_radius(bulk("Cu", "fcc", a=3.61, cubic=True)) == DEFAULT_RADIUS  # 2.55 Å apart: 9.9 Å holds enough
+    argon = bulk("Ar", "fcc", a=5.26, cubic=True)  # 3.72 Å apart
+    assert sphere_radius(argon) == pytest.approx(3.2 * 5.26 / np.sqrt(2))
+    rock_salt = bulk("NaCl", "rocksalt", a=5.64)  # Na-Cl 2.82 Å, but each sublattice 3.99 Å
+    assert sphere_radius(rock_salt) == pytest.approx(3.2 * 5.64 / np.sqrt(2))
+    assert sphere_radius(bulk("Cu")[:1]) == DEFAULT_RADIUS
 
 
 @pytest.mark.parametrize("atoms", [bulk("Cu", "fcc", a=3.61),  # one atom: its images fill the sphere

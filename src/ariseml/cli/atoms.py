@@ -58,7 +58,8 @@ def _frame_labels(frame: Frame, classifier, options: dict, parts: Path, jobs: in
 @click.option("--out", type=click.Path(file_okay=False), required=True,
               help="Folder for the labelled files: NAME.xyz per input (a LAMMPS dump keeps its name and format).")
 @click.option("--radius", type=click.FloatRange(min=0, min_open=True), default=None,
-              show_default="9.9 Å, the volume of the paper's 16 Å SPM box",
+              show_default="9.9 Å, the volume of the paper's 16 Å SPM box, or 3.2 nearest-neighbour distances of "
+                           "the most common element's atoms where that is longer",
               help="Radius of the sphere around each atom whose atoms describe it, in the file's unit (Å).")
 @click.option("--min-atoms", type=click.IntRange(2), default=10, show_default=True,
               help="An atom whose sphere holds fewer atoms is left unlabelled (class id -1), never guessed.")
@@ -95,10 +96,10 @@ def atoms(files: tuple[str, ...], out: str, radius: float | None, min_atoms: int
     Rerunning the same command after an interruption reuses the frames already finished.
     """
     from ariseml.classifier import Classifier
-    from ariseml.labels import DEFAULT_RADIUS, DEFAULT_SPECIES_REACH, DEFAULT_TAPER, labelled_copy, write_labelled
+    from ariseml.labels import DEFAULT_SPECIES_REACH, DEFAULT_TAPER, labelled_copy, write_labelled
 
     target = Path(out)
-    options = {"radius": radius or DEFAULT_RADIUS, "top": top, "min_atoms": min_atoms, "minority": minority,
+    options = {"radius": radius, "top": top, "min_atoms": min_atoms, "minority": minority,
                "taper": DEFAULT_TAPER if taper is None else taper,
                "species_reach": DEFAULT_SPECIES_REACH if species_reach is None else species_reach,
                "pool_fraction": pool_fraction}

@@ -14,12 +14,17 @@ from scipy.spatial import cKDTree
 from ariseml.descriptors.pooling import pair_vectors
 from ariseml.descriptors.soap import SoapSettings
 from ariseml.errors import InputError
-from ariseml.structure import periodic_padding
+from ariseml.structure import nearest_neighbour_distance, periodic_padding
 
 PAPER_BOX = 16.0
 """Edge (Å) of the paper's SPM boxes."""
 DEFAULT_RADIUS = float((3 * PAPER_BOX**3 / (4 * np.pi)) ** (1 / 3))
 """Radius (Å) of an atom's sphere by default: the volume of one of the paper's SPM boxes (9.9 Å)."""
+SPHERE_SPACINGS = 3.2
+"""By default a sphere reaches at least this many nearest-neighbour distances of the most common element's own
+atoms: 9.9 Å holds too few of them where that distance is long (``benchmarks/per_atom.py``: Lennard-Jones Ar,
+3.8 Å, right at 98.5-99.1 % of its atoms from 0.5 T_m, the NaCl melt, whose Na and Cl atoms are 4.0 Å apart, not
+a crystal at 79 %; with 12.0 and 12.8 Å, see docs/atoms.md)."""
 POOL_SEED = 0
 """Seed of the choice of contributing atoms when only a fraction of them is pooled."""
 DEFAULT_TAPER = 0.4
@@ -32,6 +37,20 @@ out of the centre's descriptor (``benchmarks/polycrystals.py``: Cu/W/Mg/C grains
 another grain right 64 % of the time without the rule, 98 % with it)."""
 CENTRES_PER_BLOCK = 20_000
 """Atoms whose spheres are pooled at once: bounds the neighbour lists held in memory."""
+
+
+def sphere_radius(atoms: Atoms) -> float:
+    """The default sphere radius (Å) for ``atoms``: ``DEFAULT_RADIUS``, or ``SPHERE_SPACINGS`` nearest-neighbour
+    distances of its most common element's own atoms where that is longer (DEFAULT_RADIUS for a lone atom)."""
+    if len(atoms) < 2:
+        return DEFAULT_RADIUS
+    symbols, counts = np.unique(atoms.get_chemical_symbols(), return_counts=True)
+    common = str(symbols[np.argmax(counts)])
+    try:
+        spacing = nearest_neighbour_distance(atoms, common, common)
+    except InputError:  # no two atoms of that element
+        return DEFAULT_RADIUS
+    return max(DEFAULT_RADIUS, SPHERE_SPACINGS * spacing)
 
 
 def sphere_matrix(centres: np.ndarray, tree: cKDTree, origin: np.ndarray, columns: int, radius: float,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from ase import Atoms
 
-from ariseml.labels.environments import DEFAULT_RADIUS, DEFAULT_SPECIES_REACH, DEFAULT_TAPER, environment_descriptors
+from ariseml.labels.environments import DEFAULT_SPECIES_REACH, DEFAULT_TAPER, environment_descriptors, sphere_radius
 from ariseml.models import ATOMS_MODEL
 from ariseml.spm.grid import DEFAULT_MIN_ATOMS, DEFAULT_MINORITY
 
@@ -49,12 +49,12 @@ class AtomLabels:
                 "sphere_atoms": self.sphere_atoms}
 
 
-def label_atoms(atoms: Atoms, classifier: Classifier | None = None, radius: float = DEFAULT_RADIUS, top: int = 3,
+def label_atoms(atoms: Atoms, classifier: Classifier | None = None, radius: float | None = None, top: int = 3,
                 min_atoms: int = DEFAULT_MIN_ATOMS, pool_fraction: float = 1.0, minority: float = DEFAULT_MINORITY,
                 taper: float = DEFAULT_TAPER, species_reach: float = DEFAULT_SPECIES_REACH, jobs: int | None = None,
                 progress: bool = False) -> AtomLabels:
-    """Classify every atom of ``atoms`` by the descriptor of the sphere of ``radius`` (Å) centred on it
-    (``classifier``: default, ``models.ATOMS_MODEL`` at T = 100 passes; ``pool_fraction``, ``minority``, ``taper``
+    """Classify every atom of ``atoms`` by the descriptor of the sphere of ``radius`` (Å; None: ``sphere_radius``)
+    centred on it (``classifier``: default, ``models.ATOMS_MODEL`` at T = 100 passes; ``pool_fraction``, ``minority``, ``taper``
     and ``species_reach``: see
     :func:`~ariseml.labels.environments.environment_descriptors`)."""
     from tqdm.auto import tqdm
@@ -62,6 +62,7 @@ def label_atoms(atoms: Atoms, classifier: Classifier | None = None, radius: floa
     from ariseml.classifier import Classifier
 
     classifier = classifier or Classifier.load(ATOMS_MODEL, samples=DEFAULT_SAMPLES)
+    radius = sphere_radius(atoms) if radius is None else radius
 
     descriptors, sphere_atoms = environment_descriptors(atoms, classifier.settings_, radius, pool_fraction,
                                                         minority, taper, species_reach, jobs=jobs,
