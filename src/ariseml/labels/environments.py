@@ -23,8 +23,8 @@ DEFAULT_RADIUS = float((3 * PAPER_BOX**3 / (4 * np.pi)) ** (1 / 3))
 SPHERE_SPACINGS = 3.2
 """By default a sphere reaches at least this many nearest-neighbour distances of the most common element's own
 atoms: 9.9 Å holds too few of them where that distance is long (``benchmarks/per_atom.py``: Lennard-Jones Ar,
-3.8 Å, right at 98.5-99.1 % of its atoms from 0.5 T_m, the NaCl melt, whose Na and Cl atoms are 4.0 Å apart, not
-a crystal at 79 %; with 12.0 and 12.8 Å, see docs/atoms.md)."""
+3.8 Å, right at 98.5-99.1 % of its atoms from 0.5 T_m, and 79 % of the NaCl melt, whose Na and Cl atoms are 4.0 Å
+apart, not a crystal; with 12.0 and 12.8 Å, 99.6-99.95 % and 98.6 %)."""
 POOL_SEED = 0
 """Seed of the choice of contributing atoms when only a fraction of them is pooled."""
 DEFAULT_TAPER = 0.4
