@@ -43,7 +43,8 @@ def _frame_key(atoms) -> str:
     return structure_key(atoms)
 
 
-def our_labels(frames, classifier, radius: float | None, pool_fraction: float, cache: Path) -> list[dict[str, np.ndarray]]:
+def our_labels(frames, classifier, radius: float | None, pool_fraction: float,
+               cache: Path) -> list[dict[str, np.ndarray]]:
     """Per frame: class ids and top probabilities of every atom, from the cache where there."""
     from ariseml.labels import DEFAULT_SPECIES_REACH, DEFAULT_TAPER, label_atoms
 

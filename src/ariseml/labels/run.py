@@ -54,8 +54,8 @@ def label_atoms(atoms: Atoms, classifier: Classifier | None = None, radius: floa
                 taper: float = DEFAULT_TAPER, species_reach: float = DEFAULT_SPECIES_REACH, jobs: int | None = None,
                 progress: bool = False) -> AtomLabels:
     """Classify every atom of ``atoms`` by the descriptor of the sphere of ``radius`` (Å; None: ``sphere_radius``)
-    centred on it (``classifier``: default, ``models.ATOMS_MODEL`` at T = 100 passes; ``pool_fraction``, ``minority``, ``taper``
-    and ``species_reach``: see
+    centred on it (``classifier``: default, ``models.ATOMS_MODEL`` at T = 100 passes; ``pool_fraction``,
+    ``minority``, ``taper`` and ``species_reach``: see
     :func:`~ariseml.labels.environments.environment_descriptors`)."""
     from tqdm.auto import tqdm
 
