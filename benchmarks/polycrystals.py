@@ -85,13 +85,13 @@ def per_atom_rows(atoms: Atoms, classifier: Classifier, taper: float, species_re
     grain = atoms.arrays["grain_id"]
     truth = np.array(atoms.info["grain_classes"])[grain]
     start = time.perf_counter()
-    ours = label_atoms(atoms, classifier, top=1, taper=taper, species_reach=species_reach, jobs=2).names()
+    radius = sphere_radius(atoms)
+    ours = label_atoms(atoms, classifier, radius, top=1, taper=taper, species_reach=species_reach, jobs=2).names()
     seconds = time.perf_counter() - start
     ptm_names = per_atom_labels(atoms, "ptm")
     ptm_right = ptm_names == np.array([DESIGNED_CLASSES["ptm"].get(c, "") for c in truth])
     distance = distance_to_other_grains(atoms)
-    half_sphere = sphere_radius(atoms) / 2
-    interior = distance >= half_sphere
+    interior = distance >= radius / 2
     rows = []
     for low, high in zip(DISTANCE_BANDS, DISTANCE_BANDS[1:]):
         band = (distance >= low) & (distance < high)
@@ -103,7 +103,7 @@ def per_atom_rows(atoms: Atoms, classifier: Classifier, taper: float, species_re
         rows.append({"sample": atoms.info["name"], "atoms": f"grain {g} ({truth[grain == g][0]}) interior",
                      "count": int(chosen.sum()), "ariseml %": 100 * float(np.mean(ours[chosen] == truth[chosen])),
                      "PTM %": 100 * float(np.mean(ptm_right[chosen]))})
-    rows.append({"sample": atoms.info["name"], "atoms": f"interior (>= {half_sphere:.2f} Å), all grains",
+    rows.append({"sample": atoms.info["name"], "atoms": f"interior (>= {radius / 2:.2f} Å), all grains",
                  "count": int(interior.sum()), "ariseml %": 100 * float(np.mean(ours[interior] == truth[interior])),
                  "PTM %": 100 * float(np.mean(ptm_right[interior])), "seconds": round(seconds, 1)})
     return rows

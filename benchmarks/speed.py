@@ -35,13 +35,7 @@ def fcc_cluster(n_atoms: int):
 
 
 def median_seconds(function, repeats: int) -> float:
-    function()  # warm-up: DScribe basis set, PyTorch kernels
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return interleaved_median_seconds({None: function}, repeats)[None]
 
 
 def interleaved_median_seconds(calls: dict, repeats: int) -> dict:
@@ -74,10 +68,10 @@ def main() -> None:
         print(f"descriptor, {n_atoms:5d}-atom fcc cluster {seconds:12.4f} {1 / seconds:13.1f} {n_atoms / seconds:9.0f}")
 
     cluster = fcc_cluster(400)
-    loaded = {name: Classifier.load(name) for name in models}  # each model with its own descriptor
     calls = {}
-    for name, classifier in loaded.items():
-        model, settings = classifier.model_, classifier.settings_
+    for name in models:
+        classifier = Classifier.load(name)
+        model, settings = classifier.model_, classifier.settings_  # each model with its own descriptor
         descriptor = arise_soap(cluster, settings)[None]
         calls[name, "total"] = lambda m=model, s=settings: monte_carlo_predict(m, arise_soap(cluster, s)[None], 1000)
         calls[name, "passes"] = lambda m=model, d=descriptor: monte_carlo_predict(m, d, 1000)
@@ -85,6 +79,7 @@ def main() -> None:
     for name in models:
         print(f"classify one 400-atom cluster, T = 1000, model {name}: {seconds[name, 'total']:.3f} s "
               f"(of which the 1000 passes: {seconds[name, 'passes']:.3f} s)")
+
 
 if __name__ == "__main__":
     main()

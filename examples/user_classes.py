@@ -1,7 +1,8 @@
 """Your own classes: fluorite CaF₂, rutile TiO₂ and NbO, three structures outside the 108, added to the
 shipped realistic model, and their answers before and after.
 
-    python examples/user_classes.py [--mode head|all] [--draws N] [--out user-classes] [--samples 1000] [--model STEM]
+    python examples/user_classes.py [--mode head|all] [--draws N] [--out user-classes] [--samples 1000]
+                                    [--model STEM]
 
 The classes come from the AFLOW prototype library that ariseml builds the 108 from (C1, C4 and NbO's
 AB_cP6_221_c_d). Each is tested as real samples show it: a periodic replica (>= 100 atoms), the paper's finite
@@ -100,7 +101,8 @@ def main() -> None:
     model_path = options.model or options.out / f"realistic_plus_3_{options.mode}"
     if options.model is None and not model_path.with_suffix(".pt").exists():
         started = time.perf_counter()
-        result = extend_model(base, options.out / "classes", model_path, Extension(draws=options.draws, mode=options.mode), progress=False)
+        extension = Extension(draws=options.draws, mode=options.mode)
+        result = extend_model(base, options.out / "classes", model_path, extension, progress=False)
         print(f"extended in {time.perf_counter() - started:.0f} s ({result.training_points} training points, their "
               "descriptors included; a rerun finds them cached)")
     extended = Classifier.load(model_path, samples=options.samples)
