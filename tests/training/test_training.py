@@ -287,7 +287,8 @@ def test_a_recipe_knows_its_cache_and_refuses_what_belongs_to_the_other(tmp_path
     with pytest.raises(InputError, match="`antisites` adds to the paper's recipe"):
         Recipe("realistic", antisites=(0.05,))
     for misplaced in ({"draws": 10}, {"thermal": "temperature"}, {"stacking_factor": 3}, {"max_sigma": 0.1},
-                      {"max_vacancies": 0.3}, {"vacancy_fraction": 0.4}):
+                      {"max_vacancies": 0.3}, {"vacancy_fraction": 0.4}, {"pristine_fraction": 0.3},
+                      {"with_pristine": True}):
         with pytest.raises(InputError, match="belong to the realistic recipe"):
             Recipe("paper", **misplaced)
     hot = Recipe("realistic", thermal="temperature", max_sigma=0.1, max_vacancies=0.3, vacancy_fraction=0.4)
@@ -295,6 +296,11 @@ def test_a_recipe_knows_its_cache_and_refuses_what_belongs_to_the_other(tmp_path
     assert (record["thermal"], record["max_sigma"], record["max_vacancies"], record["vacancy_fraction"]) == (
         "temperature", 0.1, 0.3, 0.4)
     assert record["draws_per_class"] == 120 and record["stacking_factor"] == 1  # the defaults where none is set
+    assert record["pristine_fraction"] == 0.2 and not record["with_pristine"]
+    with_pristine = Recipe("realistic", pristine_fraction=0.3, with_pristine=True)
+    added = [s.name for s in with_pristine.structures() if "__draw" not in s.name]
+    assert len(added) == 396 and "fcc_Cu__supercell0" in added and "fcc_Cu__periodic" in added
+    assert with_pristine.record()["realistic_recipe"]["with_pristine"]
     assert {s.name for s in hot.structures()[:5]} != {s.name for s in Recipe("realistic").structures()[:5]}
     with pytest.raises(InputError, match="`average` both"):
         Recipe("paper", average="both", rbf="polynomial")

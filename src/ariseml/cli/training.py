@@ -78,8 +78,18 @@ vacancy_fraction_option = click.option(
     "--vacancy-fraction", type=click.FloatRange(0, 1), default=None,
     help="The share of the realistic recipe's draws that lose atoms [default: 0.3].")
 
+pristine_fraction_option = click.option(
+    "--pristine-fraction", type=click.FloatRange(0, 1), default=None,
+    help="The share of the realistic recipe's draws without thermal noise [default: 0.2].")
+
+with_pristine_option = click.option(
+    "--with-pristine", is_flag=True,
+    help="The realistic recipe also trains on the paper's 396 pristine structures (each class's periodic cell "
+         "and three supercells, as they are) at the central setting.")
+
 RECIPE_OPTIONS = (average_option, rbf_option, antisites_option, recipe_option, draws_option, thermal_option,
-                  stacking_option, max_sigma_option, vacancies_option, vacancy_fraction_option)
+                  stacking_option, max_sigma_option, vacancies_option, vacancy_fraction_option,
+                  pristine_fraction_option, with_pristine_option)
 
 
 def recipe_options(command: Callable[..., None]) -> Callable[..., None]:
@@ -89,11 +99,12 @@ def recipe_options(command: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(command)
     def with_recipe(recipe: str, average: str, rbf: str, antisites: tuple[float, ...], draws: int | None,
                     thermal: str, stacking_factor: int, max_sigma: float | None, max_vacancies: float | None,
-                    vacancy_fraction: float | None, **others: Any) -> None:
+                    vacancy_fraction: float | None, pristine_fraction: float | None, with_pristine: bool,
+                    **others: Any) -> None:
         from ariseml.training.recipe import Recipe
 
         command(chosen=Recipe(recipe, average, rbf, antisites, draws, thermal, stacking_factor, max_sigma,
-                              max_vacancies, vacancy_fraction), **others)
+                              max_vacancies, vacancy_fraction, pristine_fraction, with_pristine), **others)
 
     for option in reversed(RECIPE_OPTIONS):
         with_recipe = option(with_recipe)

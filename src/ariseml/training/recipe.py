@@ -24,7 +24,7 @@ from ariseml.training.train import REALISTIC_LOG_EPSILON, TrainingConfig, train,
 class Recipe:
     """A training set: ``paper``, the pristine structures at the 99 descriptor settings (optionally with
     antisite supercells, ``antisites`` fractions), or ``realistic``, ``draws`` per class of the realistic
-    recipe at the central setting."""
+    recipe at the central setting (with ``with_pristine``, also the paper's pristine structures there)."""
 
     name: Literal["paper", "realistic"] = "paper"
     average: Literal["inner", "outer", "both"] = "inner"
@@ -36,17 +36,20 @@ class Recipe:
     max_sigma: float | None = None
     max_vacancies: float | None = None
     vacancy_fraction: float | None = None
+    pristine_fraction: float | None = None
+    with_pristine: bool = False
 
     def __post_init__(self) -> None:
         if self.name not in ("paper", "realistic"):
             raise InputError(f"`recipe` is paper or realistic, got {self.name!r}", "recipe")
         if self.name == "realistic" and self.antisites:
             raise InputError("`antisites` adds to the paper's recipe; leave it out of the realistic one", "antisites")
-        if self.name == "paper" and (self.thermal != "amplitude" or self.stacking_factor != 1
+        if self.name == "paper" and (self.thermal != "amplitude" or self.stacking_factor != 1 or self.with_pristine
                                      or any(value is not None for value in self._drawn().values())):
-            raise InputError("`draws`, `thermal`, `stacking_factor`, `max_sigma`, `max_vacancies` and "
-                             "`vacancy_fraction` belong to the realistic recipe", "draws", "thermal",
-                             "stacking_factor", "max_sigma", "max_vacancies", "vacancy_fraction")
+            raise InputError("`draws`, `thermal`, `stacking_factor`, `max_sigma`, `max_vacancies`, "
+                             "`vacancy_fraction`, `pristine_fraction` and `with_pristine` belong to the realistic "
+                             "recipe", "draws", "thermal", "stacking_factor", "max_sigma", "max_vacancies",
+                             "vacancy_fraction", "pristine_fraction", "with_pristine")
         if self.average == "both" and self.rbf != "gto":
             raise InputError("`average` both is computed from per-centre coefficients of the gto basis only",
                              "average", "rbf")
@@ -54,7 +57,7 @@ class Recipe:
     def _drawn(self) -> dict[str, Any]:
         """The realistic recipe's ranges set here (None: the recipe's default)."""
         return {"draws_per_class": self.draws, "max_sigma": self.max_sigma, "max_vacancies": self.max_vacancies,
-                "vacancy_fraction": self.vacancy_fraction}
+                "vacancy_fraction": self.vacancy_fraction, "pristine_fraction": self.pristine_fraction}
 
     def _augmentation(self) -> AugmentationRecipe:
         chosen = {name: value for name, value in self._drawn().items() if value is not None}
@@ -69,7 +72,8 @@ class Recipe:
     def structures(self, prototypes: list[Prototype] | None = None) -> list[Any]:
         """The recipe's structures, of ``prototypes`` only when given."""
         if self.name == "realistic":
-            return self._augmentation().structures(prototypes)
+            pristine = paper_set.pristine_structures(prototypes) if self.with_pristine else []
+            return [*self._augmentation().structures(prototypes), *pristine]
         return paper_set.pristine_structures(prototypes) + paper_set.antisite_structures(self.antisites, prototypes)
 
     def user_draws(self, folder: Path) -> tuple[tuple[Prototype, ...], list[Draw]]:
@@ -90,7 +94,7 @@ class Recipe:
     def record(self) -> dict[str, Any]:
         """How the training set was made, as stored with a model."""
         if self.name == "realistic":
-            return {"realistic_recipe": self._augmentation().record()}
+            return {"realistic_recipe": {**self._augmentation().record(), "with_pristine": self.with_pristine}}
         return {"r_cut": list(paper_set.R_CUTS), "sigma": list(paper_set.SIGMAS),
                 "extrinsic_factor": list(paper_set.EXTRINSIC_FACTORS),
                 "antisites": {"fractions": list(self.antisites), "groups": list(paper_set.ANTISITE_GROUPS)}}
