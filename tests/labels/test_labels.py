@@ -73,7 +73,7 @@ def test_atoms_command_writes_columns_ovito_reads_reports_bad_files_and_resumes(
     def no_labels(*_, **__):
         raise AssertionError("the finished frames were recomputed")
 
-    monkeypatch.setattr("ariseml.labels.run.environment_descriptors", no_labels)
+    monkeypatch.setattr("ariseml.labels.run.environment_blocks", no_labels)
     again = CliRunner().invoke(main, arguments[:2] + arguments[3:])
     assert again.exit_code == 0, again.output
     assert np.array_equal(ase.io.read(out / "cu.xyz").arrays["arise_probability"],
@@ -108,6 +108,20 @@ def test_pooling_a_fraction_of_the_atoms_estimates_the_same_vector(realistic):
     assert cosines.min() > 0.999 and not np.allclose(full, sampled)
     with pytest.raises(InputError, match="fraction"):
         environment_descriptors(crystal, realistic.settings_, pool_fraction=0.0)
+
+
+@pytest.mark.parametrize("periodic", [True, False])
+def test_a_sample_done_in_slabs_and_blocks_gets_the_same_descriptors(periodic, realistic, monkeypatch):
+    crystal = bulk("NaCl", "rocksalt", a=5.64, cubic=True).repeat((6, 3, 3))  # 648 atoms, longest along x
+    crystal.rattle(0.05, seed=6)
+    crystal.pbc = periodic
+    options = dict(radius=8.0, taper=0.4, species_reach=2.0, jobs=1)
+    whole, counts = environment_descriptors(crystal, realistic.settings_, **options)
+    monkeypatch.setattr("ariseml.labels.environments.COEFFICIENT_ROWS_PER_REGION", 300)  # 3 slabs of 150 per species
+    monkeypatch.setattr("ariseml.labels.environments.CENTRES_PER_BLOCK", 37)
+    sliced, sliced_counts = environment_descriptors(crystal, realistic.settings_, **options)
+    assert np.array_equal(counts, sliced_counts) and np.any(whole != 0, axis=1).all()
+    assert np.allclose(sliced, whole, rtol=1e-5, atol=1e-7)
 
 
 def test_a_few_solute_atoms_leave_a_metal_a_metal(realistic):

@@ -36,7 +36,13 @@ DEFAULT_SPECIES_REACH = 2.0
 out of the centre's descriptor (``benchmarks/polycrystals.py``: Cu/W/Mg/C grains, atoms farther than 5 Å from
 another grain right 64 % of the time without the rule, 98 % with it)."""
 CENTRES_PER_BLOCK = 20_000
-"""Atoms whose spheres are pooled at once: bounds the neighbour lists held in memory."""
+"""Atoms whose spheres are pooled (and, in ``label_atoms``, classified) at once: bounds the neighbour lists and
+descriptors held in memory."""
+COEFFICIENT_ROWS_PER_REGION = 600_000
+"""Per-atom coefficients held at once (about 3 kB each with the outer part): a larger sample is cut into slabs
+along its longest side, each pooled from the coefficients of its own atoms and of those within a sphere radius
+of it, so that the memory they take stops growing with the sample; the atoms near a slab's faces have their
+coefficients computed twice."""
 
 
 def sphere_radius(atoms: Atoms) -> float:
@@ -67,21 +73,38 @@ def sphere_matrix(centres: np.ndarray, tree: cKDTree, origin: np.ndarray, column
     return matrix
 
 
-def _blocks(count: int) -> Iterator[slice]:
-    for start in range(0, count, CENTRES_PER_BLOCK):
-        yield slice(start, min(start + CENTRES_PER_BLOCK, count))
+def _slabs(coordinates: np.ndarray, size: int) -> list[np.ndarray]:
+    """Indices of the atoms in slabs of at most ``size`` atoms, in the order of their ``coordinates``."""
+    order = np.argsort(coordinates, kind="stable")
+    return np.array_split(order, max(1, -(-len(coordinates) // size)))
 
 
 def environment_descriptors(atoms: Atoms, soap: SoapSettings, radius: float = DEFAULT_RADIUS,
                             pool_fraction: float = 1.0, minority: float = 0.0, taper: float = 0.0,
                             species_reach: float = 0.0, jobs: int | None = None, progress: bool = False
                             ) -> tuple[np.ndarray, np.ndarray]:
-    """(atoms, n_features) descriptors of every atom's sphere and the number of atoms in it.
+    """(atoms, n_features) descriptors of every atom's sphere and the number of atoms in it: the blocks of
+    :func:`environment_blocks` put together (a row of zeros: no species pair in the sphere)."""
+    total = np.zeros((len(atoms), soap.n_features), dtype=np.float32)
+    counts = np.zeros(len(atoms), dtype=np.int64)
+    for centres, vectors, sphere_atoms in environment_blocks(atoms, soap, radius, pool_fraction, minority, taper,
+                                                              species_reach, jobs, progress):
+        total[centres], counts[centres] = vectors, sphere_atoms
+    return total, counts
 
-    For each species pair (α, β) every α atom's coefficients of its β environment are computed once, scaled by
-    its local d_NN; an atom's pair vector pools those of the α atoms in its sphere (the images of a periodic
-    cell included, of any shape). Pair vectors are normalised and averaged over the pairs present, as for a
-    whole structure. A row of zeros: no pair in the sphere.
+
+def environment_blocks(atoms: Atoms, soap: SoapSettings, radius: float = DEFAULT_RADIUS,
+                       pool_fraction: float = 1.0, minority: float = 0.0, taper: float = 0.0,
+                       species_reach: float = 0.0, jobs: int | None = None, progress: bool = False
+                       ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Blocks of at most CENTRES_PER_BLOCK atoms: their indices, the (block, n_features) descriptors of their
+    spheres and the number of atoms in each sphere; every atom in exactly one block.
+
+    For each species pair (α, β) every α atom's coefficients of its β environment are computed, scaled by its
+    local d_NN; an atom's pair vector pools those of the α atoms in its sphere (the images of a periodic cell
+    included, of any shape). Pair vectors are normalised and averaged over the pairs present, as for a whole
+    structure. A row of zeros: no pair in the sphere. A large sample is done in slabs
+    (COEFFICIENT_ROWS_PER_REGION), with the same numbers.
 
     ``pool_fraction`` < 1: only that share of the α atoms (a fixed random choice) contribute coefficients, the
     time of the coefficients and of pooling shrinking alike; each sphere's pair vector is then the mean over a
@@ -133,33 +156,44 @@ def environment_descriptors(atoms: Atoms, soap: SoapSettings, radius: float = DE
         for s, tree in species_trees.items():
             distance, _ = tree.query(positions)
             kept[s] &= (distance <= species_reach * nearest[:, 1]) | (symbols == s)
-    total = np.zeros((len(atoms), soap.n_features), dtype=np.float32)
-    pairs_present = np.zeros(len(atoms), dtype=np.int32)
     inner_soap = replace(soap, average="inner")
     contributes = np.random.default_rng(POOL_SEED).random(len(atoms)) < pool_fraction
-    for alpha, beta in pairs:
-        chosen = (symbols == alpha) & contributes
-        if not chosen.any():
-            chosen = symbols == alpha
-        alpha_index = np.flatnonzero(chosen)
-        alpha_padded = np.flatnonzero(chosen[origin])
-        coefficients = centre_coefficients(positions[alpha_index], scales[alpha, beta][chosen[symbols == alpha]],
-                                           padded[padded_symbols == beta], inner_soap, jobs, progress)
-        spectra = power_spectrum(coefficients, inner_soap, np.float32) if soap.average != "inner" else None
-        column = np.full(len(atoms), -1)
-        column[alpha_index] = np.arange(len(alpha_index))
-        alpha_tree = cKDTree(padded[alpha_padded])
-        for block in _blocks(len(atoms)):
-            summing = sphere_matrix(positions[block], alpha_tree, column[origin[alpha_padded]],
-                                    len(alpha_index), radius, taper)
-            pooled = None if soap.average == "outer" else [
-                np.asarray(summing @ c.reshape(len(c), -1)).reshape(-1, soap.n_max, 2 * l + 1)
-                for l, c in enumerate(coefficients)]
-            vectors, present = pair_vectors(pooled, None if spectra is None else summing @ spectra, soap)
-            present &= kept[alpha][block] & kept[beta][block]
-            vectors[~present] = 0.0
-            total[block] += vectors
-            pairs_present[block] += present
-    described = pairs_present > 0
-    total[described] /= pairs_present[described, None]
-    return total, counts
+    chosen = {}
+    for alpha in species:
+        chosen[alpha] = (symbols == alpha) & contributes
+        if not chosen[alpha].any():
+            chosen[alpha] = symbols == alpha
+    axis = int(np.argmax(np.ptp(positions, axis=0)))  # the longest side
+    for slab in _slabs(positions[:, axis], max(1, COEFFICIENT_ROWS_PER_REGION // len(species))):
+        low, high = positions[slab, axis].min() - radius, positions[slab, axis].max() + radius
+        reached = np.zeros(len(atoms), dtype=bool)  # the atoms whose images lie within a radius of the slab
+        reached[origin[(padded[:, axis] >= low) & (padded[:, axis] <= high)]] = True
+        pooled_from = {}
+        for alpha, beta in pairs:
+            near = chosen[alpha] & reached
+            alpha_index = np.flatnonzero(near)
+            alpha_padded = np.flatnonzero(near[origin])
+            coefficients = centre_coefficients(positions[alpha_index], scales[alpha, beta][near[symbols == alpha]],
+                                               padded[padded_symbols == beta], inner_soap, jobs, progress)
+            spectra = power_spectrum(coefficients, inner_soap, np.float32) if soap.average != "inner" else None
+            column = np.full(len(atoms), -1)
+            column[alpha_index] = np.arange(len(alpha_index))
+            pooled_from[alpha, beta] = (coefficients, spectra, cKDTree(padded[alpha_padded]),
+                                        column[origin[alpha_padded]])
+        for start in range(0, len(slab), CENTRES_PER_BLOCK):
+            block = np.sort(slab[start:start + CENTRES_PER_BLOCK])
+            total = np.zeros((len(block), soap.n_features), dtype=np.float32)
+            pairs_present = np.zeros(len(block), dtype=np.int32)
+            for (alpha, beta), (coefficients, spectra, alpha_tree, columns) in pooled_from.items():
+                summing = sphere_matrix(positions[block], alpha_tree, columns, len(coefficients[0]), radius, taper)
+                pooled = None if soap.average == "outer" else [
+                    np.asarray(summing @ c.reshape(len(c), -1)).reshape(-1, soap.n_max, 2 * l + 1)
+                    for l, c in enumerate(coefficients)]
+                vectors, present = pair_vectors(pooled, None if spectra is None else summing @ spectra, soap)
+                present &= kept[alpha][block] & kept[beta][block]
+                vectors[~present] = 0.0
+                total += vectors
+                pairs_present += present
+            described = pairs_present > 0
+            total[described] /= pairs_present[described, None]
+            yield block, total, counts[block]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from ase import Atoms
 
-from ariseml.labels.environments import DEFAULT_SPECIES_REACH, DEFAULT_TAPER, environment_descriptors, sphere_radius
+from ariseml.labels.environments import DEFAULT_SPECIES_REACH, DEFAULT_TAPER, environment_blocks, sphere_radius
 from ariseml.models import ATOMS_MODEL
 from ariseml.spm.grid import DEFAULT_MIN_ATOMS, DEFAULT_MINORITY
 
@@ -17,10 +17,6 @@ if TYPE_CHECKING:
 
 DEFAULT_SAMPLES = 100
 """Monte-Carlo passes per atom by default (``arise classify`` uses 1000 per structure; atoms are many)."""
-
-ATOMS_PER_PASS_BLOCK = 20_000
-"""Atoms whose Monte-Carlo passes run at once: bounds the (T x atoms x classes) tensors."""
-
 
 @dataclass
 class AtomLabels:
@@ -56,7 +52,7 @@ def label_atoms(atoms: Atoms, classifier: Classifier | None = None, radius: floa
     """Classify every atom of ``atoms`` by the descriptor of the sphere of ``radius`` (Å; None: ``sphere_radius``)
     centred on it (``classifier``: default, ``models.ATOMS_MODEL`` at T = 100 passes; ``pool_fraction``,
     ``minority``, ``taper`` and ``species_reach``: see
-    :func:`~ariseml.labels.environments.environment_descriptors`)."""
+    :func:`~ariseml.labels.environments.environment_blocks`)."""
     from tqdm.auto import tqdm
 
     from ariseml.classifier import Classifier
@@ -64,24 +60,25 @@ def label_atoms(atoms: Atoms, classifier: Classifier | None = None, radius: floa
     classifier = classifier or Classifier.load(ATOMS_MODEL, samples=DEFAULT_SAMPLES)
     radius = sphere_radius(atoms) if radius is None else radius
 
-    descriptors, sphere_atoms = environment_descriptors(atoms, classifier.settings_, radius, pool_fraction,
-                                                        minority, taper, species_reach, jobs=jobs,
-                                                        progress=progress)
-    labelled = (sphere_atoms >= min_atoms) & np.any(descriptors != 0, axis=1)
     top = min(top, len(classifier.classes_))
     top_classes = np.full((len(atoms), top), -1, dtype=np.int32)
     top_probabilities = np.full((len(atoms), top), np.nan, dtype=np.float32)
     information = np.full(len(atoms), np.nan, dtype=np.float32)
     entropy = np.full(len(atoms), np.nan, dtype=np.float32)
-    rows = np.flatnonzero(labelled)
-    starts = range(0, len(rows), ATOMS_PER_PASS_BLOCK)
-    for start in tqdm(starts, desc="Monte-Carlo passes", unit="block", disable=not progress or len(starts) < 2):
-        block = rows[start:start + ATOMS_PER_PASS_BLOCK]
-        prediction = classifier.predict_arrays(descriptors[block])
-        order = np.argsort(-prediction.probabilities, axis=1)[:, :top]
-        top_classes[block] = order
-        top_probabilities[block] = np.take_along_axis(prediction.probabilities, order, axis=1)
-        information[block] = prediction.mutual_information
-        entropy[block] = prediction.predictive_entropy
-    return AtomLabels(list(classifier.classes_), top_classes, top_probabilities, information, entropy,
-                      sphere_atoms.astype(np.int32))
+    sphere_atoms = np.zeros(len(atoms), dtype=np.int32)
+    blocks = environment_blocks(atoms, classifier.settings_, radius, pool_fraction, minority, taper, species_reach,
+                                jobs=jobs, progress=progress)
+    with tqdm(total=len(atoms), desc="atoms labelled", unit="atom", disable=not progress) as bar:
+        for centres, descriptors, counts in blocks:  # classified as they come: no sample-wide descriptor array
+            sphere_atoms[centres] = counts
+            labelled = (counts >= min_atoms) & np.any(descriptors != 0, axis=1)
+            block = centres[labelled]
+            if len(block):
+                prediction = classifier.predict_arrays(descriptors[labelled])
+                order = np.argsort(-prediction.probabilities, axis=1)[:, :top]
+                top_classes[block] = order
+                top_probabilities[block] = np.take_along_axis(prediction.probabilities, order, axis=1)
+                information[block] = prediction.mutual_information
+                entropy[block] = prediction.predictive_entropy
+            bar.update(len(centres))
+    return AtomLabels(list(classifier.classes_), top_classes, top_probabilities, information, entropy, sphere_atoms)
