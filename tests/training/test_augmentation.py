@@ -35,6 +35,26 @@ def test_the_stacking_classes_get_more_draws_and_keep_the_first_ones():
         AugmentationRecipe(stacking_factor=0)
 
 
+def out_of_plane(atoms) -> float:
+    """Root-mean-square distance (Å) of the atoms from their best-fitting plane (a strained layer is tilted)."""
+    centred = atoms.positions - atoms.positions.mean(axis=0)
+    return float(np.linalg.svd(centred, compute_uv=False)[-1] / np.sqrt(len(atoms)))
+
+
+def test_planar_draws_of_a_layer_move_its_atoms_within_the_layer_only():
+    graphene, planar = get_prototype("graphene"), AugmentationRecipe(planar_fraction=1.0)
+    draws = [(Draw(graphene, n), Draw(graphene, n, planar)) for n in range(40)]
+    noisy = [(plain, flat) for plain, flat in draws if plain.parameters()["sigma"] > 0.02]
+    assert len(noisy) > 10
+    for plain, flat in noisy:  # the same draw otherwise, its noise across the layer removed
+        assert flat.name.replace("__planar", "") == plain.name and "__planar" in flat.name
+        assert {k: v for k, v in flat.parameters().items() if k != "planar"} == plain.parameters()
+        assert out_of_plane(plain.atoms()) > 0.02 > 0.001 > out_of_plane(flat.atoms())
+    assert not any("planar" in Draw(get_prototype("fcc_Cu"), n, planar).parameters() for n in range(20))
+    with pytest.raises(InputError, match="planar_fraction"):
+        AugmentationRecipe(planar_fraction=1.5)
+
+
 def test_a_temperature_spread_puts_as_many_draws_near_melting_as_near_0_k():
     def sigmas(thermal):
         recipe = AugmentationRecipe(draws_per_class=400, pristine_fraction=0.0, thermal=thermal)

@@ -198,6 +198,7 @@ class AugmentationRecipe:
     max_vacancies: float = 0.25
     seed: int = 0
     stacking_factor: int = 1
+    planar_fraction: float = 0.0
 
     def record(self) -> dict[str, Any]:
         """The recipe as stored with a model: its fields and the module's fixed ranges."""
@@ -213,6 +214,8 @@ class AugmentationRecipe:
     def __post_init__(self) -> None:
         if self.thermal not in ("amplitude", "temperature", "mixed"):
             raise InputError(f"`thermal` is amplitude, temperature or mixed, got {self.thermal!r}", "thermal")
+        if not 0 <= self.planar_fraction <= 1:
+            raise InputError(f"`planar_fraction` is a share in [0, 1], got {self.planar_fraction}", "planar_fraction")
         if self.stacking_factor < 1:
             raise InputError(f"`stacking_factor` is a whole number of at least 1, got {self.stacking_factor}",
                              "stacking_factor")
@@ -253,7 +256,8 @@ class Draw:
         """The draw's form and defects, from its seed: ``periodic``, ``supercell``, ``ellipsoid`` (atoms of a cut
         ellipsoid, 0 for a supercell), ``sigma``, ``strain``, ``eta``, ``stretch``; ``u`` for α-As; ``correlation`` for
         the noisy draws whose neighbours move together; ``shifted`` for finite supercells; ``internal`` (the rms
-        move along the free internal coordinates, of d_NN) for some draws of the classes that have them."""
+        move along the free internal coordinates, of d_NN) for some draws of the classes that have them; ``planar``
+        for the noisy draws of 2D classes whose atoms move within the layer only (as in a micrograph's positions)."""
         rng, recipe = self._random(), self.recipe
         periodic = not self.prototype.is_finite and bool(rng.random() < 0.5)
         supercell = 0 if self.prototype.is_finite else int(rng.integers(0, 2 if periodic else 3))
@@ -273,6 +277,8 @@ class Draw:
             parameters["shifted"] = bool(rng.random() < SHIFTED_FRACTION)
         if has_internal_freedom(self.prototype, self.variant) and rng.random() < INTERNAL_FRACTION:
             parameters["internal"] = float(rng.uniform(0, MAX_INTERNAL))
+        if self.prototype.is_2d and sigma > 0 and recipe.planar_fraction and rng.random() < recipe.planar_fraction:
+            parameters["planar"] = True  # after every other draw from ``rng``: the other parameters stay as they were
         return parameters
 
     @property
@@ -304,6 +310,7 @@ class Draw:
                 + (f"__u{p['u']:.4f}" if "u" in p else "")
                 + (f"__corr{p['correlation']:.2f}" if "correlation" in p else "")
                 + (f"__internal{p['internal']:.3f}" if "internal" in p else "")
+                + ("__planar" if p.get("planar") else "")
                 + ("__origin0" if p.get("shifted") is False else ""))
 
     def atoms(self) -> Atoms:
@@ -334,6 +341,10 @@ class Draw:
         noise = rng.normal(0, 1, size=atoms.positions.shape)
         if p.get("correlation"):
             noise = _correlated(atoms, noise, p["correlation"], d_nn)
+        if p.get("planar"):
+            normal = np.cross(cell.cell[0], cell.cell[1])
+            normal /= np.linalg.norm(normal)
+            noise -= np.outer(noise @ normal, normal)  # σ per component within the layer, none across it
         atoms.positions += p["sigma"] * d_nn * noise
         return atoms
 
