@@ -35,10 +35,10 @@ DEFAULT_SPECIES_REACH = 2.0
 """A species with no atom within this many times the centre's nearest-neighbour distance is another phase's, left
 out of the centre's descriptor (``benchmarks/polycrystals.py``: Cu/W/Mg/C grains, atoms farther than 5 Å from
 another grain right 64 % of the time without the rule, 98 % with it)."""
-CENTRES_PER_BLOCK = 20_000
+CENTRES_PER_BLOCK = 10_000
 """Atoms whose spheres are pooled (and, in ``label_atoms``, classified) at once: bounds the neighbour lists and
 descriptors held in memory."""
-COEFFICIENT_ROWS_PER_REGION = 600_000
+COEFFICIENT_ROWS_PER_REGION = 300_000
 """Per-atom coefficients held at once (about 3 kB each with the outer part): a larger sample is cut into slabs
 along its longest side, each pooled from the coefficients of its own atoms and of those within a sphere radius
 of it, so that the memory they take stops growing with the sample; the atoms near a slab's faces have their
