@@ -79,6 +79,50 @@ def _slabs(coordinates: np.ndarray, size: int) -> list[np.ndarray]:
     return np.array_split(order, max(1, -(-len(coordinates) // size)))
 
 
+_Source = tuple[list[np.ndarray], np.ndarray | None, cKDTree, np.ndarray]
+"""What a sphere pools for one species pair: per l the α atoms' coefficients, their power spectra (the outer
+part), a k-d tree of the α atoms and their images, and each image's row in the coefficients."""
+
+
+def _pooling_source(near: np.ndarray, positions: np.ndarray, padded: np.ndarray, origin: np.ndarray,
+                    neighbours: np.ndarray, scales: np.ndarray, soap: SoapSettings, jobs: int | None,
+                    progress: bool) -> _Source:
+    """The coefficients of the α atoms marked ``near`` (of their β ``neighbours``, each scaled by its d_NN in
+    ``scales``) and how the images in ``padded`` (atom ``origin``) find them."""
+    from ariseml.descriptors.coefficients import centre_coefficients, power_spectrum
+
+    inner_soap = replace(soap, average="inner")
+    alpha_index = np.flatnonzero(near)
+    alpha_padded = np.flatnonzero(near[origin])
+    coefficients = centre_coefficients(positions[alpha_index], scales, neighbours, inner_soap, jobs, progress)
+    spectra = power_spectrum(coefficients, inner_soap, np.float32) if soap.average != "inner" else None
+    row = np.full(len(near), -1)
+    row[alpha_index] = np.arange(len(alpha_index))
+    return coefficients, spectra, cKDTree(padded[alpha_padded]), row[origin[alpha_padded]]
+
+
+def _block_vectors(centres: np.ndarray, sources: dict[tuple[str, str], _Source],
+                   present: dict[tuple[str, str], np.ndarray], soap: SoapSettings, radius: float,
+                   taper: float) -> np.ndarray:
+    """(centres, n_features): each centre's pair vectors pooled from ``sources`` and averaged over the pairs
+    ``present`` in its sphere (zeros where none is)."""
+    total = np.zeros((len(centres), soap.n_features), dtype=np.float32)
+    pairs_present = np.zeros(len(centres), dtype=np.int32)
+    for pair, (coefficients, spectra, tree, rows) in sources.items():
+        summing = sphere_matrix(centres, tree, rows, len(coefficients[0]), radius, taper)
+        pooled = None if soap.average == "outer" else [
+            np.asarray(summing @ c.reshape(len(c), -1)).reshape(-1, soap.n_max, 2 * l + 1)
+            for l, c in enumerate(coefficients)]
+        vectors, found = pair_vectors(pooled, None if spectra is None else summing @ spectra, soap)
+        found &= present[pair]
+        vectors[~found] = 0.0
+        total += vectors
+        pairs_present += found
+    described = pairs_present > 0
+    total[described] /= pairs_present[described, None]
+    return total
+
+
 def environment_descriptors(atoms: Atoms, soap: SoapSettings, radius: float = DEFAULT_RADIUS,
                             pool_fraction: float = 1.0, minority: float = 0.0, taper: float = 0.0,
                             species_reach: float = 0.0, jobs: int | None = None, progress: bool = False
@@ -120,7 +164,7 @@ def environment_blocks(atoms: Atoms, soap: SoapSettings, radius: float = DEFAULT
     aside) is left out as for ``minority``: a neighbouring grain of another element is not part of the centre's
     structure, while in a compound every species has atoms within a few shells of every atom.
     """
-    from ariseml.descriptors.coefficients import centre_coefficients, pair_cutoff, power_spectrum
+    from ariseml.descriptors.coefficients import pair_cutoff
     from ariseml.descriptors.local import LOCAL_NEIGHBOURS, local_distances
 
     if not (np.isfinite(radius) and radius > 0):
@@ -156,7 +200,6 @@ def environment_blocks(atoms: Atoms, soap: SoapSettings, radius: float = DEFAULT
         for s, tree in species_trees.items():
             distance, _ = tree.query(positions)
             kept[s] &= (distance <= species_reach * nearest[:, 1]) | (symbols == s)
-    inner_soap = replace(soap, average="inner")
     contributes = np.random.default_rng(POOL_SEED).random(len(atoms)) < pool_fraction
     chosen = {}
     for alpha in species:
@@ -168,32 +211,12 @@ def environment_blocks(atoms: Atoms, soap: SoapSettings, radius: float = DEFAULT
         low, high = positions[slab, axis].min() - radius, positions[slab, axis].max() + radius
         reached = np.zeros(len(atoms), dtype=bool)  # the atoms whose images lie within a radius of the slab
         reached[origin[(padded[:, axis] >= low) & (padded[:, axis] <= high)]] = True
-        pooled_from = {}
+        sources = {}
         for alpha, beta in pairs:
             near = chosen[alpha] & reached
-            alpha_index = np.flatnonzero(near)
-            alpha_padded = np.flatnonzero(near[origin])
-            coefficients = centre_coefficients(positions[alpha_index], scales[alpha, beta][near[symbols == alpha]],
-                                               padded[padded_symbols == beta], inner_soap, jobs, progress)
-            spectra = power_spectrum(coefficients, inner_soap, np.float32) if soap.average != "inner" else None
-            column = np.full(len(atoms), -1)
-            column[alpha_index] = np.arange(len(alpha_index))
-            pooled_from[alpha, beta] = (coefficients, spectra, cKDTree(padded[alpha_padded]),
-                                        column[origin[alpha_padded]])
+            sources[alpha, beta] = _pooling_source(near, positions, padded, origin, padded[padded_symbols == beta],
+                                                   scales[alpha, beta][near[symbols == alpha]], soap, jobs, progress)
         for start in range(0, len(slab), CENTRES_PER_BLOCK):
             block = np.sort(slab[start:start + CENTRES_PER_BLOCK])
-            total = np.zeros((len(block), soap.n_features), dtype=np.float32)
-            pairs_present = np.zeros(len(block), dtype=np.int32)
-            for (alpha, beta), (coefficients, spectra, alpha_tree, columns) in pooled_from.items():
-                summing = sphere_matrix(positions[block], alpha_tree, columns, len(coefficients[0]), radius, taper)
-                pooled = None if soap.average == "outer" else [
-                    np.asarray(summing @ c.reshape(len(c), -1)).reshape(-1, soap.n_max, 2 * l + 1)
-                    for l, c in enumerate(coefficients)]
-                vectors, present = pair_vectors(pooled, None if spectra is None else summing @ spectra, soap)
-                present &= kept[alpha][block] & kept[beta][block]
-                vectors[~present] = 0.0
-                total += vectors
-                pairs_present += present
-            described = pairs_present > 0
-            total[described] /= pairs_present[described, None]
-            yield block, total, counts[block]
+            present = {pair: kept[pair[0]][block] & kept[pair[1]][block] for pair in sources}
+            yield block, _block_vectors(positions[block], sources, present, soap, radius, taper), counts[block]
