@@ -117,7 +117,7 @@ def test_a_sample_done_in_slabs_and_blocks_gets_the_same_descriptors(periodic, r
     crystal.pbc = periodic
     options = dict(radius=8.0, taper=0.4, species_reach=2.0, jobs=1)
     whole, counts = environment_descriptors(crystal, realistic.settings_, **options)
-    monkeypatch.setattr("ariseml.labels.environments.COEFFICIENT_ROWS_PER_REGION", 300)  # 3 slabs of 150 per species
+    monkeypatch.setattr("ariseml.labels.environments.COEFFICIENT_ROWS_PER_REGION", 300)  # two species: slabs of 150
     monkeypatch.setattr("ariseml.labels.environments.CENTRES_PER_BLOCK", 37)
     sliced, sliced_counts = environment_descriptors(crystal, realistic.settings_, **options)
     assert np.array_equal(counts, sliced_counts) and np.any(whole != 0, axis=1).all()
