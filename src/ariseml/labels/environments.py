@@ -191,7 +191,8 @@ def environment_blocks(atoms: Atoms, soap: SoapSettings, radius: float = DEFAULT
         padded, origin = periodic_padding(atoms, reach)
     padded_symbols = symbols[origin]
     every_atom = cKDTree(padded)
-    species_trees = {s: cKDTree(padded[padded_symbols == s]) for s in species}
+    species_positions = {s: padded[padded_symbols == s] for s in species}  # each species' atoms and images
+    species_trees = {s: cKDTree(points) for s, points in species_positions.items()}
     counts = every_atom.query_ball_point(positions, radius, return_length=True)
     kept = {s: tree.query_ball_point(positions, radius, return_length=True) >= np.maximum(minority * counts, 1)
             for s, tree in species_trees.items()}  # per species: enough of it in each sphere
@@ -214,7 +215,7 @@ def environment_blocks(atoms: Atoms, soap: SoapSettings, radius: float = DEFAULT
         sources = {}
         for alpha, beta in pairs:
             near = chosen[alpha] & reached
-            sources[alpha, beta] = _pooling_source(near, positions, padded, origin, padded[padded_symbols == beta],
+            sources[alpha, beta] = _pooling_source(near, positions, padded, origin, species_positions[beta],
                                                    scales[alpha, beta][near[symbols == alpha]], soap, jobs, progress)
         for start in range(0, len(slab), CENTRES_PER_BLOCK):
             block = np.sort(slab[start:start + CENTRES_PER_BLOCK])
