@@ -1,11 +1,14 @@
 """The realistic recipe's draws: seeded, within their ranges, and cached like the paper's set."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
+from ase.neighborlist import neighbor_list
 
 from ariseml.errors import InputError
 from ariseml.prototypes import NOT_A_CRYSTAL, build, get_prototype
-from ariseml.structure import nearest_neighbour_distances
+from ariseml.structure import nearest_neighbour_distance, nearest_neighbour_distances
 from ariseml.training.augmentation import AmorphousDraw, AugmentationRecipe, Draw, internal_mode
 from ariseml.training.dataset import generate, load
 from ariseml.training.augmentation import augmented_settings
@@ -53,6 +56,35 @@ def test_planar_draws_of_a_layer_move_its_atoms_within_the_layer_only():
     assert not any("planar" in Draw(get_prototype("fcc_Cu"), n, planar).parameters() for n in range(20))
     with pytest.raises(InputError, match="planar_fraction"):
         AugmentationRecipe(planar_fraction=1.5)
+
+
+def test_bicrystal_draws_of_a_layer_join_two_turned_grains_without_overlap():
+    graphene, bicrystals = get_prototype("graphene"), AugmentationRecipe(bicrystal_fraction=1.0)
+    draws = [(Draw(graphene, n), Draw(graphene, n, bicrystals)) for n in range(30)]
+    joined = [(plain, two) for plain, two in draws if "misorientation" in two.parameters()]
+    assert {plain.parameters()["periodic"] for plain, _ in joined} == {False} and len(joined) > 5
+    for plain, two in joined:  # the same draw otherwise, from two grains
+        assert {k: v for k, v in two.parameters().items() if k != "misorientation"} == plain.parameters()
+        assert 5 <= two.parameters()["misorientation"] <= 45 and "__bicrystal" in two.name
+    still = AugmentationRecipe(bicrystal_fraction=1.0, pristine_fraction=1.0, vacancy_fraction=0.0, max_strain=0.0)
+    two = next(d for d in (Draw(graphene, n, still) for n in range(30)) if "misorientation" in d.parameters())
+    plain = Draw(graphene, two.number, replace(still, bicrystal_fraction=0.0))
+    atoms, d_nn = two.atoms(), nearest_neighbour_distance(plain.atoms())
+    first, second = neighbor_list("ij", atoms, 1.1 * d_nn)
+    bonds = atoms.positions[second] - atoms.positions[first]
+    assert np.allclose(bonds[:, 2], 0)  # graphene lies in the xy plane: grains turned about z
+    bond_angles = np.degrees(np.arctan2(bonds[:, 1], bonds[:, 0])) % 60  # one value per grain
+    grain_angle = bond_angles[0]
+    turned = (bond_angles - grain_angle + 0.5) % 60 - 0.5
+    misorientation = two.parameters()["misorientation"] % 60
+    in_grains = np.minimum.reduce([np.abs(turned), np.abs(turned - misorientation),
+                                   np.abs(turned - (60 - misorientation))]) < 0.5
+    assert in_grains.mean() > 0.8 and 0.2 < (np.abs(turned) < 0.5).mean() < 0.8
+    assert neighbor_list("d", atoms, 0.74 * d_nn).size == 0  # no two atoms on top of each other
+    assert abs(len(atoms) - len(plain.atoms())) < 0.25 * len(plain.atoms())
+    assert not any("misorientation" in Draw(get_prototype("fcc_Cu"), n, bicrystals).parameters() for n in range(20))
+    with pytest.raises(InputError, match="bicrystal_fraction"):
+        AugmentationRecipe(bicrystal_fraction=-0.1)
 
 
 def test_a_temperature_spread_puts_as_many_draws_near_melting_as_near_0_k():

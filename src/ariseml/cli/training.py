@@ -87,6 +87,11 @@ planar_option = click.option(
     help="The share of the realistic recipe's noisy draws of 2D classes whose atoms move within the layer only, "
          "as positions read from a micrograph do [default: 0].")
 
+bicrystal_option = click.option(
+    "--bicrystal-fraction", type=click.FloatRange(0, 1), default=None,
+    help="The share of the realistic recipe's finite draws of 2D classes made of two grains turned against each "
+         "other about the layer's normal, as micrographs show grain boundaries [default: 0].")
+
 with_pristine_option = click.option(
     "--with-pristine", is_flag=True,
     help="The realistic recipe also trains on the paper's 396 pristine structures (each class's periodic cell "
@@ -94,7 +99,7 @@ with_pristine_option = click.option(
 
 RECIPE_OPTIONS = (average_option, rbf_option, antisites_option, recipe_option, draws_option, thermal_option,
                   stacking_option, max_sigma_option, vacancies_option, vacancy_fraction_option,
-                  pristine_fraction_option, planar_option, with_pristine_option)
+                  pristine_fraction_option, planar_option, bicrystal_option, with_pristine_option)
 
 
 def recipe_options(command: Callable[..., None]) -> Callable[..., None]:
@@ -105,12 +110,13 @@ def recipe_options(command: Callable[..., None]) -> Callable[..., None]:
     def with_recipe(recipe: str, average: str, rbf: str, antisites: tuple[float, ...], draws: int | None,
                     thermal: str, stacking_factor: int, max_sigma: float | None, max_vacancies: float | None,
                     vacancy_fraction: float | None, pristine_fraction: float | None,
-                    planar_fraction: float | None, with_pristine: bool, **others: Any) -> None:
+                    planar_fraction: float | None, bicrystal_fraction: float | None, with_pristine: bool,
+                    **others: Any) -> None:
         from ariseml.training.recipe import Recipe
 
         command(chosen=Recipe(recipe, average, rbf, antisites, draws, thermal, stacking_factor, max_sigma,
                               max_vacancies, vacancy_fraction, pristine_fraction, with_pristine,
-                              planar_fraction), **others)
+                              planar_fraction, bicrystal_fraction), **others)
 
     for option in reversed(RECIPE_OPTIONS):
         with_recipe = option(with_recipe)

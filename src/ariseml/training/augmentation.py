@@ -25,6 +25,9 @@ lattices and microscopy add:
   compounds of one class differ in c/a (hcp: from Be's 1.57 to Cd's 1.89), while the stretch stays
   clear of a neighbouring class's ideal value (``STRETCH_RANGES``); for α-As also its internal
   coordinate u (As to Bi).
+- for the 2D classes, finite draws of two grains turned against each other about the layer's normal
+  (``bicrystal_fraction``): micrographs of 2D materials show grain boundaries, whose five- and
+  seven-membered rings a model that saw single grains only reads as a bent layer (a nanotube);
 - for the classes whose sites leave free internal coordinates, a move along them that keeps the space
   group (``internal_mode``): octahedral tilts, puckering and Wyckoff parameters differ between real
   compounds of one class.
@@ -90,6 +93,11 @@ STACKING_CLASSES = ("fcc_Cu", "hcp_Mg", "dhcp_La", "alpha_Sm", "hex_graphite_C",
 """Classes told apart only by the order of their close-packed or graphite layers: their first shells agree (fcc
 and hcp) or nearly so, thermal noise hides the difference sooner than any other, and their pristine structures
 end up closest to another class's draws (``stacking_factor`` draws them more often)."""
+BICRYSTAL_ANGLES = (5.0, 45.0)
+"""Misorientations (degrees) of a bicrystal draw's two grains about the layer's normal."""
+GRAIN_CONTACT = 0.75
+"""Atoms of a bicrystal's turned grain closer than this (of d_NN) to the other grain are removed: a relaxed
+boundary leaves no two atoms on top of each other."""
 ELLIPSOID_ATOMS = (100, 400)
 ELLIPSOID_ASPECTS = (0.75, 1.25)
 """Each semi-axis of a cut ellipsoid is the radius of a ball of the same volume times a factor from this range."""
@@ -199,6 +207,7 @@ class AugmentationRecipe:
     seed: int = 0
     stacking_factor: int = 1
     planar_fraction: float = 0.0
+    bicrystal_fraction: float = 0.0
 
     def record(self) -> dict[str, Any]:
         """The recipe as stored with a model: its fields and the module's fixed ranges."""
@@ -207,15 +216,17 @@ class AugmentationRecipe:
                 "ellipsoid_aspects": list(ELLIPSOID_ASPECTS), "a7_u_range": list(A7_U_RANGE),
                 "correlated_fraction": CORRELATED_FRACTION, "first_shell": FIRST_SHELL,
                 "shifted_fraction": SHIFTED_FRACTION, "internal_fraction": INTERNAL_FRACTION,
-                "max_internal": MAX_INTERNAL, "stacking_classes": list(STACKING_CLASSES),
+                "max_internal": MAX_INTERNAL, "bicrystal_angles": list(BICRYSTAL_ANGLES),
+                "grain_contact": GRAIN_CONTACT, "stacking_classes": list(STACKING_CLASSES),
                 "stretch_ranges": {**{name: list(r) for name, r in STRETCH_RANGES.items()},
                                    "default": list(DEFAULT_STRETCH)}}
 
     def __post_init__(self) -> None:
         if self.thermal not in ("amplitude", "temperature", "mixed"):
             raise InputError(f"`thermal` is amplitude, temperature or mixed, got {self.thermal!r}", "thermal")
-        if not 0 <= self.planar_fraction <= 1:
-            raise InputError(f"`planar_fraction` is a share in [0, 1], got {self.planar_fraction}", "planar_fraction")
+        for share in ("planar_fraction", "bicrystal_fraction"):
+            if not 0 <= getattr(self, share) <= 1:
+                raise InputError(f"`{share}` is a share in [0, 1], got {getattr(self, share)}", share)
         if self.stacking_factor < 1:
             raise InputError(f"`stacking_factor` is a whole number of at least 1, got {self.stacking_factor}",
                              "stacking_factor")
@@ -257,7 +268,8 @@ class Draw:
         ellipsoid, 0 for a supercell), ``sigma``, ``strain``, ``eta``, ``stretch``; ``u`` for α-As; ``correlation`` for
         the noisy draws whose neighbours move together; ``shifted`` for finite supercells; ``internal`` (the rms
         move along the free internal coordinates, of d_NN) for some draws of the classes that have them; ``planar``
-        for the noisy draws of 2D classes whose atoms move within the layer only (as in a micrograph's positions)."""
+        for the noisy draws of 2D classes whose atoms move within the layer only (as in a micrograph's positions);
+        ``misorientation`` (degrees) for the finite draws of 2D classes made of two grains."""
         rng, recipe = self._random(), self.recipe
         periodic = not self.prototype.is_finite and bool(rng.random() < 0.5)
         supercell = 0 if self.prototype.is_finite else int(rng.integers(0, 2 if periodic else 3))
@@ -279,6 +291,9 @@ class Draw:
             parameters["internal"] = float(rng.uniform(0, MAX_INTERNAL))
         if self.prototype.is_2d and sigma > 0 and recipe.planar_fraction and rng.random() < recipe.planar_fraction:
             parameters["planar"] = True  # after every other draw from ``rng``: the other parameters stay as they were
+        if self.prototype.is_2d and not periodic and recipe.bicrystal_fraction \
+                and rng.random() < recipe.bicrystal_fraction:
+            parameters["misorientation"] = float(rng.uniform(*BICRYSTAL_ANGLES))  # last, as ``planar``
         return parameters
 
     @property
@@ -311,6 +326,7 @@ class Draw:
                 + (f"__corr{p['correlation']:.2f}" if "correlation" in p else "")
                 + (f"__internal{p['internal']:.3f}" if "internal" in p else "")
                 + ("__planar" if p.get("planar") else "")
+                + (f"__bicrystal{p['misorientation']:.1f}" if "misorientation" in p else "")
                 + ("__origin0" if p.get("shifted") is False else ""))
 
     def atoms(self) -> Atoms:
@@ -328,6 +344,8 @@ class Draw:
                 cell = shifted_origin(cell, rng)
             pristine = cell.repeat(supercell_repeats(cell, self.prototype.is_2d, p["supercell"]))
             pristine.pbc = cell.pbc if p["periodic"] else False
+        if "misorientation" in p:
+            pristine = _bicrystal(pristine, _layer_normal(cell), p["misorientation"], rng)
         if p["stretch"]:
             axis = _c_axis(cell)
             pristine = _deformed(pristine, np.eye(3) + p["stretch"] * np.outer(axis, axis))
@@ -342,8 +360,7 @@ class Draw:
         if p.get("correlation"):
             noise = _correlated(atoms, noise, p["correlation"], d_nn)
         if p.get("planar"):
-            normal = np.cross(cell.cell[0], cell.cell[1])
-            normal /= np.linalg.norm(normal)
+            normal = _layer_normal(cell)
             noise -= np.outer(noise @ normal, normal)  # σ per component within the layer, none across it
         atoms.positions += p["sigma"] * d_nn * noise
         return atoms
@@ -444,6 +461,30 @@ def _ellipsoid_cut(cell: Atoms, n_atoms: int, rng: np.random.Generator) -> Atoms
     finite.positions -= centre
     finite.pbc, finite.cell = False, np.zeros((3, 3))
     return finite
+
+
+def _layer_normal(cell: Atoms) -> np.ndarray:
+    """The unit normal of a layer's plane (its first two cell vectors)."""
+    normal = np.cross(cell.cell[0], cell.cell[1])
+    return normal / np.linalg.norm(normal)
+
+
+def _bicrystal(finite: Atoms, normal: np.ndarray, misorientation: float, rng: np.random.Generator) -> Atoms:
+    """Two grains of a finite layer: its atoms on one side of a random line through its centre as they are, and
+    the layer turned by ``misorientation`` degrees about ``normal`` on the other side, less the turned atoms
+    closer than ``GRAIN_CONTACT`` d_NN to the first grain."""
+    from scipy.spatial.transform import Rotation
+
+    centred = finite.positions - finite.positions.mean(axis=0)
+    across = rng.normal(size=3)
+    across -= (across @ normal) * normal
+    turned = centred @ Rotation.from_rotvec(np.radians(misorientation) * normal).as_matrix().T
+    first, second = finite[centred @ across >= 0], finite[turned @ across < 0]
+    second.positions = turned[turned @ across < 0] + finite.positions.mean(axis=0)
+    if len(first) and len(second):
+        distance, _ = cKDTree(first.positions).query(second.positions)
+        second = second[distance >= GRAIN_CONTACT * nearest_neighbour_distance(finite)]
+    return first + second
 
 
 def _correlated(atoms: Atoms, noise: np.ndarray, correlation: float, d_nn: float) -> np.ndarray:
