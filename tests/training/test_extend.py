@@ -1,5 +1,6 @@
 """A model extended with a user's class: it answers the new class, keeps the old ones, and loads everywhere."""
 
+import dataclasses
 from pathlib import Path
 
 import ase.io
@@ -151,3 +152,28 @@ def test_user_classes_train_from_scratch_beside_the_recipe(extended, tmp_path, m
         recipes.Recipe("paper").user_draws(extended / "classes")
     with pytest.raises(InputError, match="holds no class"):
         chosen.user_draws(tmp_path)
+
+
+def test_user_classes_get_their_pristine_structures_when_the_recipe_has_the_papers(extended):
+    import copy
+
+    from ariseml.training import recipe as recipes
+    from ariseml.training.extend import new_class_structures
+
+    new = [get_prototype("fcc_Cu")]  # any class record will do: what is added depends on the base's recipe
+    base = Classifier.load(extended / "base")
+    drawn = new_class_structures(base, BASE_RECIPE, new)
+    with_pristine = copy.copy(base)
+    with_pristine.metadata_ = {**base.metadata_, "augmentation": {
+        "realistic_recipe": {**base.metadata_["augmentation"]["realistic_recipe"], "with_pristine": True}}}
+    added = new_class_structures(with_pristine, BASE_RECIPE, new)
+    assert [s.name for s in added[:len(drawn)]] == [s.name for s in drawn]
+    assert [s.name for s in added[len(drawn):]] == [f"fcc_Cu__{k}" for k in ("periodic", "supercell0", "supercell1",
+                                                                           "supercell2")]
+    chosen = recipes.Recipe("realistic", average="both", draws=TINY.draws)
+    _, draws = chosen.user_draws(extended / "classes")
+    _, both = dataclasses.replace(chosen, with_pristine=True).user_draws(extended / "classes")
+    assert len(draws) == TINY.draws and [s.name for s in both[TINY.draws:]] == [
+        f"fluorite__{k}" for k in ("periodic", "supercell0", "supercell1", "supercell2")]
+    assert sorted(set(both[-1].atoms().get_chemical_symbols())) == ["Ca", "F"]
+

@@ -30,7 +30,7 @@ from ariseml.models.bayesian_mlp import BayesianMLP, EnsembleMLP
 from ariseml.models.monte_carlo import monte_carlo_predict
 from ariseml.prototypes import NOT_A_CRYSTAL, Prototype, all_prototypes
 from ariseml.prototypes.user import USER_CLASSES_KEY, USER_DESCRIPTORS, read_classes, recorded_classes
-from ariseml.training import dataset
+from ariseml.training import dataset, paper_set
 from ariseml.training.augmentation import AmorphousDraw, AugmentationRecipe, Draw
 from ariseml.training.train import TrainingConfig, train_ensemble
 
@@ -85,6 +85,13 @@ def base_recipe(base: Classifier) -> AugmentationRecipe:
                          "--recipe realistic'", "base")
     fields = {f.name for f in dataclasses.fields(AugmentationRecipe)}
     return AugmentationRecipe(**{name: value for name, value in record.items() if name in fields})
+
+
+def new_class_structures(base: Classifier, recipe: AugmentationRecipe, new: Sequence[Prototype]) -> list[Any]:
+    """The new classes' training structures: ``recipe``'s draws of them and, when the base model was trained with
+    the paper's pristine structures (``--with-pristine``), their periodic cell and three supercells as well."""
+    record = base.metadata_.get("augmentation", {}).get("realistic_recipe", {})
+    return [*recipe.structures(new), *(paper_set.pristine_structures(new) if record.get("with_pristine") else [])]
 
 
 def model_classes(base: Classifier) -> list[Prototype]:
@@ -155,7 +162,7 @@ def extend_model(base: Classifier, folder: Path, output: Path, extension: Extens
     members = base.model_.members if isinstance(base.model_, EnsembleMLP) else [base.model_]
     settings = [base.settings_]
     drawn = dataclasses.replace(recipe, draws_per_class=extension.draws or recipe.draws_per_class)
-    fresh = drawn.structures(new)
+    fresh = new_class_structures(base, drawn, new)
     user_cache = Path(folder) / USER_DESCRIPTORS
     dataset.generate(user_cache, fresh, settings, jobs=jobs, progress=progress)
     fresh_x, fresh_labels, _ = dataset.load(user_cache, fresh, settings)

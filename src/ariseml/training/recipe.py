@@ -16,7 +16,7 @@ from ariseml.errors import InputError
 from ariseml.prototypes import Prototype
 from ariseml.prototypes.user import USER_CLASSES_KEY, USER_DESCRIPTORS, read_classes
 from ariseml.training import dataset, paper_set
-from ariseml.training.augmentation import AugmentationRecipe, Draw, augmented_settings
+from ariseml.training.augmentation import AugmentationRecipe, augmented_settings
 from ariseml.training.train import REALISTIC_LOG_EPSILON, TrainingConfig, train, train_ensemble
 
 
@@ -80,15 +80,17 @@ class Recipe:
             return [*self._augmentation().structures(prototypes), *pristine]
         return paper_set.pristine_structures(prototypes) + paper_set.antisite_structures(self.antisites, prototypes)
 
-    def user_draws(self, folder: Path) -> tuple[tuple[Prototype, ...], list[Draw]]:
+    def user_draws(self, folder: Path) -> tuple[tuple[Prototype, ...], list[Any]]:
         """The classes of a user's class folder (``prototypes.user``) and their draws by this recipe (realistic
-        only), whose descriptors are cached in the folder's ``descriptors``, as ``arise classes train`` caches them."""
+        only; with ``with_pristine`` also their pristine structures), whose descriptors are cached in the folder's
+        ``descriptors``, as ``arise classes train`` caches them."""
         if self.name != "realistic":
             raise InputError("user classes are drawn by the realistic recipe: add --recipe realistic", "recipe")
         added = read_classes(folder)
         if not added:
             raise InputError(f"{folder} holds no class: add one with 'arise classes add'", "user_classes")
-        return added, self._augmentation().structures(list(added))
+        pristine = paper_set.pristine_structures(added) if self.with_pristine else []
+        return added, [*self._augmentation().structures(list(added)), *pristine]
 
     def settings(self) -> list[SoapSettings]:
         if self.name == "realistic":
