@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -267,6 +268,32 @@ def test_an_ensemble_trains_its_members_on_one_split_and_survives_save_and_load(
     assert np.allclose(loaded.predict_arrays(features).probabilities, original.predict_arrays(features).probabilities)
 
 
+def test_the_pristine_structures_of_a_realistic_set_are_always_trained_on_never_held_out():
+    from ariseml.prototypes import get_prototype
+    from ariseml.training.paper_set import antisite_structures, pristine_rows
+    from ariseml.training.recipe import Recipe
+
+    classes = [get_prototype("fcc_Cu"), get_prototype("B2_CsCl")]
+    recipe = Recipe("realistic", draws=6, with_pristine=True)
+    rows = pristine_rows(recipe.structures(classes))
+    assert rows.sum() == 8 and not rows[:12].any()  # 4 structures per class, after the 2 × 6 draws
+    assert not pristine_rows(antisite_structures((0.05,), classes)).any()
+
+    features, labels = separable_data()
+    config = TrainingConfig(epochs=2)
+    first_column = features[:, 0].astype(np.float32)
+    held_out = training._split(features, labels, config)[1][:6, 0]  # six rows the plain split holds out
+    always = np.isin(first_column, held_out)
+    anchored_train, anchored_valid = training._split(features, labels, config, always)[:2]
+    assert always.sum() == 6 and np.isin(held_out, anchored_train[:, 0]).all()
+    assert not np.isin(held_out, anchored_valid[:, 0]).any() and len(anchored_valid) == 31  # 20 % of the rest
+    result = train(features, labels, 4, config, progress=False, always_trained=always)
+    assert (result.training_size, result.validation_size) == (129, 31)
+    copied_train, copied_valid = training._split(features, labels, replace(config, anchor_copies=3), always)[:2]
+    assert np.array_equal(copied_valid, anchored_valid) and len(copied_train) == 129 + 2 * 6
+    assert all((copied_train[:, 0] == value).sum() == 3 for value in held_out)
+
+
 @pytest.mark.parametrize("change", [{"epochs": 0}, {"learning_rate": -1e-3}, {"dropout": 1.0}, {"hidden": ()},
                                     {"validation_fraction": 0.0}, {"log_epsilon": float("inf")}])
 def test_training_settings_refuse_values_that_cannot_train(change):
@@ -282,6 +309,9 @@ def test_a_recipe_knows_its_cache_and_refuses_what_belongs_to_the_other(tmp_path
     assert Recipe("paper", average="outer").folder(tmp_path) == tmp_path
     assert Recipe("realistic", average="both").config(10).log_epsilon is not None  # joined caches, compressed
     assert Recipe("realistic").config(10, linear_inputs=True).linear_inputs
+    assert Recipe("realistic", with_pristine=True).config(10, pristine_copies=3).anchor_copies == 3
+    with pytest.raises(InputError, match="`pristine_copies` weights the realistic recipe's pristine structures"):
+        Recipe("realistic").config(10, pristine_copies=3)
     with pytest.raises(InputError, match="`linear_inputs` sits beside the realistic recipe's logarithms"):
         Recipe("paper").config(10, linear_inputs=True)
     with pytest.raises(InputError, match="`antisites` adds to the paper's recipe"):

@@ -176,10 +176,13 @@ def dataset(cache: str | None, jobs: int | None, classes: str | None, user_class
 @click.option("--linear-inputs", is_flag=True,
               help="Realistic recipe: the network sees the descriptor on a linear scale beside its logarithm "
                    "(the logarithm alone blurs hexagonal and rhombohedral graphite).")
+@click.option("--pristine-copies", type=click.IntRange(1), default=1, show_default=True,
+              help="Realistic recipe with --with-pristine: each of the paper's pristine structures is trained this "
+                   "many times an epoch (they are never held out for validation).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Model path stem: writes STEM.pt and STEM.json.")
 def train(cache: str | None, epochs: int, chosen: Recipe, members: int, checkpoint: str | None,
-          user_classes: str | None, linear_inputs: bool, output: str) -> None:
+          user_classes: str | None, linear_inputs: bool, pristine_copies: int, output: str) -> None:
     """Train the Bayesian MLP on a cached training set (the paper's hyper-parameters; the realistic recipe
     compresses and standardises the inputs)."""
     from pathlib import Path
@@ -190,7 +193,7 @@ def train(cache: str | None, epochs: int, chosen: Recipe, members: int, checkpoi
     check_writable(output + ".pt")
     trained = train_recipe(chosen, Path(output), epochs, members, Path(cache) if cache else None,
                            Path(checkpoint) if checkpoint else None, Path(user_classes) if user_classes else None,
-                           linear_inputs)
+                           linear_inputs, pristine_copies)
     click.echo(f"wrote {output}.pt: validation accuracy {100 * trained.validation_accuracy:.2f} % (best epoch "
                f"{', '.join(map(str, trained.best_epochs))} of {epochs}, {trained.training_points} training points)")
 

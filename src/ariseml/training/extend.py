@@ -178,8 +178,9 @@ def extend_model(base: Classifier, folder: Path, output: Path, extension: Extens
     config = extension.config(members[0])
     starts = [_enlarged(member, len(new)) for member in members]
     kept_outputs = len(base.classes_) if extension.mode == "head" else None
+    always_trained = np.concatenate([paper_set.pristine_rows(fresh), np.zeros(len(kept), bool)])
     network, results, accuracy = train_ensemble(features, labels, len(classes), len(starts), config, checkpoint,
-                                                progress, starts, kept_outputs)
+                                                progress, starts, kept_outputs, always_trained)
     model = network if isinstance(base.model_, EnsembleMLP) else network.members[0]
     records = [*base.metadata_.get(USER_CLASSES_KEY, []), *(dataclasses.asdict(p) for p in new)]
     Classifier.from_model(model, classes, base.settings_).save(

@@ -105,15 +105,20 @@ class Recipe:
                 "extrinsic_factor": list(paper_set.EXTRINSIC_FACTORS),
                 "antisites": {"fractions": list(self.antisites), "groups": list(paper_set.ANTISITE_GROUPS)}}
 
-    def config(self, epochs: int, linear_inputs: bool = False) -> TrainingConfig:
+    def config(self, epochs: int, linear_inputs: bool = False, pristine_copies: int = 1) -> TrainingConfig:
         """The paper's hyper-parameters; the realistic recipe compresses and standardises the inputs (with
-        ``linear_inputs``, the network sees them beside their logarithms)."""
+        ``linear_inputs``, the network sees them beside their logarithms; with ``with_pristine``, the pristine
+        structures are trained ``pristine_copies`` times an epoch)."""
         realistic = self.name == "realistic"
         if linear_inputs and not realistic:
             raise InputError("`linear_inputs` sits beside the realistic recipe's logarithms: add --recipe realistic",
                              "linear_inputs")
+        if pristine_copies != 1 and not (realistic and self.with_pristine):
+            raise InputError("`pristine_copies` weights the realistic recipe's pristine structures: add --recipe "
+                             "realistic --with-pristine", "pristine_copies")
         return TrainingConfig(epochs=epochs, standardised=realistic,
-                              log_epsilon=REALISTIC_LOG_EPSILON if realistic else None, linear_inputs=linear_inputs)
+                              log_epsilon=REALISTIC_LOG_EPSILON if realistic else None, linear_inputs=linear_inputs,
+                              anchor_copies=pristine_copies)
 
 
 @dataclass(frozen=True)
@@ -127,37 +132,43 @@ class TrainedModel:
 
 def train_recipe(recipe: Recipe, output: Path, epochs: int = 300, members: int = 1, cache: Path | None = None,
                  checkpoint: Path | None = None, user_classes: Path | None = None,
-                 linear_inputs: bool = False) -> TrainedModel:
+                 linear_inputs: bool = False, pristine_copies: int = 1) -> TrainedModel:
     """Train on the recipe's cached descriptors (``arise dataset`` computes them) and save the model as
     ``output.pt`` and ``output.json``; ``members`` > 1 trains an ensemble. Resumes from ``checkpoint``.
 
     ``user_classes``: a class folder whose classes are trained beside the 108 from scratch (their outputs after
     ``NOT_A_CRYSTAL``'s, as in a model extended with them), their draws' descriptors cached in the folder.
     ``linear_inputs``: the network sees the descriptors beside their logarithms (``BayesianMLP.compress``).
+    The realistic recipe's pristine structures are never held out for validation (``paper_set.pristine_rows``)
+    and are trained ``pristine_copies`` times an epoch.
     """
     from ariseml.classifier import Classifier
 
-    features, labels, classes = dataset.load_for_training(recipe.folder(cache), recipe.settings(),
-                                                          recipe.structures())
+    structures = recipe.structures()
+    features, labels, classes = dataset.load_for_training(recipe.folder(cache), recipe.settings(), structures)
     records = {}
     if user_classes is not None:
         added, draws = recipe.user_draws(user_classes)
+        structures = [*structures, *draws]
         user_features, user_labels, _ = dataset.load(Path(user_classes) / USER_DESCRIPTORS, draws, recipe.settings())
         classes = [*classes, *(p.id for p in added)]
         features = np.concatenate([features, user_features])
         labels = np.concatenate([labels, [classes.index(label) for label in user_labels]])
         records = {USER_CLASSES_KEY: [dataclasses.asdict(p) for p in added]}
-    config = recipe.config(epochs, linear_inputs)
+    config = recipe.config(epochs, linear_inputs, pristine_copies)
+    anchors = paper_set.pristine_rows(structures) if recipe.name == "realistic" else None
     if members == 1:
-        result = train(features, labels, len(classes), config, checkpoint=checkpoint)
+        result = train(features, labels, len(classes), config, checkpoint=checkpoint, always_trained=anchors)
         network, results, accuracy = result.model, [result], result.validation_accuracy
     else:
-        network, results, accuracy = train_ensemble(features, labels, len(classes), members, config, checkpoint)
+        network, results, accuracy = train_ensemble(features, labels, len(classes), members, config, checkpoint,
+                                                    always_trained=anchors)
     best_epochs = [result.best_epoch for result in results]
     central = dataclasses.replace(paper_set.CENTRAL_SETTINGS, average=recipe.average, rbf=recipe.rbf)
     Classifier.from_model(network, classes, central).save(
         output, training_points=len(features), training_size=results[0].training_size,
         validation_size=results[0].validation_size, validation_accuracy=accuracy,
         best_epoch=best_epochs[0] if members == 1 else best_epochs, training=dataclasses.asdict(config),
-        recipe=recipe.name, augmentation=recipe.record(), **records)
+        recipe=recipe.name, augmentation=recipe.record(),
+        always_trained=int(anchors.sum()) if anchors is not None else 0, **records)
     return TrainedModel(accuracy, best_epochs, len(features))

@@ -41,11 +41,12 @@ class TrainingConfig:
     linear_inputs: bool = False  # the inputs beside their logarithms (BayesianMLP.compress)
     member: int = 0  # an ensemble's member k starts from other weights and batch orders, on the same split
     balanced: bool = False  # each class's loss weighted by the inverse of its count, as if every class were drawn alike
+    anchor_copies: int = 1  # the rows that are never held out (``always_trained``) are trained this many times an epoch
 
     def __post_init__(self) -> None:
-        if self.epochs < 1 or self.batch_size < 1 or self.member < 0:
-            raise InputError("`epochs` and `batch_size` must be at least 1 and `member` not negative",
-                             "epochs", "batch_size", "member")
+        if self.epochs < 1 or self.batch_size < 1 or self.member < 0 or self.anchor_copies < 1:
+            raise InputError("`epochs`, `batch_size` and `anchor_copies` must be at least 1 and `member` not negative",
+                             "epochs", "batch_size", "anchor_copies", "member")
         if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
             raise InputError(f"`learning_rate` must be finite and positive, got {self.learning_rate}", "learning_rate")
         if not 0 <= self.dropout < 1:
@@ -122,10 +123,18 @@ def resume_checkpoint(path: Path | None, config: object, model: nn.Module,
     return saved["state"]
 
 
-def _split(features: np.ndarray, labels: np.ndarray, config: TrainingConfig) -> list[np.ndarray]:
-    """Training and validation features and labels: stratified, seeded by ``config.seed`` (every member alike)."""
-    return train_test_split(features.astype(np.float32), labels.astype(np.int64),
-                            test_size=config.validation_fraction, stratify=labels, random_state=config.seed)
+def _split(features: np.ndarray, labels: np.ndarray, config: TrainingConfig,
+           always_trained: np.ndarray | None = None) -> list[np.ndarray]:
+    """Training and validation features and labels: stratified, seeded by ``config.seed`` (every member alike);
+    the rows of the mask ``always_trained`` are never held out: ``config.anchor_copies`` times each, they go to
+    the training split's end."""
+    kept = np.zeros(len(labels), bool) if always_trained is None else np.asarray(always_trained, bool)
+    split = np.flatnonzero(~kept)
+    train_rows, valid_rows = train_test_split(split, test_size=config.validation_fraction, stratify=labels[split],
+                                              random_state=config.seed)
+    train_rows = np.concatenate([train_rows, np.tile(np.flatnonzero(kept), config.anchor_copies)])
+    x, y = features.astype(np.float32), labels.astype(np.int64)
+    return [x[train_rows], x[valid_rows], y[train_rows], y[valid_rows]]
 
 
 def _fine_tuned(start: BayesianMLP, kept_outputs: int, head_only: bool) -> tuple[BayesianMLP, list[nn.Parameter]]:
@@ -152,13 +161,15 @@ def _balancing_weights(labels: torch.Tensor, n_classes: int) -> torch.Tensor:
 
 def train(features: np.ndarray, labels: np.ndarray, n_classes: int,
           config: TrainingConfig = TrainingConfig(), checkpoint: Path | None = None,
-          progress: bool = True, start: BayesianMLP | None = None, kept_outputs: int | None = None) -> TrainingResult:
-    """Train on a stratified split; ``labels`` are class indices in ``range(n_classes)``.
+          progress: bool = True, start: BayesianMLP | None = None, kept_outputs: int | None = None,
+          always_trained: np.ndarray | None = None) -> TrainingResult:
+    """Train on a stratified split; ``labels`` are class indices in ``range(n_classes)``; the rows of the mask
+    ``always_trained`` are never held out for validation.
 
     ``start``: fine-tune this network (its input standardisation kept) instead of one from random weights; with
     ``kept_outputs``, only its output rows from that index on are trained (the rest of the network is frozen).
     """
-    train_x, valid_x, train_y, valid_y = _split(features, labels, config)
+    train_x, valid_x, train_y, valid_y = _split(features, labels, config, always_trained)
     train_x, valid_x = torch.from_numpy(train_x), torch.from_numpy(valid_x)
     train_y, valid_y = torch.from_numpy(train_y), torch.from_numpy(valid_y)
 
@@ -210,17 +221,18 @@ def train(features: np.ndarray, labels: np.ndarray, n_classes: int,
 def train_ensemble(features: np.ndarray, labels: np.ndarray, n_classes: int, members: int,
                    config: TrainingConfig = TrainingConfig(), checkpoint: Path | None = None,
                    progress: bool = True, starts: Sequence[BayesianMLP] | None = None,
-                   kept_outputs: int | None = None) -> tuple[EnsembleMLP, list[TrainingResult], float]:
+                   kept_outputs: int | None = None, always_trained: np.ndarray | None = None
+                   ) -> tuple[EnsembleMLP, list[TrainingResult], float]:
     """``members`` networks trained as ``train`` does, member k with ``config.member = k`` (checkpoints
     ``checkpoint`` with ``.member-k`` appended; fine-tuned from ``starts[k]`` when given); the ensemble, each
     member's result and the ensemble's validation accuracy (mean probabilities without dropout, on the members'
     shared split)."""
     results = [train(features, labels, n_classes, replace(config, member=k),
                      None if checkpoint is None else checkpoint.with_name(f"{checkpoint.name}.member-{k}"), progress,
-                     None if starts is None else starts[k], kept_outputs)
+                     None if starts is None else starts[k], kept_outputs, always_trained)
                for k in range(members)]
     ensemble = EnsembleMLP([result.model for result in results]).eval()
-    _, valid_x, _, valid_y = _split(features, labels, config)
+    _, valid_x, _, valid_y = _split(features, labels, config, always_trained)
     with torch.no_grad():
         x = torch.from_numpy(valid_x)
         mean = torch.stack([torch.softmax(member(x), dim=1) for member in ensemble.members]).mean(0)
