@@ -156,7 +156,7 @@ def train_recipe(recipe: Recipe, output: Path, epochs: int = 300, members: int =
         labels = np.concatenate([labels, [classes.index(label) for label in user_labels]])
         records = {USER_CLASSES_KEY: [dataclasses.asdict(p) for p in added]}
     config = recipe.config(epochs, linear_inputs, pristine_copies)
-    anchors = paper_set.pristine_rows(structures) if recipe.name == "realistic" else None
+    anchors = paper_set.pristine_rows(structures) if recipe.name == "realistic" and recipe.with_pristine else None
     if members == 1:
         result = train(features, labels, len(classes), config, checkpoint=checkpoint, always_trained=anchors)
         network, results, accuracy = result.model, [result], result.validation_accuracy
