@@ -40,7 +40,7 @@ def main() -> None:
     settings = spm.SpmSettings(box=BOX, stride=(args.stride,) * 3, geometry="slab", hidden_layers=(2,))
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
-        spm.scan(atoms, settings, Classifier.load(samples=args.samples, seed=0), Path(out), progress=False)
+        spm.scan(atoms, settings, Classifier.load("paper", samples=args.samples, seed=0), Path(out), progress=False)
         seconds = time.perf_counter() - start
         points = explore.from_spm(Path(out), layer=2)
     labels = explore.cluster(points.vectors, args.min_cluster_size)

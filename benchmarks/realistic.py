@@ -55,7 +55,7 @@ from tqdm import tqdm
 
 from ariseml import __version__
 from ariseml.evaluation import calibration
-from ariseml.classifier import Classifier, DiffractionClassifier, load_classifier
+from ariseml.classifier import DEFAULT_MODEL, Classifier, DiffractionClassifier, load_classifier
 from ariseml.caches import cache_folder
 from ariseml.errors import InputError
 from ariseml.io import atomic_path
@@ -652,7 +652,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", action="append", dest="models",
                         help="a shipped model's name or a path written by 'arise train'; repeat to compare "
-                             "(default paper)")
+                             f"(default {DEFAULT_MODEL} and paper)")
     parser.add_argument("--samples", type=int, default=1000, help="Monte-Carlo passes T")
     parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated among {','.join(PARTS)}")
     parser.add_argument("--out", type=Path, default=Path("realistic-results"), help="folder of the CSV files")
@@ -662,7 +662,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=None, help="processes for descriptors and peers (default: all)")
     add_reference_option(parser)
     args = parser.parse_args()
-    models = args.models or ["paper"]
+    models = args.models or [DEFAULT_MODEL, "paper"]
     try:
         parts = parse_parts(args.parts)
     except ValueError as error:

@@ -12,7 +12,7 @@ from ovito.pipeline import ModifierInterface
 from traits.api import Float, Int, Str
 
 from ariseml.labels import DEFAULT_SAMPLES, label_atoms
-from ariseml.models import ATOMS_MODEL
+from ariseml.models import DEFAULT_MODEL
 from ariseml.spm.grid import DEFAULT_MIN_ATOMS
 
 CLASS_PROPERTY = "ARISE Class"
@@ -31,7 +31,7 @@ class AriseAtomLabels(ModifierInterface):
     """Adds ``ARISE Class`` (typed: the class names), ``ARISE Probability``, ``ARISE Mutual Information`` and
     ``ARISE Predictive Entropy`` to every particle, as ``arise atoms`` computes them (docs/atoms.md)."""
 
-    model = Str(ATOMS_MODEL, label="Model (a shipped name or the path of a trained one)")
+    model = Str(DEFAULT_MODEL, label="Model (a shipped name or the path of a trained one)")
     radius = Float(0.0, label="Sphere radius (Å; 0: automatic)")
     samples = Int(DEFAULT_SAMPLES, label="Monte-Carlo passes")
     min_atoms = Int(DEFAULT_MIN_ATOMS, label="Fewest atoms in a sphere")

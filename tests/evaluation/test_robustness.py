@@ -111,12 +111,13 @@ def test_quick_benchmark_runs_every_method_and_resumes(tmp_path):
     assert "| Table S3 |" in result.output and "| PTM, paper |" in result.output
     with open(tmp_path / "out" / "accuracy.csv") as handle:
         rows = list(csv.DictReader(handle))
-    assert len(rows) == 21 * 9  # every level of the three tables, every method
+    assert len(rows) == 21 * 10  # every level of the three tables, every method, the default and paper models
     by_key = {(r["level"], r["method"]): r for r in rows}
     assert float(by_key["pristine", "PTM"]["accuracy designed %"]) == 100.0
     assert float(by_key["η 20%", "PTM"]["accuracy designed %"]) < 20.0  # PTM fails with missing atoms
     assert float(by_key["δ 1%", "Spglib, tight"]["accuracy designed %"]) == 0.0
     assert float(by_key["η 20%", "ariseml"]["accuracy designed %"]) > 80.0
+    assert float(by_key["η 20%", "ariseml[realistic]"]["accuracy designed %"]) > 80.0
     assert (tmp_path / "out" / "accuracy.png").stat().st_size > 10_000
     again = CliRunner().invoke(main, arguments, catch_exceptions=False)  # everything from the cache
     assert again.exit_code == 0 and "draw" not in again.output

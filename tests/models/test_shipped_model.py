@@ -77,7 +77,9 @@ def test_the_realistic_model_answers_thermal_motion_and_amorphous_packings():
                for member in classifier.model_.members)
     recipe = classifier.metadata_["augmentation"]["realistic_recipe"]
     assert (recipe["max_internal"], recipe["thermal"], recipe["stacking_factor"], recipe["max_sigma"],
-            recipe["max_vacancies"], recipe["vacancy_fraction"]) == (0.04, "temperature", 5, 0.1, 0.4, 0.5)
+            recipe["max_vacancies"], recipe["vacancy_fraction"]) == (0.04, "temperature", 5, 0.11, 0.4, 0.5)
+    assert (recipe["with_pristine"], recipe["planar_fraction"], recipe["bicrystal_fraction"]) == (True, 0.5, 0.2)
+    assert classifier.metadata_["training"]["anchor_copies"] == 10 and classifier.metadata_["always_trained"] == 396
     assert classifier.settings_.average == "both"  # the joined descriptor
     rng = np.random.default_rng(1)
     structures, expected = [bulk("Al", "fcc", a=4.05), bulk("Mg", "hcp", a=3.21, c=5.21)], ["fcc_Cu", "hcp_Mg"]
@@ -104,3 +106,16 @@ def test_the_realistic_model_tells_the_graphite_stackings_apart_with_missing_ato
                   for stacking in stackings for seed in range(3)]
     answers = [r.top_ids[0] for r in classifier.classify(structures, top=1)]
     assert answers == [stacking for stacking in stackings for _ in range(3)]
+
+
+def test_the_default_model_is_sure_of_every_pristine_structure():
+    from ariseml.models import DEFAULT_MODEL
+
+    assert DEFAULT_MODEL == "realistic"
+    classifier = Classifier.load(samples=100, seed=0)
+    assert classifier.metadata_["recipe"] == "realistic"
+    structures = pristine_structures()
+    results = classifier.classify([s.atoms() for s in structures], top=1)
+    unsure = [(s.name, r.top_ids[0], round(float(r.top_probabilities[0]), 3)) for s, r in zip(structures, results)
+              if r.top_ids[0] != s.prototype.id or r.top_probabilities[0] < 0.9]
+    assert unsure == []  # the target, the graphite stackings included

@@ -9,7 +9,7 @@ from bicrystal import iron_bicrystal
 
 @pytest.fixture(scope="session")
 def classifier():
-    return Classifier.load(samples=100, seed=0)
+    return Classifier.load("paper", samples=100, seed=0)
 
 
 @pytest.fixture

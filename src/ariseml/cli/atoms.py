@@ -12,7 +12,7 @@ from ariseml.cli.frames import Frame, frames_of
 from ariseml.cli.group import in_option_words, main
 from ariseml.cli.options import device_option, format_option, jobs_option, minority_option
 from ariseml.errors import InputError
-from ariseml.models import ATOMS_MODEL, DEFAULT_SEED
+from ariseml.models import DEFAULT_MODEL, DEFAULT_SEED
 
 PARTS = ".arise-atoms"
 """Folder inside OUT holding each finished frame's labels, so that a rerun resumes."""
@@ -80,7 +80,7 @@ def _frame_labels(frame: Frame, classifier, options: dict, parts: Path, jobs: in
 @click.option("--samples", type=click.IntRange(1), default=100, show_default=True,  # labels.DEFAULT_SAMPLES
               help="T, the Monte-Carlo dropout passes per atom.")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the dropout masks.")
-@click.option("--model", "model_path", default=ATOMS_MODEL, show_default=True,
+@click.option("--model", "model_path", default=DEFAULT_MODEL, show_default=True,
               help="A shipped model name or the path of one written by 'arise train'.")
 @jobs_option
 @device_option

@@ -9,6 +9,7 @@ import click
 from ariseml.caches import benchmark_cache
 from ariseml.cli.group import main
 from ariseml.cli.options import jobs_option, require_packages
+from ariseml.models import DEFAULT_MODEL
 
 ALL_TABLES = "Table 2,Table S2,Table S3"
 """The tables of the robustness benchmark (the keys of ``evaluation.levels.TABLES``)."""
@@ -20,9 +21,9 @@ ALL_TABLES = "Table 2,Table S2,Table S3"
 @click.option("--methods", default="all", show_default=True,
               help="Comma-separated methods among ariseml, gnb, bnb, spglib-loose, spglib-tight, ptm, cna, "
                    "acna, baa.")
-@click.option("--model", "models", multiple=True, default=("paper",), show_default=True,
-              help="Model(s) scored as ariseml rows: a shipped name or a path written by 'arise train'. "
-                   "Repeat for more rows.")
+@click.option("--model", "models", multiple=True, default=(DEFAULT_MODEL, "paper"), show_default=True,
+              help="Model(s) scored as ariseml rows (the paper's is 'ariseml', others 'ariseml[NAME]'): a shipped "
+                   "name or a path written by 'arise train'. Repeat for more rows.")
 @click.option("--tables", default=ALL_TABLES, show_default=True,
               help="Which tables' defect levels to run.")
 @click.option("--realisations", type=click.IntRange(1), default=None,

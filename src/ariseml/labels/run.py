@@ -9,7 +9,7 @@ import numpy as np
 from ase import Atoms
 
 from ariseml.labels.environments import DEFAULT_SPECIES_REACH, DEFAULT_TAPER, environment_blocks, sphere_radius
-from ariseml.models import ATOMS_MODEL
+from ariseml.models import DEFAULT_MODEL
 from ariseml.spm.grid import DEFAULT_MIN_ATOMS, DEFAULT_MINORITY
 
 if TYPE_CHECKING:
@@ -50,14 +50,14 @@ def label_atoms(atoms: Atoms, classifier: Classifier | None = None, radius: floa
                 taper: float = DEFAULT_TAPER, species_reach: float = DEFAULT_SPECIES_REACH, jobs: int | None = None,
                 progress: bool = False) -> AtomLabels:
     """Classify every atom of ``atoms`` by the descriptor of the sphere of ``radius`` (Å; None: ``sphere_radius``)
-    centred on it (``classifier``: default, ``models.ATOMS_MODEL`` at T = 100 passes; ``pool_fraction``,
+    centred on it (``classifier``: default, ``models.DEFAULT_MODEL`` at T = 100 passes; ``pool_fraction``,
     ``minority``, ``taper`` and ``species_reach``: see
     :func:`~ariseml.labels.environments.environment_blocks`)."""
     from tqdm.auto import tqdm
 
     from ariseml.classifier import Classifier
 
-    classifier = classifier or Classifier.load(ATOMS_MODEL, samples=DEFAULT_SAMPLES)
+    classifier = classifier or Classifier.load(DEFAULT_MODEL, samples=DEFAULT_SAMPLES)
     radius = sphere_radius(atoms) if radius is None else radius
 
     top = min(top, len(classifier.classes_))

@@ -30,8 +30,9 @@ supercells of the bulk compounds with 5 % and 10 % antisites (``arise dataset/tr
 ``realistic``: five of the paper's networks on signed-log compressed and standardised inputs of the joined
 descriptor (``average="both"``), trained on the realistic recipe (``arise dataset/train --recipe realistic``
 with the options of docs/realistic.md; ``training.augmentation``): thermal-like and correlated noise, vacancies,
-strain, c/a stretches, varied finite shapes, the stacking classes drawn more often, and the extra class
-``not_a_crystal``; not yet the default (docs/realistic.md says where it stands).
+strain, c/a stretches, varied finite shapes, the stacking classes drawn more often, the paper's pristine
+structures, flat and two-grain draws of the 2D classes, and the extra class ``not_a_crystal``; the default
+(docs/realistic.md).
 """
 SHIPPED_DIFFRACTION_MODELS = {"diffraction": "diffraction_convnet"}
 """The ConvNet on two-dimensional diffraction fingerprints (Ziletti et al. 2018), seven classes."""
