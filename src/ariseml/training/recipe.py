@@ -113,7 +113,7 @@ class Recipe:
         if linear_inputs and not realistic:
             raise InputError("`linear_inputs` sits beside the realistic recipe's logarithms: add --recipe realistic",
                              "linear_inputs")
-        if pristine_copies != 1 and not (realistic and self.with_pristine):
+        if pristine_copies != 1 and not self.with_pristine:
             raise InputError("`pristine_copies` weights the realistic recipe's pristine structures: add --recipe "
                              "realistic --with-pristine", "pristine_copies")
         return TrainingConfig(epochs=epochs, standardised=realistic,
@@ -156,7 +156,7 @@ def train_recipe(recipe: Recipe, output: Path, epochs: int = 300, members: int =
         labels = np.concatenate([labels, [classes.index(label) for label in user_labels]])
         records = {USER_CLASSES_KEY: [dataclasses.asdict(p) for p in added]}
     config = recipe.config(epochs, linear_inputs, pristine_copies)
-    anchors = paper_set.pristine_rows(structures) if recipe.name == "realistic" and recipe.with_pristine else None
+    anchors = paper_set.pristine_rows(structures) if recipe.with_pristine else None
     if members == 1:
         result = train(features, labels, len(classes), config, checkpoint=checkpoint, always_trained=anchors)
         network, results, accuracy = result.model, [result], result.validation_accuracy
