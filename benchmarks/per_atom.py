@@ -1,7 +1,8 @@
 """Per-atom labels (`arise atoms`) on the MD snapshots of the realistic suite, beside OVITO's PTM and a-CNA; and
 the time and memory of labelling a large sample, beside PTM's on the same file.
 
-    python benchmarks/per_atom.py [--model realistic] [--samples 100] [--frames 2] [--speed 1000000]
+    python benchmarks/per_atom.py [--model realistic] [--samples 100] [--settle 0.07] [--precision auto] [--frames 2]
+        [--speed 1000000]
 
 Accuracy: for every system and T/T_m of benchmarks/realistic_md.py, the first ``--frames`` snapshots; the share
 of atoms given the expected class (melts: the share answered ``not_a_crystal``, for the peers the share left
@@ -28,6 +29,7 @@ import numpy as np
 
 from ariseml import __version__
 from ariseml.caches import cache_folder
+from ariseml.labels import DEFAULT_PRECISION, DEFAULT_SETTLE
 from ariseml.prototypes import NOT_A_CRYSTAL
 
 PEERS = {"ptm": "PTM", "acna": "a-CNA"}
@@ -51,8 +53,9 @@ def our_labels(frames, classifier, radius: float | None, pool_fraction: float,
     results = []
     for number, atoms in enumerate(frames):
         key = hashlib.sha256(json.dumps([__version__, classifier.metadata_["sha256"], classifier.samples,
-                                         classifier.seed, radius, pool_fraction, DEFAULT_TAPER,
-                                         DEFAULT_SPECIES_REACH, _frame_key(atoms)]).encode()
+                                         classifier.seed, classifier.settle, classifier.precision, radius,
+                                         pool_fraction, DEFAULT_TAPER, DEFAULT_SPECIES_REACH, _frame_key(atoms)]
+                                        ).encode()
                              ).hexdigest()
         path = cache / key[:2] / f"{key}.npz"
         try:
@@ -76,7 +79,8 @@ def accuracy(args: argparse.Namespace) -> list[dict]:
     from ariseml.classifier import Classifier
     from ariseml.evaluation.peers_ovito import DESIGNED_CLASSES, per_atom_labels
 
-    classifier = Classifier.load(args.model, samples=args.samples, seed=0)
+    classifier = Classifier.load(args.model, samples=args.samples, seed=0, settle=args.settle or None,
+                                 precision=args.precision)
     groups: dict[tuple[str, float], list] = {}
     for atoms in md_frames(None):
         group = groups.setdefault((atoms.info["system"], float(atoms.info["t_over_tm"])), [])
@@ -104,7 +108,7 @@ def accuracy(args: argparse.Namespace) -> list[dict]:
     return rows
 
 
-def speed_worker(method: str, path: str, model: str, samples: int, radius: float | None, pool_fraction: float) -> None:
+def speed_worker(method: str, path: str, args: argparse.Namespace) -> None:
     """One method on one file in this process (run by ``speed``): prints the seconds it took."""
     atoms = ase.io.read(path)
     started = time.perf_counter()
@@ -112,8 +116,9 @@ def speed_worker(method: str, path: str, model: str, samples: int, radius: float
         from ariseml.classifier import Classifier
         from ariseml.labels import label_atoms
 
-        label_atoms(atoms, Classifier.load(model, samples=samples, seed=0), radius, top=1,
-                    pool_fraction=pool_fraction, jobs=2, progress=True)
+        classifier = Classifier.load(args.model, samples=args.samples, seed=0, settle=args.settle or None,
+                                     precision=args.precision)
+        label_atoms(atoms, classifier, args.radius, top=1, pool_fraction=args.pool_fraction, jobs=2, progress=True)
     else:
         from ariseml.evaluation.peers_ovito import per_atom_labels
 
@@ -136,7 +141,8 @@ def speed(args: argparse.Namespace) -> list[dict]:
     for method in ("ariseml", "ptm"):
         started = time.perf_counter()
         done = subprocess.run([sys.executable, __file__, "--speed-worker", method, str(path), "--model", args.model,
-                               "--samples", str(args.samples), "--pool-fraction", str(args.pool_fraction)]
+                               "--samples", str(args.samples), "--pool-fraction", str(args.pool_fraction),
+                               "--settle", str(args.settle), "--precision", args.precision]
                               + ([] if args.radius is None else ["--radius", str(args.radius)]),
                               capture_output=True, text=True, env={"OMP_NUM_THREADS": "2", **_environment()})
         if done.returncode:
@@ -174,6 +180,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="realistic")
     parser.add_argument("--samples", type=int, default=100, help="Monte-Carlo passes T")
+    parser.add_argument("--settle", type=float, default=DEFAULT_SETTLE, help="early settling of the passes (0: off)")
+    parser.add_argument("--precision", default=DEFAULT_PRECISION, help="auto, float32 or bfloat16")
     parser.add_argument("--radius", type=float, default=None,
                         help="sphere radius (Å) [default: ariseml's, labels.sphere_radius of each sample]")
     parser.add_argument("--pool-fraction", type=float, default=1.0, help="share of atoms pooled into a sphere")
@@ -184,10 +192,11 @@ def main() -> None:
     parser.add_argument("--speed-worker", nargs=2, metavar=("METHOD", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.speed_worker:
-        speed_worker(*args.speed_worker, args.model, args.samples, args.radius, args.pool_fraction)
+        speed_worker(*args.speed_worker, args)
         return
     args.out.mkdir(parents=True, exist_ok=True)
-    command = (f"python benchmarks/per_atom.py --model {args.model} --samples {args.samples} --frames {args.frames}"
+    command = (f"python benchmarks/per_atom.py --model {args.model} --samples {args.samples} --settle {args.settle:g} "
+               f"--precision {args.precision} --frames {args.frames}"
                + (f" --radius {args.radius:g}" if args.radius is not None else "")
                + (f" --pool-fraction {args.pool_fraction:g}" if args.pool_fraction < 1 else "")
                + (f" --speed {args.speed}" if args.speed else "") + (" --skip-accuracy" if args.skip_accuracy else ""))

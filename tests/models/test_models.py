@@ -5,7 +5,9 @@ import pytest
 import torch
 
 from ariseml.models.bayesian_mlp import BayesianMLP, EnsembleMLP, hidden_widths
-from ariseml.models.monte_carlo import _dropped_inputs, _first_layer, dropout_masks, monte_carlo_predict
+from ariseml.errors import InputError
+from ariseml.models.monte_carlo import (_dropped_inputs, _first_layer, dropout_masks, monte_carlo_predict,
+                                         native_bfloat16)
 from ariseml.models.uncertainty import mutual_information, predictive_entropy
 
 
@@ -82,6 +84,36 @@ def test_settled_inputs_stop_early_near_the_full_run_and_the_others_match_it():
     assert (strict.passes == 300).all()  # none settles: exactly the full run's passes
     assert np.allclose(strict.probabilities, full.probabilities, atol=1e-6)
     assert np.allclose(strict.mutual_information, full.mutual_information, atol=1e-6)
+
+
+def test_an_ensemble_settles_on_the_passes_of_all_its_members_together():
+    torch.manual_seed(0)
+    ensemble = EnsembleMLP([BayesianMLP(315, 108) for _ in range(5)])
+    inputs = np.random.default_rng(1).random((6, 315))
+    inputs[:3] *= 1000.0  # the members disagree on these
+    full = monte_carlo_predict(ensemble, inputs, samples=100, seed=4)
+    early = monte_carlo_predict(ensemble, inputs, samples=100, seed=4, settle=0.07, stage_samples=25)
+    # stages of 5 passes per member; 25 agreeing passes in all leave √3 / 25 √(1 - 25 / 100) = 0.060
+    assert list(early.passes) == [50, 50, 50, 25, 25, 25]  # the members disagree more on the first three
+    assert np.abs(early.probabilities - full.probabilities).max() < 0.07
+    strict = monte_carlo_predict(ensemble, inputs, samples=100, seed=4, settle=0.01, stage_samples=25)
+    assert (strict.passes == 100).all() and np.allclose(strict.probabilities, full.probabilities, atol=1e-6)
+
+
+def test_bfloat16_passes_stay_close_to_float32_ones():
+    torch.manual_seed(0)
+    model = BayesianMLP(315, 108)
+    inputs = np.random.default_rng(1).random((40, 315)) * 30.0
+    full = monte_carlo_predict(model, inputs, samples=50, seed=2, keep_hidden=True)
+    fast = monte_carlo_predict(model, inputs, samples=50, seed=2, keep_hidden=True, precision="bfloat16")
+    assert np.abs(fast.probabilities - full.probabilities).max() < 0.02
+    assert np.abs(fast.mutual_information - full.mutual_information).max() < 0.02
+    assert fast.hidden[2].dtype == np.float32 and np.allclose(fast.hidden[0], full.hidden[0], atol=1e-5)
+    automatic = monte_carlo_predict(model, inputs, samples=50, seed=2, precision="auto")
+    assert np.array_equal(automatic.probabilities,
+                          (fast if native_bfloat16(torch.device("cpu")) else full).probabilities)
+    with pytest.raises(InputError, match="unknown precision 'half'"):
+        monte_carlo_predict(model, inputs, samples=5, precision="half")
 
 
 def test_an_ensemble_shares_the_passes_out_and_counts_its_members_disagreement():

@@ -22,7 +22,7 @@ from ariseml.models import DEFAULT_MODEL, DEFAULT_SEED
 from ariseml.models.bayesian_mlp import BayesianMLP, EnsembleMLP, Network, first_member, torch_device
 from ariseml.models.files import (DIFFRACTION_KIND, SHIPPED_MODELS, ModelFileError, load_network, metadata_fields,
                                   model_files, write_model)
-from ariseml.models.monte_carlo import MonteCarloPrediction, check_settle, monte_carlo_predict
+from ariseml.models.monte_carlo import MonteCarloPrediction, check_precision, check_settle, monte_carlo_predict
 from ariseml.models.student import STUDENT_KIND, StudentMLP, student_predict
 from ariseml.prototypes import NOT_A_CRYSTAL, get_prototype
 from ariseml.prototypes.user import recorded_classes
@@ -37,16 +37,18 @@ class Classifier:
     ``samples`` is T, the number of stochastic forward passes (the paper uses 1000); ``seed`` draws
     the dropout masks (``DEFAULT_SEED``: the same numbers on every call; None: new masks each time);
     ``settle``: an input stops before T passes once its answer is this close to the T-pass one (a standard
-    error, e.g. 0.01; see ``monte_carlo_predict``), None: every input gets all T.
+    error, e.g. 0.01; see ``monte_carlo_predict``), None: every input gets all T. ``precision``: "float32" or
+    "bfloat16" for the hidden layers after the first (``monte_carlo.PRECISIONS``).
     Learned state: ``classes_`` (prototype ids, output order), ``settings_``
     (the descriptor the model was trained for), ``model_`` and ``metadata_``.
     """
 
     def __init__(self, samples: int = 1000, seed: int | None = DEFAULT_SEED, jobs: int | None = None,
-                 device: str = "cpu", settle: float | None = None) -> None:
+                 device: str = "cpu", settle: float | None = None, precision: str = "float32") -> None:
         self.samples = samples
         self.seed = seed
         self.settle = check_settle(settle)
+        self.precision = check_precision(precision)
         self.jobs = jobs
         self.device = torch_device(device)  # where the Monte-Carlo passes run
 
@@ -65,7 +67,7 @@ class Classifier:
 
         Its checksum is verified; ``settings`` other than the model's raise. ``options`` go to the constructor:
         ``samples`` (T, default 1000), ``seed`` (of the dropout masks), ``settle`` (early stopping of the passes),
-        ``jobs`` (processes for the descriptor) and ``device`` (where the passes run).
+        ``precision`` (of the passes), ``jobs`` (processes for the descriptor) and ``device`` (where the passes run).
         """
         weights, metadata = model_files(model, SHIPPED_MODELS)
         if metadata.get("kind") == DIFFRACTION_KIND:
@@ -139,7 +141,7 @@ class Classifier:
         if isinstance(self.model_, StudentMLP):
             return student_predict(self.model_, features, keep_hidden)
         return monte_carlo_predict(self.model_, features, self.samples, keep_hidden, seed=self.seed,
-                                   settle=self.settle)
+                                   settle=self.settle, precision=self.precision)
 
     def classify(self, structures: Atoms | Sequence[Atoms], top: int = 3, keep_hidden: bool = False,
                  progress: bool = False) -> list[Classification]:

@@ -10,7 +10,7 @@ import click
 
 from ariseml.cli.frames import Frame, frames_of
 from ariseml.cli.group import in_option_words, main
-from ariseml.cli.options import device_option, format_option, jobs_option, minority_option
+from ariseml.cli.options import device_option, format_option, jobs_option, minority_option, precision_option
 from ariseml.errors import InputError
 from ariseml.models import DEFAULT_MODEL, DEFAULT_SEED
 
@@ -42,7 +42,7 @@ def _frame_labels(frame: Frame, classifier, options: dict, parts: Path, jobs: in
 
     key = record_key({"sample_sha256": sample_sha256(frame.atoms), **options,
                       "model_sha256": classifier.metadata_.get("sha256", ""), "samples": classifier.samples,
-                      "seed": classifier.seed})
+                      "seed": classifier.seed, "settle": classifier.settle, "precision": classifier.precision})
     part = parts / f"frame-{frame.frame}.npz"
     stored = read_checked(part, key) if part.exists() else None
     if stored is not None:
@@ -79,15 +79,21 @@ def _frame_labels(frame: Frame, classifier, options: dict, parts: Path, jobs: in
               help="How many of the most probable classes each atom gets columns for.")
 @click.option("--samples", type=click.IntRange(1), default=100, show_default=True,  # labels.DEFAULT_SAMPLES
               help="T, the Monte-Carlo dropout passes per atom.")
+@click.option("--settle", type=click.FloatRange(min=0), default=0.07, show_default=True,  # labels.DEFAULT_SETTLE
+              help="Stop an atom's passes, in stages of 25, once the standard error of each probability's difference "
+                   "to the T-pass result (its variance plus 3/n, the rule of three) is below this: a sure atom then "
+                   "gets 25 passes; 0: every atom gets all T.")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the dropout masks.")
 @click.option("--model", "model_path", default=DEFAULT_MODEL, show_default=True,
               help="A shipped model name or the path of one written by 'arise train'.")
 @jobs_option
 @device_option
+@precision_option("auto")  # labels.DEFAULT_PRECISION
 @format_option
 def atoms(files: tuple[str, ...], out: str, radius: float | None, min_atoms: int, minority: float,
-          taper: float | None, species_reach: float | None, pool_fraction: float, top: int, samples: int, seed: int,
-          model_path: str, jobs: int | None, device: str, file_format: str | None) -> None:
+          taper: float | None, species_reach: float | None, pool_fraction: float, top: int, samples: int,
+          settle: float, seed: int, model_path: str, jobs: int | None, device: str, precision: str,
+          file_format: str | None) -> None:
     """Label every atom (every frame) of FILES with the class of the sphere centred on it.
 
     Writes per-atom columns arise_class_id (for colouring in OVITO), arise_class, arise_probability,
@@ -108,7 +114,8 @@ def atoms(files: tuple[str, ...], out: str, radius: float | None, min_atoms: int
     if clashes := [name for name, count in names.items() if count > 1]:
         raise click.UsageError(f"several inputs would write {', '.join(clashes)} in {out}: label them into "
                                "separate --out folders")
-    classifier = Classifier.load(model_path, samples=samples, seed=seed, device=device)
+    classifier = Classifier.load(model_path, samples=samples, seed=seed, device=device, settle=settle or None,
+                                 precision=precision)
     failed = False
     for path in files:
         frames = frames_of(path, file_format)

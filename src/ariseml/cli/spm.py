@@ -6,7 +6,7 @@ import click
 
 from ariseml.cli.frames import read_checked_frames
 from ariseml.cli.group import main
-from ariseml.cli.options import device_option, format_option, jobs_option, minority_option
+from ariseml.cli.options import device_option, format_option, jobs_option, minority_option, precision_option
 from ariseml.models import DEFAULT_MODEL, DEFAULT_SEED
 from ariseml.spm.plot import INFORMATION_MAX
 
@@ -71,6 +71,7 @@ def _slice(text: str) -> tuple[str, float]:
               help="Address of a Dask distributed scheduler (e.g. tcp://10.0.0.5:8786): the chunks run on its "
                    "workers instead of this machine's cores.")
 @device_option
+@precision_option("float32")
 @click.option("--out", type=click.Path(file_okay=False), required=True,
               help="Folder for spm.nc, the PNG maps, the per-atom XYZ and the resumable chunks: a new or empty "
                    "one, or that of an interrupted run of the same command (no default: nothing lands where you "
@@ -79,7 +80,7 @@ def _slice(text: str) -> tuple[str, float]:
 def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_atoms: int, minority: float,
         mode: str, settle: float | None, samples: int, hidden_layers: tuple[int, ...], seed: int, model_path: str,
         top: int, information_max: float, slices: tuple[str, ...], jobs: int | None, scheduler: str | None,
-        device: str, out: str, file_format: str | None) -> None:
+        device: str, precision: str, out: str, file_format: str | None) -> None:
     """Strided pattern matching: maps of the class probabilities and uncertainty across FILE.
 
     Rerunning the same command after an interruption resumes where it stopped.
@@ -106,7 +107,8 @@ def spm(file: str, box: float, stride: str, slab: bool, rod: str | None, min_ato
     settings = strided.SpmSettings(box=box, stride=strides, geometry=geometry, axis="xyz".index(rod) if rod else 2,
                                    min_atoms=min_atoms, minority=minority, mode=mode,
                                    hidden_layers=tuple(sorted(set(hidden_layers))))
-    classifier = Classifier.load(model_path, samples=samples, seed=seed, device=device, settle=settle)
+    classifier = Classifier.load(model_path, samples=samples, seed=seed, device=device, settle=settle,
+                                 precision=precision)
     target = Path(out)  # made by scan, which refuses a folder holding files of another run or of the user
     dataset = strided.scan(atoms, settings, classifier, target, jobs=jobs, scheduler=scheduler)
     valid = int((dataset["argmax_class"] >= 0).sum())

@@ -80,19 +80,98 @@ def _first_layer(model: BayesianMLP, batch: torch.Tensor, dropped: torch.Tensor)
     return correction.mul_(-1.0 / keep).add_(undropped)  # minus each pass's dropped inputs
 
 
-def _masked_passes(model: BayesianMLP, batch: torch.Tensor, masks: list[torch.Tensor], dropped: torch.Tensor,
+PRECISIONS = {"float32": torch.float32, "bfloat16": torch.bfloat16}
+"""Number formats the hidden layers after the first can run in. bfloat16 halves the memory traffic and, where
+the processor has bfloat16 instructions (AVX512-BF16, AMX) or on a GPU, runs the products about three times as
+fast; its answers differ from float32's by a fiftieth of what two seeds' differ by (``benchmarks/mc_fidelity.py``).
+"auto": bfloat16 where the device has such instructions, float32 elsewhere."""
+
+
+def check_precision(precision: str) -> str:
+    """``precision`` if it is "auto" or one of PRECISIONS; an ``InputError`` otherwise."""
+    if precision != "auto" and precision not in PRECISIONS:
+        raise InputError(f"unknown precision {precision!r}: use auto, {' or '.join(PRECISIONS)}", "precision")
+    return precision
+
+
+def native_bfloat16(device: torch.device) -> bool:
+    """Whether ``device`` multiplies bfloat16 matrices in hardware: a GPU that supports it, or a processor with
+    AVX512-BF16 or AMX instructions (read from /proc/cpuinfo; False where there is none)."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    if device.type != "cpu":
+        return False
+    try:
+        with open("/proc/cpuinfo") as info:
+            flags = next((line.split() for line in info if line.startswith("flags")), [])
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def _dtype(precision: str, device: torch.device) -> torch.dtype:
+    if check_precision(precision) == "auto":
+        return torch.bfloat16 if native_bfloat16(device) else torch.float32
+    return PRECISIONS[precision]
+
+
+@dataclass
+class _Member:
+    """One network's share of the T passes: its inputs as its first layer sees them, its dropout masks (those
+    of the layers after the first in the precision the passes run in) and the layers after the first."""
+
+    network: BayesianMLP
+    x: torch.Tensor
+    masks: list[torch.Tensor]
+    layers: list[tuple[torch.Tensor, torch.Tensor]]  # (weight, bias) of the hidden layers after the first, output
+
+    @property
+    def samples(self) -> int:
+        return len(self.masks[0])
+
+
+def _members(model: Network, inputs: np.ndarray, samples: int, seed: int | None, precision: str) -> list[_Member]:
+    """The T passes shared out among an ensemble's members (the first ones get one more when T does not divide;
+    member k seeded ``seed + k``), or all of them to a single network."""
+    networks = list(model.members) if isinstance(model, EnsembleMLP) else [model]
+    members = []
+    for number, network in enumerate(networks):
+        count = samples // len(networks) + (number < samples % len(networks))
+        if not count:
+            continue
+        generator = torch.Generator()
+        if seed is None:
+            generator.seed()
+        else:
+            generator.manual_seed(seed + number)
+        device = next(network.parameters()).device
+        dtype = _dtype(precision, device)
+        masks = [mask.to(device) for mask in dropout_masks(network, count, generator)]
+        network.eval()
+        x = network.standardise(torch.as_tensor(np.asarray(inputs, dtype=np.float32)).to(device))
+        layers = [(layer.weight.to(dtype), layer.bias.to(dtype)) for layer in [*network.hidden[1:], network.output]]
+        members.append(_Member(network, x, masks[:2] + [mask.to(dtype) for mask in masks[2:]], layers))
+    return members
+
+
+def _masked_passes(member: _Member, batch: torch.Tensor, masks: list[torch.Tensor], dropped: torch.Tensor,
                    keep_hidden: bool) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
-    """Logits (T, b, classes) of the T passes given by ``masks`` (``dropped``: the inputs each drops) and,
-    with ``keep_hidden``, each hidden layer's activations after and before its ReLU summed over the passes."""
+    """Logits (T, b, classes) in float32 of the T passes given by ``masks`` (``dropped``: the inputs each drops)
+    and, with ``keep_hidden``, each hidden layer's activations after and before its ReLU summed over the passes."""
     after, before = [], []
-    for number, (layer, mask) in enumerate(zip(model.hidden, masks[1:])):
-        x = (_first_layer(model, batch, dropped) if number == 0 else layer(x)).mul_(mask)
+    x = _first_layer(member.network, batch, dropped)
+    for number, mask in enumerate(masks[1:]):
+        if number:
+            x = torch.nn.functional.linear(x, *member.layers[number - 1])
+        x = x.mul_(mask)
         if keep_hidden:
-            before.append(x.sum(0))
+            before.append(x.sum(0, dtype=torch.float32))
         x = x.relu_()  # in place: these (T·b, width) arrays are the largest
         if keep_hidden:
-            after.append(x.sum(0))
-    return model.output(x), after, before
+            after.append(x.sum(0, dtype=torch.float32))
+        if not number:
+            x = x.to(member.layers[0][0].dtype)
+    return torch.nn.functional.linear(x, *member.layers[-1]).float(), after, before
 
 
 @dataclass
@@ -105,19 +184,29 @@ class _PassSums:
     hidden: list[np.ndarray]
     hidden_before_relu: list[np.ndarray]
 
+    def add(self, rows: np.ndarray, more: _PassSums) -> None:
+        """Add the sums of more passes of the inputs ``rows``."""
+        for name in ("probabilities", "squared", "entropy"):
+            getattr(self, name)[rows] += getattr(more, name)
+        for total, extra in zip(self.hidden + self.hidden_before_relu, more.hidden + more.hidden_before_relu):
+            total[rows] += extra
+
 
 def _float64(sums: torch.Tensor) -> np.ndarray:
     """Pass sums on the host in float64 (converted after leaving the device: some GPUs have no float64)."""
     return sums.cpu().double().numpy()
 
 
-def _run_passes(model: BayesianMLP, x: torch.Tensor, masks: list[torch.Tensor], max_rows: int,
+def _run_passes(member: _Member, rows: np.ndarray | slice, first: int, last: int, max_rows: int,
                 keep_hidden: bool) -> _PassSums:
+    """Sums over passes ``first`` to ``last`` (exclusive) of the member's inputs ``rows``."""
+    masks = [mask[first:last] for mask in member.masks]
+    x = member.x[rows]
     chunk = max(1, max_rows // len(masks[0]))
     dropped = _dropped_inputs(masks[0])
     parts = []
     for start in range(0, len(x), chunk):
-        logits, after, before = _masked_passes(model, x[start:start + chunk], masks, dropped, keep_hidden)
+        logits, after, before = _masked_passes(member, x[start:start + chunk], masks, dropped, keep_hidden)
         p = torch.softmax(logits, dim=-1)
         entropy = torch.special.xlogy(p, p).sum(dim=-1).neg_()
         # per pass in float32 (the network's precision), summed over the passes in float32 (pairwise: a
@@ -140,27 +229,40 @@ def _stage_ends(stage_samples: int, samples: int) -> list[int]:
     return [*range(stage_samples, samples, stage_samples), samples]
 
 
-def _settling_passes(model: BayesianMLP, x: torch.Tensor, masks: list[torch.Tensor], max_rows: int,
-                     keep_hidden: bool, settle: float, stage_samples: int) -> tuple[_PassSums, np.ndarray]:
-    """Pass sums and pass counts with early stopping after any stage (see ``monte_carlo_predict``)."""
-    samples = len(masks[0])
-    ends = _stage_ends(stage_samples, samples)
-    sums = _run_passes(model, x, [m[:ends[0]] for m in masks], max_rows, keep_hidden)
-    counts = np.full(len(x), float(ends[0]))
-    active = np.arange(len(x))
-    for done, end in zip(ends, ends[1:]):
-        deviations = np.maximum(sums.squared[active] - sums.probabilities[active] ** 2 / done, 0.0)
-        # of the difference to the T-pass mean: σ √(1/n - 1/T), with σ² estimated from the n passes plus 3 / n
-        standard_error = np.sqrt(deviations + UNSEEN_RATE_BOUND) / done * np.sqrt(1.0 - done / samples)
-        active = active[standard_error.max(axis=1) >= settle]
+def _unsettled(sums: list[_PassSums], counts: list[np.ndarray], rows: np.ndarray, samples: int,
+               settle: float) -> np.ndarray:
+    """The ``rows`` whose mean over all members' passes so far may still differ from the T-pass mean by a
+    standard error of ``settle`` or more in some class probability (see ``monte_carlo_predict``)."""
+    done = sum(count[rows] for count in counts)[:, None]
+    total = sum(s.probabilities[rows] for s in sums)
+    deviations = np.maximum(sum(s.squared[rows] for s in sums) - total**2 / done, 0.0)
+    # of the difference to the T-pass mean: σ √(1/n - 1/T), with σ² estimated from the n passes plus 3 / n
+    standard_error = np.sqrt(deviations + UNSEEN_RATE_BOUND) / done * np.sqrt(1.0 - done / samples)
+    return rows[standard_error.max(axis=1) >= settle]
+
+
+def _all_passes(members: list[_Member], inputs: int, max_rows: int, keep_hidden: bool, settle: float | None,
+                stage_samples: int) -> tuple[list[_PassSums], list[np.ndarray]]:
+    """Per member the pass sums and the passes each input got: all of them, or with ``settle`` in stages of
+    about ``stage_samples`` passes shared out among the members, an input stopping after the stage where the
+    passes of all members together have settled."""
+    samples = sum(member.samples for member in members)
+    if settle is None or stage_samples >= samples or not inputs:
+        sums = [_run_passes(member, slice(None), 0, member.samples, max_rows, keep_hidden) for member in members]
+        return sums, [np.full(inputs, float(member.samples)) for member in members]
+    ends = [_stage_ends(max(1, round(stage_samples * member.samples / samples)), member.samples)
+            for member in members]
+    sums = [_run_passes(member, slice(None), 0, end[0], max_rows, keep_hidden) for member, end in zip(members, ends)]
+    counts = [np.full(inputs, float(end[0])) for end in ends]
+    active = np.arange(inputs)
+    for stage in range(1, max(len(end) for end in ends)):
+        active = _unsettled(sums, counts, active, samples, settle)
         if not len(active):
             break
-        stage = _run_passes(model, x[active], [m[done:end] for m in masks], max_rows, keep_hidden)
-        for name in ("probabilities", "squared", "entropy"):
-            getattr(sums, name)[active] += getattr(stage, name)
-        for total, extra in zip(sums.hidden + sums.hidden_before_relu, stage.hidden + stage.hidden_before_relu):
-            total[active] += extra
-        counts[active] = end
+        for member, end, total, count in zip(members, ends, sums, counts):
+            if stage < len(end):
+                total.add(active, _run_passes(member, active, end[stage - 1], end[stage], max_rows, keep_hidden))
+                count[active] = end[stage]
     return sums, counts
 
 
@@ -169,32 +271,11 @@ PASS_ROWS = 16_384
 about 25 % faster than 262,144 rows (whose 0.5 GB activations leave every cache); the products run as fast."""
 
 
-def _ensemble_predict(model: EnsembleMLP, inputs: np.ndarray, samples: int, keep_hidden: bool, max_rows: int,
-                      seed: int | None, settle: float | None, stage_samples: int) -> MonteCarloPrediction:
-    """T passes shared out among the members (the first ones get one more when T does not divide); each
-    member's mean counts equally, and the mean per-pass entropy gives the mutual information of them all."""
-    counts = [samples // len(model.members) + (k < samples % len(model.members)) for k in range(len(model.members))]
-    parts = [monte_carlo_predict(member, inputs, count, keep_hidden, max_rows,
-                                 None if seed is None else seed + k, settle, stage_samples)
-             for k, (member, count) in enumerate(zip(model.members, counts)) if count]
-    mean = np.mean([part.probabilities.astype(np.float64) for part in parts], axis=0)
-    mean_entropy = np.mean([part.predictive_entropy - part.mutual_information for part in parts], axis=0)
-    joined = (lambda layers: [np.concatenate(layer, axis=1) for layer in zip(*layers)]) if keep_hidden else None
-    return MonteCarloPrediction(
-        probabilities=mean.astype(np.float32),
-        mutual_information=mutual_information_from_means(mean, mean_entropy),
-        predictive_entropy=predictive_entropy(mean),
-        hidden=joined([part.hidden for part in parts]) if joined else None,
-        passes=np.sum([part.passes for part in parts], axis=0).astype(np.int32),
-        hidden_before_relu=joined([part.hidden_before_relu for part in parts]) if joined else None,
-    )
-
-
 @torch.no_grad()
 def monte_carlo_predict(model: Network, inputs: np.ndarray, samples: int = 1000,
                         keep_hidden: bool = False, max_rows: int = PASS_ROWS,
                         seed: int | None = None, settle: float | None = None,
-                        stage_samples: int = 25) -> MonteCarloPrediction:
+                        stage_samples: int = 25, precision: str = "float32") -> MonteCarloPrediction:
     """T stochastic passes with dropout on, as one batched product over T copies of each input.
 
     The T dropout masks are drawn once and shared by all inputs: every input still
@@ -203,41 +284,37 @@ def monte_carlo_predict(model: Network, inputs: np.ndarray, samples: int = 1000,
     passes run where the model's parameters are (CPU or GPU); the masks are drawn on
     the CPU, so a seed gives the same passes on every device.
 
-    ``settle``: passes run in stages of ``stage_samples`` up to T; an input stops after the
-    stage where, for every class probability, the standard error of its difference to the
-    T-pass mean, σ √(1/n - 1/T), is below ``settle``. The variance σ² estimated from the n
-    passes gets 3/n added (the rule of three), so n passes that all agree still leave about
-    √3 / n: a rare pass that would flip the answer is not ruled out by a few agreeing ones.
-    Inputs that never settle get all T passes (the same passes, so their numbers are exactly
-    those of the full run).
+    An ``EnsembleMLP`` shares the T passes out among its members (member k seeded ``seed + k``); each member's
+    mean counts equally, and the mean per-pass entropy gives the mutual information of them all.
 
-    An ``EnsembleMLP`` shares the T passes out among its members (member k seeded ``seed + k``).
+    ``settle``: passes run in stages of about ``stage_samples`` (shared out among an ensemble's members) up to
+    T; an input stops after the stage where, for every class probability, the standard error of the difference
+    between the mean of its n passes so far and its T-pass mean, σ √(1/n - 1/T), is below ``settle``. The
+    variance σ² estimated from the n passes gets 3/n added (the rule of three), so n passes that all agree still
+    leave about √3 / n: a rare pass that would flip the answer is not ruled out by a few agreeing ones.
+    Inputs that never settle get all T passes (the same passes, so their numbers are exactly those of the full run).
+
+    ``precision``: "float32", "bfloat16" for the hidden layers after the first, or "auto" (see PRECISIONS).
     """
     if samples < 1:
         raise InputError(f"the number of Monte-Carlo samples must be >= 1, got {samples}")
-    if isinstance(model, EnsembleMLP):
-        return _ensemble_predict(model, inputs, samples, keep_hidden, max_rows, seed, settle, stage_samples)
-    generator = torch.Generator()
-    if seed is None:
-        generator.seed()
-    else:
-        generator.manual_seed(seed)
-    device = next(model.parameters()).device
-    masks = [mask.to(device) for mask in dropout_masks(model, samples, generator)]
-    model.eval()
-    x = model.standardise(torch.as_tensor(np.asarray(inputs, dtype=np.float32)).to(device))
-    if settle is None or stage_samples >= samples or len(x) == 0:
-        sums = _run_passes(model, x, masks, max_rows, keep_hidden)
-        counts = np.full(len(x), float(samples))
-    else:
-        sums, counts = _settling_passes(model, x, masks, max_rows, keep_hidden, settle, stage_samples)
-    mean = sums.probabilities / counts[:, None]
+    members = _members(model, inputs, samples, seed, precision)
+    sums, counts = _all_passes(members, len(inputs), max_rows, keep_hidden, settle, stage_samples)
+    means = [total.probabilities / count[:, None] for total, count in zip(sums, counts)]
+    mean = np.mean(means, axis=0)
+    mean_entropy = np.mean([total.entropy / count for total, count in zip(sums, counts)], axis=0)
+
+    def averaged(name: str) -> list[np.ndarray] | None:
+        """Each hidden layer averaged over the passes, the members' side by side."""
+        return [np.concatenate([(layer / count[:, None]).astype(np.float32) for layer, count in zip(layers, counts)],
+                               axis=1) for layers in zip(*(getattr(total, name) for total in sums))
+                ] if keep_hidden else None
+
     return MonteCarloPrediction(
         probabilities=mean.astype(np.float32),
-        mutual_information=mutual_information_from_means(mean, sums.entropy / counts),
+        mutual_information=mutual_information_from_means(mean, mean_entropy),
         predictive_entropy=predictive_entropy(mean),
-        hidden=[(h / counts[:, None]).astype(np.float32) for h in sums.hidden] if keep_hidden else None,
-        passes=counts.astype(np.int32),
-        hidden_before_relu=([(h / counts[:, None]).astype(np.float32) for h in sums.hidden_before_relu]
-                            if keep_hidden else None),
+        hidden=averaged("hidden"),
+        passes=np.sum(counts, axis=0).astype(np.int32),
+        hidden_before_relu=averaged("hidden_before_relu"),
     )

@@ -45,10 +45,11 @@ def sample_sha256(atoms: Atoms) -> str:
 
 def run_identity(atoms: Atoms, settings: SpmSettings, classifier: Classifier) -> dict[str, Any]:
     """What a chunk on disk must have been made with to be reused: the sample, the scan's settings, the model
-    and its Monte-Carlo passes (T, seed, settling)."""
+    and its Monte-Carlo passes (T, seed, settling, precision)."""
     return {"sample_sha256": sample_sha256(atoms), "settings": asdict(settings),
             "model_sha256": classifier.metadata_.get("sha256", ""), "samples": classifier.samples,
-            "seed": classifier.seed, "settle": classifier.settle, "ariseml_version": __version__,
+            "seed": classifier.seed, "settle": classifier.settle, "precision": classifier.precision,
+            "ariseml_version": __version__,
             "chunk_format": CHUNK_FORMAT}
 
 
