@@ -1,13 +1,14 @@
 """Fast-mode SPM on the issue's speed targets: the superalloy model and the AET nanoparticle.
 
-    python benchmarks/spm_targets.py superalloy [--size 114.2] [--settle 0.01] [--device cpu] [--out DIR]
-    python benchmarks/spm_targets.py aet [--stride 1] [--settle 0.01] [--device cpu] [--out DIR]
+    python benchmarks/spm_targets.py superalloy [--size 114.2] [--settle 0.01] [--precision float32] [--device cpu]
+        [--out DIR]
+    python benchmarks/spm_targets.py aet [--stride 1] [--settle 0.01] [--precision float32] [--device cpu] [--out DIR]
 
 ``superalloy``: the γ/γ' model of `arise superalloy` (seed 1), 114.2 Å gives 131,072 atoms, box 16 Å,
 stride 3 Å (target: 5 min on 2 cores); prints also the mean L1₂ and fcc probabilities of the boxes
 inside the precipitate and in the matrix. ``aet``: the reference FePt particle
 (../shared/reference/arise-data), box 12 Å, stride 1 Å (target: 5 min). Both with the paper's model,
-T = 1000 and early settling at ``--settle``. Prints seconds, boxes, boxes/s, the mean passes per box,
+T = 1000, early settling at ``--settle`` and the passes in ``--precision``. Prints seconds, boxes, boxes/s, the mean passes per box,
 and how many boxes hold atoms of their own (the others copy them) with their network passes.
 With ``--out DIR`` the scan is kept and an interrupted run resumes (the time printed is then the rerun's).
 The million-atom target is benchmarks/spm_million.py.
@@ -38,6 +39,7 @@ def main() -> None:
     parser.add_argument("--stride", type=float, default=None, help="Å (superalloy: 3, aet: 1)")
     parser.add_argument("--settle", type=float, default=0.01)
     parser.add_argument("--samples", type=int, default=1000)
+    parser.add_argument("--precision", default="float32", help="of the passes: float32, bfloat16 or auto")
     add_reference_option(parser)
     parser.add_argument("--device", default="cpu", help="where the Monte-Carlo passes run (cpu, cuda)")
     parser.add_argument("--out", type=Path, default=None, help="keep the scan here (resumable)")
@@ -46,12 +48,14 @@ def main() -> None:
     box = 16.0 if args.case == "superalloy" else 12.0
     print(f"command: python benchmarks/spm_targets.py {args.case}"
           + (f" --size {args.size:g}" if args.case == "superalloy" else "")
-          + f" --stride {stride:g} --settle {args.settle:g} --samples {args.samples} --device {args.device}")
+          + f" --stride {stride:g} --settle {args.settle:g} --samples {args.samples} --precision {args.precision}"
+          + f" --device {args.device}")
     if args.case == "superalloy":
         atoms = superalloy(size=args.size, seed=1)
     else:
         atoms = ase.io.read(args.reference / AET_PARTICLE)
-    classifier = Classifier.load("paper", samples=args.samples, seed=0, device=args.device, settle=args.settle)
+    classifier = Classifier.load("paper", samples=args.samples, seed=0, device=args.device, settle=args.settle,
+                                 precision=args.precision)
     settings = spm.SpmSettings(box=box, stride=(stride,) * 3, mode="fast")
     start = time.perf_counter()
     result = spm.scan(atoms, settings, classifier, args.out)

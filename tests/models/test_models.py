@@ -108,7 +108,8 @@ def test_bfloat16_passes_stay_close_to_float32_ones():
     fast = monte_carlo_predict(model, inputs, samples=50, seed=2, keep_hidden=True, precision="bfloat16")
     assert np.abs(fast.probabilities - full.probabilities).max() < 0.02
     assert np.abs(fast.mutual_information - full.mutual_information).max() < 0.02
-    assert fast.hidden[2].dtype == np.float32 and np.allclose(fast.hidden[0], full.hidden[0], atol=1e-5)
+    assert fast.hidden[2].dtype == np.float32  # averaged in float32: bfloat16's 3 digits per pass, not per mean
+    assert np.abs(fast.hidden[0] - full.hidden[0]).max() < 0.01 * np.abs(full.hidden[0]).max()
     automatic = monte_carlo_predict(model, inputs, samples=50, seed=2, precision="auto")
     assert np.array_equal(automatic.probabilities,
                           (fast if native_bfloat16(torch.device("cpu")) else full).probabilities)

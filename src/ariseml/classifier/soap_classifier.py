@@ -37,8 +37,8 @@ class Classifier:
     ``samples`` is T, the number of stochastic forward passes (the paper uses 1000); ``seed`` draws
     the dropout masks (``DEFAULT_SEED``: the same numbers on every call; None: new masks each time);
     ``settle``: an input stops before T passes once its answer is this close to the T-pass one (a standard
-    error, e.g. 0.01; see ``monte_carlo_predict``), None: every input gets all T. ``precision``: "float32" or
-    "bfloat16" for the hidden layers after the first (``monte_carlo.PRECISIONS``).
+    error, e.g. 0.01; see ``monte_carlo_predict``), None: every input gets all T. ``precision``: "float32",
+    "bfloat16" or "auto" for the network's products (``monte_carlo.PRECISIONS``).
     Learned state: ``classes_`` (prototype ids, output order), ``settings_``
     (the descriptor the model was trained for), ``model_`` and ``metadata_``.
     """

@@ -31,18 +31,20 @@ CENTRES_PER_CALL = 4000
 
 def local_distances(positions_alpha: np.ndarray, positions_beta: np.ndarray, same_species: bool,
                     neighbours: int = LOCAL_NEIGHBOURS, largest: float = np.inf,
-                    period: np.ndarray | None = None) -> np.ndarray:
+                    period: np.ndarray | None = None, workers: int = 1) -> np.ndarray:
     """Per α atom: the median over its ``neighbours`` nearest α atoms of their closest-β distance,
     at most ``largest`` (an α atom far from every β atom would otherwise get a huge environment).
-    ``period``: the edges of an orthorhombic periodic cell holding all positions."""
+    ``period``: the edges of an orthorhombic periodic cell holding all positions; ``workers``: threads of the
+    neighbour searches."""
     if len(positions_beta) < (2 if same_species else 1):
         raise InputError("a species pair needs at least one neighbour atom")
-    distance, _ = cKDTree(positions_beta, boxsize=period).query(positions_alpha, k=2 if same_species else 1)
+    distance, _ = cKDTree(positions_beta, boxsize=period).query(positions_alpha, k=2 if same_species else 1,
+                                                               workers=workers)
     closest = distance[:, 1] if same_species else distance
     count = min(neighbours, len(positions_alpha))
     if count == 1:
         return np.minimum(closest, largest)
-    _, nearby = cKDTree(positions_alpha, boxsize=period).query(positions_alpha, k=count)
+    _, nearby = cKDTree(positions_alpha, boxsize=period).query(positions_alpha, k=count, workers=workers)
     return np.minimum(np.median(closest[nearby], axis=1), largest)
 
 

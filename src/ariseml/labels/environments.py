@@ -3,7 +3,9 @@ expansion coefficients computed once in the whole sample (as fast SPM pools them
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import numpy as np
@@ -103,9 +105,21 @@ def _pooling_source(near: np.ndarray, positions: np.ndarray, padded: np.ndarray,
 
 def _block_vectors(centres: np.ndarray, sources: dict[tuple[str, str], _Source],
                    present: dict[tuple[str, str], np.ndarray], soap: SoapSettings, radius: float,
-                   taper: float) -> np.ndarray:
+                   taper: float, threads: int) -> np.ndarray:
     """(centres, n_features): each centre's pair vectors pooled from ``sources`` and averaged over the pairs
-    ``present`` in its sphere (zeros where none is)."""
+    ``present`` in its sphere (zeros where none is), the centres shared out among ``threads`` threads (the
+    neighbour searches and sparse products release Python's lock)."""
+    parts = np.array_split(np.arange(len(centres)), threads)
+    with ThreadPoolExecutor(threads) as pool:
+        return np.concatenate(list(pool.map(
+            lambda part: _pooled_vectors(centres[part], sources, {pair: p[part] for pair, p in present.items()},
+                                         soap, radius, taper), parts)))
+
+
+def _pooled_vectors(centres: np.ndarray, sources: dict[tuple[str, str], _Source],
+                    present: dict[tuple[str, str], np.ndarray], soap: SoapSettings, radius: float,
+                    taper: float) -> np.ndarray:
+    """``_block_vectors`` for some centres, in this thread."""
     total = np.zeros((len(centres), soap.n_features), dtype=np.float32)
     pairs_present = np.zeros(len(centres), dtype=np.int32)
     for pair, (coefficients, spectra, tree, rows) in sources.items():
@@ -176,6 +190,7 @@ def environment_blocks(atoms: Atoms, soap: SoapSettings, radius: float = DEFAULT
                          "taper", "species_reach")
     if not 0 < pool_fraction <= 1:
         raise InputError(f"the pooled fraction of atoms is in (0, 1], got {pool_fraction}", "pool_fraction")
+    threads = jobs or os.cpu_count() or 1
     symbols = np.array(atoms.get_chemical_symbols())
     largest = 2 * radius / (soap.r_cut * soap.extrinsic_factor)  # an α atom far from every β atom
     padded, origin = periodic_padding(atoms, radius)
@@ -185,7 +200,7 @@ def environment_blocks(atoms: Atoms, soap: SoapSettings, radius: float = DEFAULT
     if not pairs:
         raise InputError("a single atom has no environment: give at least two atoms or a periodic cell")
     scales = {(a, b): local_distances(positions[symbols == a], padded[symbols[origin] == b], a == b,
-                                      LOCAL_NEIGHBOURS, largest) for a, b in pairs}
+                                      LOCAL_NEIGHBOURS, largest, workers=threads) for a, b in pairs}
     reach = pair_cutoff(soap) * soap.extrinsic_factor * max(float(s.max()) for s in scales.values())
     if reach > radius:  # the coefficients' cutoff spheres reach further than the atoms' spheres
         padded, origin = periodic_padding(atoms, reach)
@@ -193,13 +208,13 @@ def environment_blocks(atoms: Atoms, soap: SoapSettings, radius: float = DEFAULT
     every_atom = cKDTree(padded)
     species_positions = {s: padded[padded_symbols == s] for s in species}  # each species' atoms and images
     species_trees = {s: cKDTree(points) for s, points in species_positions.items()}
-    counts = every_atom.query_ball_point(positions, radius, return_length=True)
-    kept = {s: tree.query_ball_point(positions, radius, return_length=True) >= np.maximum(minority * counts, 1)
-            for s, tree in species_trees.items()}  # per species: enough of it in each sphere
+    counts = every_atom.query_ball_point(positions, radius, return_length=True, workers=threads)
+    kept = {s: tree.query_ball_point(positions, radius, return_length=True, workers=threads)
+            >= np.maximum(minority * counts, 1) for s, tree in species_trees.items()}  # enough of it in each sphere
     if species_reach and len(species) > 1:
-        nearest, _ = every_atom.query(positions, k=2)
+        nearest, _ = every_atom.query(positions, k=2, workers=threads)
         for s, tree in species_trees.items():
-            distance, _ = tree.query(positions)
+            distance, _ = tree.query(positions, workers=threads)
             kept[s] &= (distance <= species_reach * nearest[:, 1]) | (symbols == s)
     contributes = np.random.default_rng(POOL_SEED).random(len(atoms)) < pool_fraction
     chosen = {}
@@ -220,4 +235,5 @@ def environment_blocks(atoms: Atoms, soap: SoapSettings, radius: float = DEFAULT
         for start in range(0, len(slab), CENTRES_PER_BLOCK):
             block = np.sort(slab[start:start + CENTRES_PER_BLOCK])
             present = {pair: kept[pair[0]][block] & kept[pair[1]][block] for pair in sources}
-            yield block, _block_vectors(positions[block], sources, present, soap, radius, taper), counts[block]
+            vectors = _block_vectors(positions[block], sources, present, soap, radius, taper, threads)
+            yield block, vectors, counts[block]

@@ -63,13 +63,15 @@ def _first_layer(model: BayesianMLP, batch: torch.Tensor, dropped: torch.Tensor)
     """The first hidden layer's pre-activations (T, b, width) of the inputs under the T input-dropout masks.
 
     With inverted dropout, W (x ⊙ m) = (W x - Σ_dropped W_j x_j) / keep: one product for the batch and a
-    correction from the few inputs each pass drops (3 % of them), instead of T full products.
+    correction from the few inputs each pass drops (3 % of them), instead of T full products. In the precision
+    of ``batch``.
     """
     layer, keep = model.hidden[0], 1.0 - model.input_dropout.p
+    weight, bias = layer.weight.T.to(batch.dtype), layer.bias.to(batch.dtype)
     passes, rows = len(dropped), len(batch)
     padded_x = torch.nn.functional.pad(batch, (0, 1))  # the padding index picks a zero input
-    padded_w = torch.nn.functional.pad(layer.weight.T, (0, 0, 0, 1))  # ... and a zero weight row
-    undropped = torch.addmm(layer.bias, batch, layer.weight.T, alpha=1.0 / keep)  # (b, width)
+    padded_w = torch.nn.functional.pad(weight, (0, 0, 0, 1))  # ... and a zero weight row
+    undropped = torch.addmm(bias, batch, weight, alpha=1.0 / keep)  # (b, width)
     dropped_x = padded_x[:, dropped].transpose(0, 1)  # (T, b, K)
     if rows >= GATHER_FROM:
         correction = torch.bmm(dropped_x, padded_w[dropped])
@@ -81,10 +83,11 @@ def _first_layer(model: BayesianMLP, batch: torch.Tensor, dropped: torch.Tensor)
 
 
 PRECISIONS = {"float32": torch.float32, "bfloat16": torch.bfloat16}
-"""Number formats the hidden layers after the first can run in. bfloat16 halves the memory traffic and, where
-the processor has bfloat16 instructions (AVX512-BF16, AMX) or on a GPU, runs the products about three times as
-fast; its answers differ from float32's by a fiftieth of what two seeds' differ by (``benchmarks/mc_fidelity.py``).
-"auto": bfloat16 where the device has such instructions, float32 elsewhere."""
+"""Number formats the network's products can run in (the inputs are compressed and standardised in float32 first,
+the probabilities formed in float32). bfloat16 halves the memory traffic and, where the processor has bfloat16
+instructions (AVX512-BF16, AMX) or on a GPU, runs the products about three times as fast; its answers differ
+from float32's by a thirtieth of what two seeds' differ by (``benchmarks/mc_fidelity.py``). "auto": bfloat16
+where the device has such instructions, float32 elsewhere."""
 
 
 def check_precision(precision: str) -> str:
@@ -117,8 +120,8 @@ def _dtype(precision: str, device: torch.device) -> torch.dtype:
 
 @dataclass
 class _Member:
-    """One network's share of the T passes: its inputs as its first layer sees them, its dropout masks (those
-    of the layers after the first in the precision the passes run in) and the layers after the first."""
+    """One network's share of the T passes: its inputs as its first layer sees them, its dropout masks and its
+    layers after the first, all in the precision the passes run in (the input mask only names dropped inputs)."""
 
     network: BayesianMLP
     x: torch.Tensor
@@ -148,9 +151,9 @@ def _members(model: Network, inputs: np.ndarray, samples: int, seed: int | None,
         dtype = _dtype(precision, device)
         masks = [mask.to(device) for mask in dropout_masks(network, count, generator)]
         network.eval()
-        x = network.standardise(torch.as_tensor(np.asarray(inputs, dtype=np.float32)).to(device))
+        x = network.standardise(torch.as_tensor(np.asarray(inputs, dtype=np.float32)).to(device)).to(dtype)
         layers = [(layer.weight.to(dtype), layer.bias.to(dtype)) for layer in [*network.hidden[1:], network.output]]
-        members.append(_Member(network, x, masks[:2] + [mask.to(dtype) for mask in masks[2:]], layers))
+        members.append(_Member(network, x, masks[:1] + [mask.to(dtype) for mask in masks[1:]], layers))
     return members
 
 
@@ -169,8 +172,6 @@ def _masked_passes(member: _Member, batch: torch.Tensor, masks: list[torch.Tenso
         x = x.relu_()  # in place: these (T·b, width) arrays are the largest
         if keep_hidden:
             after.append(x.sum(0, dtype=torch.float32))
-        if not number:
-            x = x.to(member.layers[0][0].dtype)
     return torch.nn.functional.linear(x, *member.layers[-1]).float(), after, before
 
 
@@ -294,7 +295,7 @@ def monte_carlo_predict(model: Network, inputs: np.ndarray, samples: int = 1000,
     leave about √3 / n: a rare pass that would flip the answer is not ruled out by a few agreeing ones.
     Inputs that never settle get all T passes (the same passes, so their numbers are exactly those of the full run).
 
-    ``precision``: "float32", "bfloat16" for the hidden layers after the first, or "auto" (see PRECISIONS).
+    ``precision``: "float32", "bfloat16" or "auto" for the network's products (see PRECISIONS).
     """
     if samples < 1:
         raise InputError(f"the number of Monte-Carlo samples must be >= 1, got {samples}")
