@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 from ase import Atoms
@@ -86,21 +86,44 @@ _Source = tuple[list[np.ndarray], np.ndarray | None, cKDTree, np.ndarray]
 part), a k-d tree of the α atoms and their images, and each image's row in the coefficients."""
 
 
+@dataclass
+class _Computed:
+    """Coefficients (per l) and power spectra already computed for some α atoms, so that the next slab reuses
+    those of the atoms it shares with this one instead of computing them again."""
+
+    atoms: np.ndarray  # indices of the α atoms, one per row
+    coefficients: list[np.ndarray]
+    spectra: np.ndarray | None
+
+    def restricted(self, wanted: np.ndarray) -> _Computed:
+        """A copy of the rows of the atoms marked in ``wanted`` (the rest is freed with this one)."""
+        rows = wanted[self.atoms]
+        return _Computed(self.atoms[rows], [c[rows] for c in self.coefficients],
+                         None if self.spectra is None else self.spectra[rows])
+
+
 def _pooling_source(near: np.ndarray, positions: np.ndarray, padded: np.ndarray, origin: np.ndarray,
                     neighbours: np.ndarray, scales: np.ndarray, soap: SoapSettings, jobs: int | None,
-                    progress: bool) -> _Source:
+                    progress: bool, known: _Computed | None) -> tuple[_Source, _Computed]:
     """The coefficients of the α atoms marked ``near`` (of their β ``neighbours``, each scaled by its d_NN in
-    ``scales``) and how the images in ``padded`` (atom ``origin``) find them."""
+    ``scales``, indexed by atom) and how the images in ``padded`` (atom ``origin``) find them; those of ``known``
+    (atoms among ``near``) are reused."""
     from ariseml.descriptors.coefficients import centre_coefficients, power_spectrum
 
     inner_soap = replace(soap, average="inner")
     alpha_index = np.flatnonzero(near)
-    alpha_padded = np.flatnonzero(near[origin])
-    coefficients = centre_coefficients(positions[alpha_index], scales, neighbours, inner_soap, jobs, progress)
-    spectra = power_spectrum(coefficients, inner_soap, np.float32) if soap.average != "inner" else None
+    todo = alpha_index if known is None else alpha_index[~np.isin(alpha_index, known.atoms)]
+    new = centre_coefficients(positions[todo], scales[todo], neighbours, inner_soap, jobs, progress)
+    spectra = power_spectrum(new, inner_soap, np.float32) if soap.average != "inner" else None
+    if known is not None:
+        spectra = None if spectra is None else np.concatenate([known.spectra, spectra])
+        for l, reused in enumerate(known.coefficients):  # one l at a time: one extra array held at once
+            new[l] = np.concatenate([reused, new[l]])
+        todo = np.concatenate([known.atoms, todo])
     row = np.full(len(near), -1)
-    row[alpha_index] = np.arange(len(alpha_index))
-    return coefficients, spectra, cKDTree(padded[alpha_padded]), row[origin[alpha_padded]]
+    row[todo] = np.arange(len(todo))
+    alpha_padded = np.flatnonzero(near[origin])
+    return (new, spectra, cKDTree(padded[alpha_padded]), row[origin[alpha_padded]]), _Computed(todo, new, spectra)
 
 
 def _block_vectors(centres: np.ndarray, sources: dict[tuple[str, str], _Source],
@@ -222,16 +245,24 @@ def environment_blocks(atoms: Atoms, soap: SoapSettings, radius: float = DEFAULT
         chosen[alpha] = (symbols == alpha) & contributes
         if not chosen[alpha].any():
             chosen[alpha] = symbols == alpha
+    atom_scales = {}  # per pair, each α atom's d_NN at its index among all atoms
+    for alpha, beta in pairs:
+        atom_scales[alpha, beta] = np.full(len(atoms), np.nan)
+        atom_scales[alpha, beta][symbols == alpha] = scales[alpha, beta]
     axis = int(np.argmax(np.ptp(positions, axis=0)))  # the longest side
+    sources: dict[tuple[str, str], _Source] = {}
+    computed: dict[tuple[str, str], _Computed] = {}
     for slab in _slabs(positions[:, axis], max(1, COEFFICIENT_ROWS_PER_REGION // len(species))):
         low, high = positions[slab, axis].min() - radius, positions[slab, axis].max() + radius
         reached = np.zeros(len(atoms), dtype=bool)  # the atoms whose images lie within a radius of the slab
         reached[origin[(padded[:, axis] >= low) & (padded[:, axis] <= high)]] = True
-        sources = {}
-        for alpha, beta in pairs:
-            near = chosen[alpha] & reached
-            sources[alpha, beta] = _pooling_source(near, positions, padded, origin, species_positions[beta],
-                                                   scales[alpha, beta][near[symbols == alpha]], soap, jobs, progress)
+        near = {pair: chosen[pair[0]] & reached for pair in pairs}
+        computed = {pair: known.restricted(near[pair]) for pair, known in computed.items()}
+        sources = {}  # the previous slab's arrays go, but for the rows just copied
+        for pair in pairs:
+            sources[pair], computed[pair] = _pooling_source(
+                near[pair], positions, padded, origin, species_positions[pair[1]], atom_scales[pair], soap, jobs,
+                progress, computed.get(pair))
         for start in range(0, len(slab), CENTRES_PER_BLOCK):
             block = np.sort(slab[start:start + CENTRES_PER_BLOCK])
             present = {pair: kept[pair[0]][block] & kept[pair[1]][block] for pair in sources}

@@ -72,8 +72,11 @@ class BayesianMLP(nn.Module):
 
     def standardise(self, x: torch.Tensor) -> torch.Tensor:
         """The inputs as the first layer sees them: compressed and standardised when the network was built so."""
-        x = self.compress(x)
-        return (x - self.input_mean) / self.input_scale if self.standardised else x
+        return self.scale_compressed(self.compress(x))
+
+    def scale_compressed(self, compressed: torch.Tensor) -> torch.Tensor:
+        """Compressed inputs standardised when the network was built so (the second step of ``standardise``)."""
+        return (compressed - self.input_mean) / self.input_scale if self.standardised else compressed
 
     def forward(self, x: torch.Tensor, keep_hidden: bool = False
                 ) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:

@@ -137,6 +137,8 @@ def _members(model: Network, inputs: np.ndarray, samples: int, seed: int | None,
     """The T passes shared out among an ensemble's members (the first ones get one more when T does not divide;
     member k seeded ``seed + k``), or all of them to a single network."""
     networks = list(model.members) if isinstance(model, EnsembleMLP) else [model]
+    device = next(model.parameters()).device
+    compressed = networks[0].compress(torch.as_tensor(np.asarray(inputs, dtype=np.float32)).to(device))  # alike for all
     members = []
     for number, network in enumerate(networks):
         count = samples // len(networks) + (number < samples % len(networks))
@@ -147,11 +149,10 @@ def _members(model: Network, inputs: np.ndarray, samples: int, seed: int | None,
             generator.seed()
         else:
             generator.manual_seed(seed + number)
-        device = next(network.parameters()).device
         dtype = _dtype(precision, device)
         masks = [mask.to(device) for mask in dropout_masks(network, count, generator)]
         network.eval()
-        x = network.standardise(torch.as_tensor(np.asarray(inputs, dtype=np.float32)).to(device)).to(dtype)
+        x = network.scale_compressed(compressed).to(dtype)
         layers = [(layer.weight.to(dtype), layer.bias.to(dtype)) for layer in [*network.hidden[1:], network.output]]
         members.append(_Member(network, x, masks[:1] + [mask.to(dtype) for mask in masks[1:]], layers))
     return members
