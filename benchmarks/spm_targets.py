@@ -8,8 +8,8 @@
 stride 3 Å (target: 5 min on 2 cores); prints also the mean L1₂ and fcc probabilities of the boxes
 inside the precipitate and in the matrix. ``aet``: the reference FePt particle
 (../shared/reference/arise-data), box 12 Å, stride 1 Å (target: 5 min). Both with the paper's model,
-T = 1000, early settling at ``--settle`` and the passes in ``--precision``. Prints seconds, boxes, boxes/s, the mean passes per box,
-and how many boxes hold atoms of their own (the others copy them) with their network passes.
+T = 1000, early settling at ``--settle`` and the passes in ``--precision``. Prints seconds, boxes, boxes/s, the
+mean passes per box, and how many boxes hold atoms of their own (the others copy them) with their network passes.
 With ``--out DIR`` the scan is kept and an interrupted run resumes (the time printed is then the rerun's).
 The million-atom target is benchmarks/spm_million.py.
 """

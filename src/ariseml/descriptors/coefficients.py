@@ -116,20 +116,39 @@ def centre_coefficients(centres: np.ndarray, scales: np.ndarray, neighbours: np.
     orthorhombic periodic cell holding all positions (each neighbour then counts at its nearest
     image; the cutoff spheres must fit in half a cell).
     """
+    return _centre_rows(centres, scales, neighbours, settings, jobs, progress, period, False)[0]
+
+
+def centre_coefficients_and_spectra(centres: np.ndarray, scales: np.ndarray, neighbours: np.ndarray,
+                                    settings: SoapSettings, jobs: int | None = None, progress: bool = False
+                                    ) -> tuple[list[np.ndarray], np.ndarray]:
+    """``centre_coefficients`` and each centre's power spectrum (float32, ``power_spectrum`` of the float32
+    coefficients), both formed on the worker processes."""
+    coefficients, spectra = _centre_rows(centres, scales, neighbours, settings, jobs, progress, None, True)
+    return coefficients, spectra
+
+
+def _centre_rows(centres: np.ndarray, scales: np.ndarray, neighbours: np.ndarray, settings: SoapSettings,
+                 jobs: int | None, progress: bool, period: np.ndarray | None, with_spectra: bool
+                 ) -> tuple[list[np.ndarray], np.ndarray | None]:
     _check_supported(settings)
     _calibration(settings)  # once here, not in every worker
     state = {"positions": neighbours, "tree": cKDTree(neighbours, boxsize=period), "settings": settings,
-             "period": period}
+             "period": period, "with_spectra": with_spectra}
     starts = range(0, len(centres), CENTRES_PER_BLOCK)
     work = [(centres[s:s + CENTRES_PER_BLOCK], scales[s:s + CENTRES_PER_BLOCK]) for s in starts]
     coefficients = [np.empty((len(centres), settings.n_max, 2 * l + 1), dtype=np.float32)
                     for l in range(settings.l_max + 1)]
+    spectra = np.empty((len(centres), settings.n_features), dtype=np.float32) if with_spectra else None
     # each block goes to its place as it arrives: no second copy of the whole sample's coefficients
-    for start, block in zip(starts, progress_map(_block_coefficients, work, jobs, progress,
-                                                 desc="SOAP coefficients", unit="block", state=state)):
+    for start, (block, block_spectra) in zip(starts, progress_map(_block_coefficients, work, jobs, progress,
+                                                                  desc="SOAP coefficients", unit="block",
+                                                                  state=state)):
         for l, values in enumerate(block):
             coefficients[l][start:start + len(values)] = values
-    return coefficients
+        if spectra is not None:
+            spectra[start:start + len(block_spectra)] = block_spectra
+    return coefficients, spectra
 
 
 def _check_supported(settings: SoapSettings) -> None:
@@ -138,12 +157,13 @@ def _check_supported(settings: SoapSettings) -> None:
                          "central_weight 0 and rbf 'gto'", "central_weight", "rbf")
 
 
-def _block_coefficients(job: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
+def _block_coefficients(job: tuple[np.ndarray, np.ndarray]) -> tuple[list[np.ndarray], np.ndarray | None]:
     centres, scales = job
     state = worker_state()
-    coefficients = _centre_coefficients(centres, scales, state["positions"], state["tree"], state["settings"],
-                                        state["period"])
-    return [c.astype(np.float32) for c in coefficients]
+    coefficients = [c.astype(np.float32) for c in _centre_coefficients(
+        centres, scales, state["positions"], state["tree"], state["settings"], state["period"])]
+    spectra = power_spectrum(coefficients, state["settings"], np.float32) if state["with_spectra"] else None
+    return coefficients, spectra
 
 
 def _centre_coefficients(centres: np.ndarray, scales: np.ndarray, neighbours: np.ndarray, tree: cKDTree,

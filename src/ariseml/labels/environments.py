@@ -108,13 +108,16 @@ def _pooling_source(near: np.ndarray, positions: np.ndarray, padded: np.ndarray,
     """The coefficients of the α atoms marked ``near`` (of their β ``neighbours``, each scaled by its d_NN in
     ``scales``, indexed by atom) and how the images in ``padded`` (atom ``origin``) find them; those of ``known``
     (atoms among ``near``) are reused."""
-    from ariseml.descriptors.coefficients import centre_coefficients, power_spectrum
+    from ariseml.descriptors.coefficients import centre_coefficients, centre_coefficients_and_spectra
 
     inner_soap = replace(soap, average="inner")
     alpha_index = np.flatnonzero(near)
     todo = alpha_index if known is None else alpha_index[~np.isin(alpha_index, known.atoms)]
-    new = centre_coefficients(positions[todo], scales[todo], neighbours, inner_soap, jobs, progress)
-    spectra = power_spectrum(new, inner_soap, np.float32) if soap.average != "inner" else None
+    if soap.average == "inner":
+        new, spectra = centre_coefficients(positions[todo], scales[todo], neighbours, inner_soap, jobs, progress), None
+    else:
+        new, spectra = centre_coefficients_and_spectra(positions[todo], scales[todo], neighbours, inner_soap, jobs,
+                                                       progress)
     if known is not None:
         spectra = None if spectra is None else np.concatenate([known.spectra, spectra])
         for l, reused in enumerate(known.coefficients):  # one l at a time: one extra array held at once
