@@ -76,7 +76,7 @@ class BayesianMLP(nn.Module):
 
     def scale_compressed(self, compressed: torch.Tensor) -> torch.Tensor:
         """Compressed inputs standardised when the network was built so (the second step of ``standardise``)."""
-        return (compressed - self.input_mean) / self.input_scale if self.standardised else compressed
+        return (compressed - self.input_mean).div_(self.input_scale) if self.standardised else compressed
 
     def forward(self, x: torch.Tensor, keep_hidden: bool = False
                 ) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:

@@ -302,9 +302,8 @@ def monte_carlo_predict(model: Network, inputs: np.ndarray, samples: int = 1000,
         raise InputError(f"the number of Monte-Carlo samples must be >= 1, got {samples}")
     members = _members(model, inputs, samples, seed, precision)
     sums, counts = _all_passes(members, len(inputs), max_rows, keep_hidden, settle, stage_samples)
-    means = [total.probabilities / count[:, None] for total, count in zip(sums, counts)]
-    mean = np.mean(means, axis=0)
-    mean_entropy = np.mean([total.entropy / count for total, count in zip(sums, counts)], axis=0)
+    mean = sum(total.probabilities / count[:, None] for total, count in zip(sums, counts)) / len(sums)
+    mean_entropy = sum(total.entropy / count for total, count in zip(sums, counts)) / len(sums)
 
     def averaged(name: str) -> list[np.ndarray] | None:
         """Each hidden layer averaged over the passes, the members' side by side."""
