@@ -1,7 +1,7 @@
 """Per-atom labels (`arise atoms`) on the MD snapshots of the realistic suite, beside OVITO's PTM and a-CNA; and
 the time and memory of labelling a large sample, beside PTM's on the same file.
 
-    python benchmarks/per_atom.py [--model realistic] [--samples 100] [--settle 0.07] [--precision auto] [--frames 2]
+    python benchmarks/per_atom.py [--model realistic] [--samples 1000] [--settle 0.07] [--precision auto] [--frames 2]
         [--speed 1000000]
 
 Accuracy: for every system and T/T_m of benchmarks/realistic_md.py, the first ``--frames`` snapshots; the share
@@ -29,7 +29,7 @@ import numpy as np
 
 from ariseml import __version__
 from ariseml.caches import cache_folder
-from ariseml.labels import DEFAULT_PRECISION, DEFAULT_SETTLE
+from ariseml.labels import DEFAULT_PRECISION, DEFAULT_SAMPLES, DEFAULT_SETTLE
 from ariseml.prototypes import NOT_A_CRYSTAL
 
 PEERS = {"ptm": "PTM", "acna": "a-CNA"}
@@ -179,7 +179,7 @@ def _write_csv(path: Path, rows: list[dict]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="realistic")
-    parser.add_argument("--samples", type=int, default=100, help="Monte-Carlo passes T")
+    parser.add_argument("--samples", type=int, default=DEFAULT_SAMPLES, help="Monte-Carlo passes T")
     parser.add_argument("--settle", type=float, default=DEFAULT_SETTLE, help="early settling of the passes (0: off)")
     parser.add_argument("--precision", default=DEFAULT_PRECISION, help="auto, float32 or bfloat16")
     parser.add_argument("--radius", type=float, default=None,

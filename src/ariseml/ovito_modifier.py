@@ -11,7 +11,7 @@ from ovito.io.ase import ovito_to_ase
 from ovito.pipeline import ModifierInterface
 from traits.api import Float, Int, Str
 
-from ariseml.labels import DEFAULT_SAMPLES, label_atoms
+from ariseml.labels import DEFAULT_PRECISION, DEFAULT_SAMPLES, DEFAULT_SETTLE, label_atoms
 from ariseml.models import DEFAULT_MODEL
 from ariseml.spm.grid import DEFAULT_MIN_ATOMS
 
@@ -24,7 +24,7 @@ CLASS_PROPERTY = "ARISE Class"
 def _classifier(model: str, samples: int):
     from ariseml.classifier import Classifier
 
-    return Classifier.load(model, samples=samples)
+    return Classifier.load(model, samples=samples, settle=DEFAULT_SETTLE, precision=DEFAULT_PRECISION)
 
 
 class AriseAtomLabels(ModifierInterface):
