@@ -41,8 +41,8 @@ def precision_option(default: str):
     return click.option(
         "--precision", type=click.Choice(["auto", "float32", "bfloat16"]), default=default, show_default=True,
         help="Number format of the network's products: bfloat16 runs them about three times as fast where the "
-             "device has bfloat16 instructions (AVX512-BF16, AMX, a recent GPU), its answers a thirtieth as far "
-             "from float32's as a second seed's; auto: bfloat16 there, float32 elsewhere.")
+             "device has bfloat16 instructions (AVX512-BF16, AMX, a recent GPU), its answers closer to float32's "
+             "than a second seed's; auto: bfloat16 there, float32 elsewhere.")
 
 
 def minority_option(region: str):

@@ -125,6 +125,7 @@ def centre_coefficients_and_spectra(centres: np.ndarray, scales: np.ndarray, nei
     """``centre_coefficients`` and each centre's power spectrum (float32, ``power_spectrum`` of the float32
     coefficients), both formed on the worker processes."""
     coefficients, spectra = _centre_rows(centres, scales, neighbours, settings, jobs, progress, None, True)
+    assert spectra is not None  # asked for
     return coefficients, spectra
 
 

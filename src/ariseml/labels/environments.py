@@ -118,15 +118,17 @@ def _pooling_source(near: np.ndarray, positions: np.ndarray, padded: np.ndarray,
     else:
         new, spectra = centre_coefficients_and_spectra(positions[todo], scales[todo], neighbours, inner_soap, jobs,
                                                        progress)
+    row_atoms = todo  # the atom of each row of the coefficients
     if known is not None:
         spectra = None if spectra is None else np.concatenate([known.spectra, spectra])
         for l, reused in enumerate(known.coefficients):  # one l at a time: one extra array held at once
             new[l] = np.concatenate([reused, new[l]])
-        todo = np.concatenate([known.atoms, todo])
+        row_atoms = np.concatenate([known.atoms, todo])
     row = np.full(len(near), -1)
-    row[todo] = np.arange(len(todo))
+    row[row_atoms] = np.arange(len(row_atoms))
     alpha_padded = np.flatnonzero(near[origin])
-    return (new, spectra, cKDTree(padded[alpha_padded]), row[origin[alpha_padded]]), _Computed(todo, new, spectra)
+    source = (new, spectra, cKDTree(padded[alpha_padded]), row[origin[alpha_padded]])
+    return source, _Computed(row_atoms, new, spectra)
 
 
 def _block_vectors(centres: np.ndarray, sources: dict[tuple[str, str], _Source],

@@ -85,8 +85,9 @@ def _first_layer(model: BayesianMLP, batch: torch.Tensor, dropped: torch.Tensor)
 PRECISIONS = {"float32": torch.float32, "bfloat16": torch.bfloat16}
 """Number formats the network's products can run in (the inputs are compressed and standardised in float32 first,
 the probabilities formed in float32). bfloat16 halves the memory traffic and, where the processor has bfloat16
-instructions (AVX512-BF16, AMX) or on a GPU, runs the products about three times as fast; its answers differ
-from float32's by a thirtieth of what two seeds' differ by (``benchmarks/mc_fidelity.py``). "auto": bfloat16
+instructions (AVX512-BF16, AMX) or on a GPU, runs the products about three times as fast. Its answers move less
+than a second seed's (``benchmarks/mc_fidelity.py``, T = 1000: the realistic model's top probabilities by a
+seventeenth as much, the paper's by a fifth, but its near ties flip a little more often). "auto": bfloat16
 where the device has such instructions, float32 elsewhere."""
 
 
