@@ -6,8 +6,8 @@ import torch
 
 from ariseml.models.bayesian_mlp import BayesianMLP, EnsembleMLP, hidden_widths
 from ariseml.errors import InputError
-from ariseml.models.monte_carlo import (_dropped_inputs, _first_layer, dropout_masks, monte_carlo_predict,
-                                         native_bfloat16)
+from ariseml.models.monte_carlo import (STAGE_ORDERS, _dropped_inputs, _first_layer, dropout_masks,
+                                         monte_carlo_predict, native_bfloat16, stage_orders)
 from ariseml.models.uncertainty import mutual_information, predictive_entropy
 
 
@@ -72,6 +72,8 @@ def test_first_layer_from_the_dropped_inputs_equals_the_masked_product():
 def test_settled_inputs_stop_early_near_the_full_run_and_the_others_match_it():
     torch.manual_seed(0)
     model = BayesianMLP(315, 108)
+    with torch.no_grad():
+        model.output.bias[0] = 10.0  # small inputs: class 0, surely
     inputs = np.random.default_rng(1).random((6, 315))
     inputs[:3] *= 1000.0  # large inputs vary more from pass to pass (top probabilities about 0.5)
     full = monte_carlo_predict(model, inputs, samples=300, seed=4)
@@ -84,17 +86,38 @@ def test_settled_inputs_stop_early_near_the_full_run_and_the_others_match_it():
     assert (strict.passes == 300).all()  # none settles: exactly the full run's passes
     assert np.allclose(strict.probabilities, full.probabilities, atol=1e-6)
     assert np.allclose(strict.mutual_information, full.mutual_information, atol=1e-6)
+    alone = monte_carlo_predict(model, inputs[4:5], samples=300, seed=4, settle=0.01, stage_samples=20)
+    assert np.array_equal(alone.probabilities[0], early.probabilities[4])  # its own stage order, whatever the batch
+    assert len(set(stage_orders(np.random.default_rng(2).random((64, 315))))) == STAGE_ORDERS
+
+
+def test_a_near_tie_keeps_its_passes_until_decided():
+    torch.manual_seed(3)
+    model = BayesianMLP(315, 2)
+    with torch.no_grad():
+        model.output.weight.zero_()
+        model.output.bias.copy_(torch.tensor([0.0, 0.02]))  # every pass: 0.495 against 0.505
+        model.output.weight[1, 0] = 0.05  # ... give or take a little, pass to pass
+    inputs = np.random.default_rng(1).random((4, 315))
+    tied = monte_carlo_predict(model, inputs, samples=200, seed=1, settle=0.07, stage_samples=25)
+    full = monte_carlo_predict(model, inputs, samples=200, seed=1)
+    assert (tied.passes > 100).all()  # each probability settled after 25 passes, the order of the two much later
+    assert np.array_equal(tied.probabilities.argmax(axis=1), full.probabilities.argmax(axis=1))
 
 
 def test_an_ensemble_settles_on_the_passes_of_all_its_members_together():
     torch.manual_seed(0)
     ensemble = EnsembleMLP([BayesianMLP(315, 108) for _ in range(5)])
+    with torch.no_grad():
+        for member in ensemble.members:
+            member.output.bias[0] = 10.0  # small inputs: class 0, surely
     inputs = np.random.default_rng(1).random((6, 315))
     inputs[:3] *= 1000.0  # the members disagree on these
     full = monte_carlo_predict(ensemble, inputs, samples=100, seed=4)
     early = monte_carlo_predict(ensemble, inputs, samples=100, seed=4, settle=0.07, stage_samples=25)
     # stages of 5 passes per member; 25 agreeing passes in all leave √3 / 25 √(1 - 25 / 100) = 0.060
-    assert list(early.passes) == [50, 50, 50, 25, 25, 25]  # the members disagree more on the first three
+    assert list(early.passes) == [100, 100, 100, 25, 25, 25]  # the first three: near ties, never decided
+    assert np.allclose(early.probabilities[:3], full.probabilities[:3], atol=1e-6)
     assert np.abs(early.probabilities - full.probabilities).max() < 0.07
     strict = monte_carlo_predict(ensemble, inputs, samples=100, seed=4, settle=0.01, stage_samples=25)
     assert (strict.passes == 100).all() and np.allclose(strict.probabilities, full.probabilities, atol=1e-6)
