@@ -6,8 +6,8 @@ import torch
 
 from ariseml.models.bayesian_mlp import BayesianMLP, EnsembleMLP, hidden_widths
 from ariseml.errors import InputError
-from ariseml.models.monte_carlo import (STAGE_ORDERS, _dropped_inputs, _first_layer, dropout_masks,
-                                         monte_carlo_predict, native_bfloat16, stage_orders)
+from ariseml.models.monte_carlo import (_dropped_inputs, _first_layer, dropout_masks, monte_carlo_predict,
+                                         native_bfloat16)
 from ariseml.models.uncertainty import mutual_information, predictive_entropy
 
 
@@ -87,8 +87,7 @@ def test_settled_inputs_stop_early_near_the_full_run_and_the_others_match_it():
     assert np.allclose(strict.probabilities, full.probabilities, atol=1e-6)
     assert np.allclose(strict.mutual_information, full.mutual_information, atol=1e-6)
     alone = monte_carlo_predict(model, inputs[4:5], samples=300, seed=4, settle=0.01, stage_samples=20)
-    assert np.array_equal(alone.probabilities[0], early.probabilities[4])  # its own stage order, whatever the batch
-    assert len(set(stage_orders(np.random.default_rng(2).random((64, 315))))) == STAGE_ORDERS
+    assert np.allclose(alone.probabilities[0], early.probabilities[4], atol=1e-6)  # whatever else is in the batch
 
 
 def test_a_near_tie_keeps_its_passes_until_decided():

@@ -81,8 +81,8 @@ def _frame_labels(frame: Frame, classifier, options: dict, parts: Path, jobs: in
               help="T, the Monte-Carlo dropout passes per atom (fewer where an answer settles, --settle).")
 @click.option("--settle", type=click.FloatRange(min=0), default=0.07, show_default=True,  # labels.DEFAULT_SETTLE
               help="Stop an atom's passes, in stages of 25, once the standard error of each probability's difference "
-                   "to the T-pass result (its variance plus 3/n, the rule of three) is below this: a sure atom then "
-                   "gets 25 passes, none more than 75; 0: every atom gets all T.")
+                   "to the T-pass result (its variance plus 3/n, the rule of three) is below this and its two most "
+                   "probable classes are decided: a sure atom then gets 25 passes; 0: every atom gets all T.")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the dropout masks.")
 @click.option("--model", "model_path", default=DEFAULT_MODEL, show_default=True,
               help="A shipped model name or the path of one written by 'arise train'.")

@@ -50,8 +50,8 @@ def _slice(text: str) -> tuple[str, float]:
 @click.option("--settle", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Run a box's Monte-Carlo passes in stages of 25 and stop after the stage where the standard "
                    "error of each probability's difference to the T-pass result (its variance plus 3/n, the rule "
-                   "of three, so n agreeing passes leave about 1.7/n) is below this, e.g. 0.01; default: every box "
-                   "gets all T passes.")
+                   "of three, so n agreeing passes leave about 1.7/n) is below this, e.g. 0.01, and the two most "
+                   "probable classes are 2 standard errors apart; default: every box gets all T passes.")
 @click.option("--samples", type=click.IntRange(1), default=1000, show_default=True,
               help="T, the Monte-Carlo dropout passes per box.")
 @click.option("--hidden-layer", "hidden_layers", type=click.IntRange(1, 3), multiple=True,

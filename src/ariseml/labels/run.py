@@ -17,12 +17,12 @@ if TYPE_CHECKING:
 
 DEFAULT_SAMPLES = 1000
 """Monte-Carlo passes per atom by default, as ``arise classify`` uses per structure: with DEFAULT_SETTLE a sure
-atom stops after 25 of them and none goes beyond 75 (a probability's variance is at most 1/4)."""
+atom stops after 25 of them; only an atom whose two most probable classes stay close gets them all."""
 DEFAULT_SETTLE = 0.07
 """Per-atom labels stop an atom's passes once settled to this standard error (``monte_carlo_predict``). On 4,480
-atoms of the MD snapshots (``benchmarks/mc_fidelity.py``) the answers, 27 passes per atom on average, are as close
-to the full 1000-pass run's as 100 full passes (per-atom labels until stop 39) were: the same most probable class
-but for one atom in both, top probabilities 0.0057 apart on average (100 passes: 0.0056)."""
+atoms of the MD snapshots (``benchmarks/mc_fidelity.py``) the answers, 30 passes per atom on average, have the
+full 1000-pass run's most probable class for every atom and top probabilities about as close to it as 100 full
+passes (per-atom labels until stop 39) had."""
 DEFAULT_PRECISION = "auto"
 """Per-atom labels run the hidden layers in bfloat16 where the device multiplies it in hardware (``monte_carlo``)."""
 

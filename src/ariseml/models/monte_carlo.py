@@ -4,7 +4,6 @@ uncertainty (ARISE supplement, Eq. 4-5), optionally stopping early where an answ
 from __future__ import annotations
 
 import math
-import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -188,14 +187,6 @@ class _PassSums:
     hidden: list[np.ndarray]
     hidden_before_relu: list[np.ndarray]
 
-    @classmethod
-    def zeros(cls, member: _Member, inputs: int, keep_hidden: bool) -> _PassSums:
-        """Sums over no pass yet, for ``inputs`` inputs of ``member``."""
-        widths = [layer.out_features for layer in member.network.hidden] if keep_hidden else []
-        classes = member.network.output.out_features
-        return cls(np.zeros((inputs, classes)), np.zeros((inputs, classes)), np.zeros(inputs),
-                   [np.zeros((inputs, w)) for w in widths], [np.zeros((inputs, w)) for w in widths])
-
     def add(self, rows: np.ndarray, more: _PassSums) -> None:
         """Add the sums of more passes of the inputs ``rows``."""
         for name in ("probabilities", "squared", "entropy"):
@@ -263,53 +254,28 @@ def _unsettled(sums: list[_PassSums], counts: list[np.ndarray], rows: np.ndarray
     return rows[(standard_error.max(axis=1) >= settle) | undecided]
 
 
-STAGE_ORDERS = 8
-"""Settling inputs begin their passes at one of this many places along each network's T passes (chosen by a
-checksum of the input), so that the inputs that stop early do not all share the error of the same first few
-passes (with one order for all, the paper's model settled at 0.01 moved 5.9 % of 4,480 MD atoms' most probable
-class, and not at random: ``benchmarks/mc_fidelity.py``)."""
-
-
-def stage_orders(inputs: np.ndarray) -> np.ndarray:
-    """Per input row, which of STAGE_ORDERS places its passes begin at: a checksum of its values, so that an
-    input's answer depends on nothing but itself."""
-    rows = np.ascontiguousarray(inputs, dtype=np.float32).reshape(len(inputs), -1)
-    return np.array([zlib.crc32(row.tobytes()) % STAGE_ORDERS for row in rows], dtype=np.int64)
-
-
-def _all_passes(members: list[_Member], orders: np.ndarray, max_rows: int, keep_hidden: bool,
-                settle: float | None, stage_samples: int) -> tuple[list[_PassSums], list[np.ndarray]]:
+def _all_passes(members: list[_Member], inputs: int, max_rows: int, keep_hidden: bool, settle: float | None,
+                stage_samples: int) -> tuple[list[_PassSums], list[np.ndarray]]:
     """Per member the pass sums and the passes each input got: all of them, or with ``settle`` in stages of
     about ``stage_samples`` passes shared out among the members, an input stopping after the stage where the
-    passes of all members together have settled. Each network's passes are cut into stages; an input of order o
-    (``orders``) begins at stage o x stages / STAGE_ORDERS and goes round, so that all of them give the full run's
-    passes."""
-    inputs = len(orders)
+    passes of all members together have settled."""
     samples = sum(member.samples for member in members)
     if settle is None or stage_samples >= samples or not inputs:
         sums = [_run_passes(member, slice(None), 0, member.samples, max_rows, keep_hidden) for member in members]
         return sums, [np.full(inputs, float(member.samples)) for member in members]
-    stages = []  # per member, (first, last) pass of each stage
-    for member in members:
-        ends = _stage_ends(max(1, round(stage_samples * member.samples / samples)), member.samples)
-        stages.append(list(zip([0, *ends[:-1]], ends)))
-    sums = [_PassSums.zeros(member, inputs, keep_hidden) for member in members]
-    counts = [np.zeros(inputs) for _ in members]
+    ends = [_stage_ends(max(1, round(stage_samples * member.samples / samples)), member.samples)
+            for member in members]
+    sums = [_run_passes(member, slice(None), 0, end[0], max_rows, keep_hidden) for member, end in zip(members, ends)]
+    counts = [np.full(inputs, float(end[0])) for end in ends]
     active = np.arange(inputs)
-    for stage in range(max(len(cuts) for cuts in stages)):
-        if stage:
-            active = _unsettled(sums, counts, active, samples, settle)
-            if not len(active):
-                break
-        for member, cuts, total, count in zip(members, stages, sums, counts):
-            if stage >= len(cuts):
-                continue
-            which = (orders[active] * len(cuts) // STAGE_ORDERS + stage) % len(cuts)
-            for cut in np.unique(which):
-                rows = active[which == cut]
-                first, last = cuts[cut]
-                total.add(rows, _run_passes(member, rows, first, last, max_rows, keep_hidden))
-                count[rows] += last - first
+    for stage in range(1, max(len(end) for end in ends)):
+        active = _unsettled(sums, counts, active, samples, settle)
+        if not len(active):
+            break
+        for member, end, total, count in zip(members, ends, sums, counts):
+            if stage < len(end):
+                total.add(active, _run_passes(member, active, end[stage - 1], end[stage], max_rows, keep_hidden))
+                count[active] = end[stage]
     return sums, counts
 
 
@@ -335,10 +301,9 @@ def monte_carlo_predict(model: Network, inputs: np.ndarray, samples: int = 1000,
     mean counts equally, and the mean per-pass entropy gives the mutual information of them all.
 
     ``settle``: passes run in stages of about ``stage_samples`` (shared out among an ensemble's members) up to
-    T, each input beginning at one of STAGE_ORDERS places along the T; an input stops after the stage where, for
-    every class probability, the standard error of the difference between the mean of its n passes so far and
-    its T-pass mean, σ √(1/n - 1/T), is below ``settle`` and its two most probable classes are DECIDED_MARGIN of
-    those standard errors apart. The
+    T; an input stops after the stage where, for every class probability, the standard error of the difference
+    between the mean of its n passes so far and its T-pass mean, σ √(1/n - 1/T), is below ``settle`` and its two
+    most probable classes are DECIDED_MARGIN of those standard errors apart. The
     variance σ² estimated from the n passes gets 3/n added (the rule of three), so n passes that all agree still
     leave about √3 / n: a rare pass that would flip the answer is not ruled out by a few agreeing ones.
     Inputs that never settle get all T passes (the same passes, so their numbers are exactly those of the full run).
@@ -348,8 +313,7 @@ def monte_carlo_predict(model: Network, inputs: np.ndarray, samples: int = 1000,
     if samples < 1:
         raise InputError(f"the number of Monte-Carlo samples must be >= 1, got {samples}")
     members = _members(model, inputs, samples, seed, precision)
-    orders = stage_orders(inputs) if settle is not None else np.zeros(len(inputs), dtype=np.int64)
-    sums, counts = _all_passes(members, orders, max_rows, keep_hidden, settle, stage_samples)
+    sums, counts = _all_passes(members, len(inputs), max_rows, keep_hidden, settle, stage_samples)
     mean = sum(total.probabilities / count[:, None] for total, count in zip(sums, counts)) / len(sums)
     mean_entropy = sum(total.entropy / count for total, count in zip(sums, counts)) / len(sums)
 
