@@ -20,7 +20,7 @@ DEFAULT_SAMPLES = 1000
 atom stops after 25 of them; only an atom whose two most probable classes stay close gets them all."""
 DEFAULT_SETTLE = 0.07
 """Per-atom labels stop an atom's passes once settled to this standard error (``monte_carlo_predict``). On 4,480
-atoms of the MD snapshots (``benchmarks/mc_fidelity.py``) the answers, 30 passes per atom on average, have the
+atoms of the MD snapshots (``benchmarks/mc_fidelity.py``) the answers, 27 passes per atom on average, have the
 full 1000-pass run's most probable class for every atom and top probabilities about as close to it as 100 full
 passes (per-atom labels until stop 39) had."""
 DEFAULT_PRECISION = "auto"
