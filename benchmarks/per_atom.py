@@ -6,9 +6,10 @@ the time and memory of labelling a large sample, beside PTM's on the same file.
 
 Accuracy: for every system and T/T_m of benchmarks/realistic_md.py, the first ``--frames`` snapshots; the share
 of atoms given the expected class (melts: the share answered ``not_a_crystal``, for the peers the share left
-unidentified), and our mean top probability. Labels are cached per model, T, seed, radius and frame under
-``~/.cache/ariseml/realistic/atoms``. Speed (``--speed N``): one crystal snapshot replicated to at least N atoms,
-each method run in a fresh process on 2 threads: wall time and peak memory (resident set size).
+unidentified), and our mean top probability. Labels are cached per model, passes (T, seed, settling and its rule,
+precision), sphere options and frame under ``~/.cache/ariseml/realistic/atoms``. Speed (``--speed N``): one
+crystal snapshot replicated to at least N atoms, each method run in a fresh process on 2 threads: wall time and
+peak memory (resident set size).
 """
 
 from __future__ import annotations
@@ -49,13 +50,14 @@ def our_labels(frames, classifier, radius: float | None, pool_fraction: float,
                cache: Path) -> list[dict[str, np.ndarray]]:
     """Per frame: class ids and top probabilities of every atom, from the cache where there."""
     from ariseml.labels import DEFAULT_SPECIES_REACH, DEFAULT_TAPER, label_atoms
+    from ariseml.models.monte_carlo import DECIDED_MARGIN, UNSEEN_RATE_BOUND
 
     results = []
     for number, atoms in enumerate(frames):
         key = hashlib.sha256(json.dumps([__version__, classifier.metadata_["sha256"], classifier.samples,
-                                         classifier.seed, classifier.settle, classifier.precision, radius,
-                                         pool_fraction, DEFAULT_TAPER, DEFAULT_SPECIES_REACH, _frame_key(atoms)]
-                                        ).encode()
+                                         classifier.seed, classifier.settle, classifier.precision,
+                                         DECIDED_MARGIN, UNSEEN_RATE_BOUND, radius, pool_fraction, DEFAULT_TAPER,
+                                         DEFAULT_SPECIES_REACH, _frame_key(atoms)]).encode()
                              ).hexdigest()
         path = cache / key[:2] / f"{key}.npz"
         try:
