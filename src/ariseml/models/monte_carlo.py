@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -98,6 +99,7 @@ def check_precision(precision: str) -> str:
     return precision
 
 
+@lru_cache(maxsize=8)
 def native_bfloat16(device: torch.device) -> bool:
     """Whether ``device`` multiplies bfloat16 matrices in hardware: a GPU that supports it, or a processor with
     AVX512-BF16 or AMX instructions (read from /proc/cpuinfo; False where there is none)."""
@@ -139,6 +141,7 @@ def _members(model: Network, inputs: np.ndarray, samples: int, seed: int | None,
     member k seeded ``seed + k``), or all of them to a single network."""
     networks = list(model.members) if isinstance(model, EnsembleMLP) else [model]
     device = next(model.parameters()).device
+    dtype = _dtype(precision, device)
     compressed = networks[0].compress(torch.as_tensor(np.asarray(inputs, dtype=np.float32)).to(device))  # alike for all
     members = []
     for number, network in enumerate(networks):
@@ -150,7 +153,6 @@ def _members(model: Network, inputs: np.ndarray, samples: int, seed: int | None,
             generator.seed()
         else:
             generator.manual_seed(seed + number)
-        dtype = _dtype(precision, device)
         masks = [mask.to(device) for mask in dropout_masks(network, count, generator)]
         network.eval()
         x = network.scale_compressed(compressed).to(dtype)
