@@ -11,7 +11,7 @@ from ovito.io.ase import ovito_to_ase
 from ovito.pipeline import ModifierInterface
 from traits.api import Float, Int, Str
 
-from ariseml.labels import DEFAULT_PRECISION, DEFAULT_SAMPLES, DEFAULT_SETTLE, label_atoms
+from ariseml.labels import DEFAULT_SAMPLES, atoms_classifier, label_atoms
 from ariseml.models import DEFAULT_MODEL
 from ariseml.spm.grid import DEFAULT_MIN_ATOMS
 
@@ -22,9 +22,7 @@ CLASS_PROPERTY = "ARISE Class"
 
 @lru_cache(maxsize=2)
 def _classifier(model: str, samples: int):
-    from ariseml.classifier import Classifier
-
-    return Classifier.load(model, samples=samples, settle=DEFAULT_SETTLE, precision=DEFAULT_PRECISION)
+    return atoms_classifier(model, samples)
 
 
 class AriseAtomLabels(ModifierInterface):

@@ -53,21 +53,23 @@ class AtomLabels:
                 "sphere_atoms": self.sphere_atoms}
 
 
+def atoms_classifier(model: str = DEFAULT_MODEL, samples: int = DEFAULT_SAMPLES) -> Classifier:
+    """``model`` with per-atom labels' passes: T = ``samples``, DEFAULT_SETTLE and DEFAULT_PRECISION."""
+    from ariseml.classifier import Classifier
+
+    return Classifier.load(model, samples=samples, settle=DEFAULT_SETTLE, precision=DEFAULT_PRECISION)
+
+
 def label_atoms(atoms: Atoms, classifier: Classifier | None = None, radius: float | None = None, top: int = 3,
                 min_atoms: int = DEFAULT_MIN_ATOMS, pool_fraction: float = 1.0, minority: float = DEFAULT_MINORITY,
                 taper: float = DEFAULT_TAPER, species_reach: float = DEFAULT_SPECIES_REACH, jobs: int | None = None,
                 progress: bool = False) -> AtomLabels:
     """Classify every atom of ``atoms`` by the descriptor of the sphere of ``radius`` (Å; None: ``sphere_radius``)
-    centred on it (``classifier``: default, ``models.DEFAULT_MODEL`` at T = 100 passes with DEFAULT_SETTLE and
-    DEFAULT_PRECISION; ``pool_fraction``,
-    ``minority``, ``taper`` and ``species_reach``: see
-    :func:`~ariseml.labels.environments.environment_blocks`)."""
+    centred on it (``classifier``: default, ``atoms_classifier()``; ``pool_fraction``, ``minority``, ``taper`` and
+    ``species_reach``: see :func:`~ariseml.labels.environments.environment_blocks`)."""
     from tqdm.auto import tqdm
 
-    from ariseml.classifier import Classifier
-
-    classifier = classifier or Classifier.load(DEFAULT_MODEL, samples=DEFAULT_SAMPLES, settle=DEFAULT_SETTLE,
-                                               precision=DEFAULT_PRECISION)
+    classifier = classifier or atoms_classifier()
     radius = sphere_radius(atoms) if radius is None else radius
 
     top = min(top, len(classifier.classes_))
