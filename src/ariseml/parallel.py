@@ -55,6 +55,11 @@ def _end_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+def worker_count(jobs: int | None) -> int:
+    """``jobs``, or all cores when it is None."""
+    return jobs or os.cpu_count() or 1
+
+
 def progress_map(function: Callable[[Item], Result], items: Sequence[Item], jobs: int | None = None,
                  progress: bool = False, desc: str = "", total: int | None = None, done: int = 0,
                  ordered: bool = True, unit: str = "structure", state: dict[str, Any] | None = None
@@ -66,7 +71,7 @@ def progress_map(function: Callable[[Item], Result], items: Sequence[Item], jobs
     ``ordered=False`` yields results as they finish, one item per task (for long, uneven items);
     ``unit`` names an item on the progress bar.
     """
-    jobs = min(jobs or os.cpu_count() or 1, max(len(items), 1))
+    jobs = min(worker_count(jobs), max(len(items), 1))
     with tqdm(total=total if total is not None else len(items), initial=done, unit=unit, desc=desc,
               disable=not progress) as bar:
         if jobs == 1:

@@ -3,7 +3,6 @@ expansion coefficients computed once in the whole sample (as fast SPM pools them
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -16,6 +15,7 @@ from scipy.spatial import cKDTree
 from ariseml.descriptors.pooling import pair_vectors
 from ariseml.descriptors.soap import SoapSettings
 from ariseml.errors import InputError
+from ariseml.parallel import worker_count
 from ariseml.structure import nearest_neighbour_distance, periodic_padding
 
 PAPER_BOX = 16.0
@@ -218,7 +218,7 @@ def environment_blocks(atoms: Atoms, soap: SoapSettings, radius: float = DEFAULT
                          "taper", "species_reach")
     if not 0 < pool_fraction <= 1:
         raise InputError(f"the pooled fraction of atoms is in (0, 1], got {pool_fraction}", "pool_fraction")
-    threads = jobs or os.cpu_count() or 1
+    threads = worker_count(jobs)
     symbols = np.array(atoms.get_chemical_symbols())
     largest = 2 * radius / (soap.r_cut * soap.extrinsic_factor)  # an α atom far from every β atom
     padded, origin = periodic_padding(atoms, radius)
