@@ -275,3 +275,26 @@ def test_the_work_of_a_draw_is_told_from_its_parameters_without_building_it():
         atoms = draw.atoms()
         built = len(atoms) * len(set(atoms.get_chemical_symbols())) ** 2
         assert 0.5 * built <= _expected_cost(draw) <= 2.0 * built, draw.name
+
+
+def test_alloy_draws_are_random_solid_solutions_of_the_single_species_bulk_classes():
+    fcc, rocksalt, graphene = get_prototype("fcc_Cu"), get_prototype("rocksalt_NaCl"), get_prototype("graphene")
+    plain = AugmentationRecipe(draws_per_class=5).structures((fcc, rocksalt, graphene))
+    alloyed = AugmentationRecipe(draws_per_class=5, alloy_draws=30, stacking_factor=2).structures(
+        (fcc, rocksalt, graphene))
+    labels = [d.label for d in alloyed]
+    assert (labels.count("fcc_Cu"), labels.count("rocksalt_NaCl"), labels.count("graphene")) == (70, 5, 5)
+    assert {d.name for d in plain} < {d.name for d in alloyed}  # the draws before them are kept, cached
+    extra = [d for d in alloyed if d.label == "fcc_Cu" and d.number >= 10]
+    counts = []
+    for draw in extra:
+        p, atoms = draw.parameters(), draw.atoms()
+        symbols = atoms.get_chemical_symbols()
+        host = symbols.count("Cu")
+        assert "__alloy" in draw.name and 0.02 <= p["alloy"] <= 0.5
+        assert len(set(symbols)) == 1 + p["alloy_species"] and "Cu" in symbols
+        assert abs((len(atoms) - host) / len(atoms) - p["alloy"]) <= p["alloy_species"] / len(atoms)
+        counts.append(p["alloy_species"])
+    assert set(counts) == {1, 2}
+    with pytest.raises(InputError, match="alloy_draws"):
+        AugmentationRecipe(alloy_draws=-1)

@@ -92,6 +92,12 @@ bicrystal_option = click.option(
     help="The share of the realistic recipe's finite draws of 2D classes made of two grains turned against each "
          "other about the layer's normal, as micrographs show grain boundaries [default: 0].")
 
+alloy_option = click.option(
+    "--alloy-draws", type=click.IntRange(0), default=None,
+    help="Extra draws per single-species bulk class (times --stacking-factor for the stacking classes) that are "
+         "random substitutional alloys: 2-50 % of the sites taken by one or two other species, labelled with the "
+         "class of the lattice (a solid solution keeps its element's structure) [default: 0].")
+
 with_pristine_option = click.option(
     "--with-pristine", is_flag=True,
     help="The realistic recipe also trains on the paper's 396 pristine structures (each class's periodic cell "
@@ -99,7 +105,7 @@ with_pristine_option = click.option(
 
 RECIPE_OPTIONS = (average_option, rbf_option, antisites_option, recipe_option, draws_option, thermal_option,
                   stacking_option, max_sigma_option, vacancies_option, vacancy_fraction_option,
-                  pristine_fraction_option, planar_option, bicrystal_option, with_pristine_option)
+                  pristine_fraction_option, planar_option, bicrystal_option, alloy_option, with_pristine_option)
 
 
 def recipe_options(command: Callable[..., None]) -> Callable[..., None]:
@@ -110,13 +116,13 @@ def recipe_options(command: Callable[..., None]) -> Callable[..., None]:
     def with_recipe(recipe: str, average: str, rbf: str, antisites: tuple[float, ...], draws: int | None,
                     thermal: str, stacking_factor: int, max_sigma: float | None, max_vacancies: float | None,
                     vacancy_fraction: float | None, pristine_fraction: float | None,
-                    planar_fraction: float | None, bicrystal_fraction: float | None, with_pristine: bool,
-                    **others: Any) -> None:
+                    planar_fraction: float | None, bicrystal_fraction: float | None, alloy_draws: int | None,
+                    with_pristine: bool, **others: Any) -> None:
         from ariseml.training.recipe import Recipe
 
         command(chosen=Recipe(recipe, average, rbf, antisites, draws, thermal, stacking_factor, max_sigma,
                               max_vacancies, vacancy_fraction, pristine_fraction, with_pristine,
-                              planar_fraction, bicrystal_fraction), **others)
+                              planar_fraction, bicrystal_fraction, alloy_draws), **others)
 
     for option in reversed(RECIPE_OPTIONS):
         with_recipe = option(with_recipe)

@@ -25,6 +25,11 @@ lattices and microscopy add:
   compounds of one class differ in c/a (hcp: from Be's 1.57 to Cd's 1.89), while the stretch stays
   clear of a neighbouring class's ideal value (``STRETCH_RANGES``); for α-As also its internal
   coordinate u (As to Bi).
+- for the single-species bulk classes, extra draws that are random substitutional alloys (``alloy_draws``): a
+  share of the sites, 2-50 %, taken at random by one or two other species. A solid solution keeps its
+  element's lattice (a superalloy's Ni(Al) matrix is fcc, FePt's disordered A1 phase fcc), but a few per cent of
+  a second species make a sparse, disordered species pair that no ordered class has: the model before these
+  draws read Ni with 10 % Al as α-Sm and Fe with 10 % Al as dhcp La;
 - for the 2D classes, finite draws of two grains turned against each other about the layer's normal
   (``bicrystal_fraction``): micrographs of 2D materials show grain boundaries, whose five- and
   seven-membered rings a model that saw single grains only reads as a bent layer (a nanotube);
@@ -98,6 +103,13 @@ BICRYSTAL_ANGLES = (5.0, 45.0)
 GRAIN_CONTACT = 0.75
 """Atoms of a bicrystal's turned grain closer than this (of d_NN) to the other grain are removed: a relaxed
 boundary leaves no two atoms on top of each other."""
+ALLOY_SHARES = (0.02, 0.5)
+"""The range of an alloy draw's share of substituted sites, drawn log-uniform (as many dilute alloys as
+concentrated ones)."""
+ALLOY_SECOND_SPECIES = 0.3
+"""The share of alloy draws with two added species instead of one (the multi-component matrix of real alloys)."""
+ALLOY_SPECIES = ("Al", "Cr", "Co")
+"""The species substituted in (the descriptor sees only which sites hold which species, not the element)."""
 ELLIPSOID_ATOMS = (100, 400)
 ELLIPSOID_ASPECTS = (0.75, 1.25)
 """Each semi-axis of a cut ellipsoid is the radius of a ball of the same volume times a factor from this range."""
@@ -208,6 +220,7 @@ class AugmentationRecipe:
     stacking_factor: int = 1
     planar_fraction: float = 0.0
     bicrystal_fraction: float = 0.0
+    alloy_draws: int = 0
 
     def record(self) -> dict[str, Any]:
         """The recipe as stored with a model: its fields and the module's fixed ranges."""
@@ -218,6 +231,7 @@ class AugmentationRecipe:
                 "shifted_fraction": SHIFTED_FRACTION, "internal_fraction": INTERNAL_FRACTION,
                 "max_internal": MAX_INTERNAL, "bicrystal_angles": list(BICRYSTAL_ANGLES),
                 "grain_contact": GRAIN_CONTACT, "stacking_classes": list(STACKING_CLASSES),
+                "alloy_shares": list(ALLOY_SHARES), "alloy_second_species": ALLOY_SECOND_SPECIES,
                 "stretch_ranges": {**{name: list(r) for name, r in STRETCH_RANGES.items()},
                                    "default": list(DEFAULT_STRETCH)}}
 
@@ -227,6 +241,8 @@ class AugmentationRecipe:
         for share in ("planar_fraction", "bicrystal_fraction"):
             if not 0 <= getattr(self, share) <= 1:
                 raise InputError(f"`{share}` is a share in [0, 1], got {getattr(self, share)}", share)
+        if self.alloy_draws < 0:
+            raise InputError(f"`alloy_draws` is a whole number of at least 0, got {self.alloy_draws}", "alloy_draws")
         if self.stacking_factor < 1:
             raise InputError(f"`stacking_factor` is a whole number of at least 1, got {self.stacking_factor}",
                              "stacking_factor")
@@ -240,13 +256,26 @@ class AugmentationRecipe:
 
     def draws_of(self, prototype: Prototype) -> int:
         """How many draws a class gets: ``draws_per_class``, times ``stacking_factor`` for ``STACKING_CLASSES``."""
-        return self.draws_per_class * (self.stacking_factor if prototype.id in STACKING_CLASSES else 1)
+        return self.draws_per_class * self._factor(prototype)
+
+    def alloy_draws_of(self, prototype: Prototype) -> int:
+        """How many alloy draws a class gets after its ``draws_of``: ``alloy_draws`` (times ``stacking_factor`` for
+        ``STACKING_CLASSES``) for a single-species bulk class, none for the others."""
+        return self.alloy_draws * self._factor(prototype) if can_be_alloyed(prototype) else 0
+
+    def all_draws_of(self, prototype: Prototype) -> int:
+        """A class's draws in all: ``draws_of`` then ``alloy_draws_of``."""
+        return self.draws_of(prototype) + self.alloy_draws_of(prototype)
+
+    def _factor(self, prototype: Prototype) -> int:
+        return self.stacking_factor if prototype.id in STACKING_CLASSES else 1
 
     def structures(self, prototypes: Sequence[Prototype] | None = None) -> list[Draw | AmorphousDraw]:
-        """``draws_of`` each class (default: all 108), and ``amorphous_draws`` of ``NOT_A_CRYSTAL`` when all
-        classes are drawn."""
-        draws: list[Draw | AmorphousDraw] = [Draw(prototype, number, self) for prototype in prototypes or all_prototypes()
-                                             for number in range(self.draws_of(prototype))]
+        """``all_draws_of`` each class (default: all 108), and ``amorphous_draws`` of
+        ``NOT_A_CRYSTAL`` when all classes are drawn."""
+        draws: list[Draw | AmorphousDraw] = [
+            Draw(prototype, number, self) for prototype in prototypes or all_prototypes()
+            for number in range(self.all_draws_of(prototype))]
         if prototypes is None:
             draws += [AmorphousDraw(number, self) for number in range(self.amorphous_draws)]
         return draws
@@ -269,7 +298,8 @@ class Draw:
         the noisy draws whose neighbours move together; ``shifted`` for finite supercells; ``internal`` (the rms
         move along the free internal coordinates, of d_NN) for some draws of the classes that have them; ``planar``
         for the noisy draws of 2D classes whose atoms move within the layer only (as in a micrograph's positions);
-        ``misorientation`` (degrees) for the finite draws of 2D classes made of two grains."""
+        ``misorientation`` (degrees) for the finite draws of 2D classes made of two grains; ``alloy`` (the share of
+        substituted sites) and ``alloy_species`` (1 or 2) for a class's draws after its ``draws_of``."""
         rng, recipe = self._random(), self.recipe
         periodic = not self.prototype.is_finite and bool(rng.random() < 0.5)
         supercell = 0 if self.prototype.is_finite else int(rng.integers(0, 2 if periodic else 3))
@@ -294,6 +324,9 @@ class Draw:
         if self.prototype.is_2d and not periodic and recipe.bicrystal_fraction \
                 and rng.random() < recipe.bicrystal_fraction:
             parameters["misorientation"] = float(rng.uniform(*BICRYSTAL_ANGLES))  # last, as ``planar``
+        if self.number >= recipe.draws_of(self.prototype):
+            parameters["alloy"] = float(np.exp(rng.uniform(*np.log(ALLOY_SHARES))))
+            parameters["alloy_species"] = 2 if rng.random() < ALLOY_SECOND_SPECIES else 1
         return parameters
 
     @property
@@ -327,6 +360,7 @@ class Draw:
                 + (f"__internal{p['internal']:.3f}" if "internal" in p else "")
                 + ("__planar" if p.get("planar") else "")
                 + (f"__bicrystal{p['misorientation']:.1f}" if "misorientation" in p else "")
+                + (f"__alloy{p['alloy']:.3f}x{p['alloy_species']}" if "alloy" in p else "")
                 + ("__origin0" if p.get("shifted") is False else ""))
 
     def atoms(self) -> Atoms:
@@ -363,6 +397,8 @@ class Draw:
             normal = _layer_normal(cell)
             noise -= np.outer(noise @ normal, normal)  # σ per component within the layer, none across it
         atoms.positions += p["sigma"] * d_nn * noise
+        if "alloy" in p:
+            atoms = _substituted(atoms, p["alloy"], p["alloy_species"], rng)
         return atoms
 
 
@@ -414,6 +450,30 @@ class AmorphousDraw:
         if period is None:
             return Atoms(symbols, positions=positions * scale, pbc=False)
         return Atoms(symbols, positions=np.mod(positions, period) * scale, cell=np.diag(period * scale), pbc=True)
+
+
+def can_be_alloyed(prototype: Prototype) -> bool:
+    """Whether a class gets alloy draws: a bulk class (neither 2D nor finite) of one species."""
+    return (not prototype.is_2d and not prototype.is_finite
+            and len(set(prototype.unit_cell().get_chemical_symbols())) == 1)
+
+
+def _substituted(atoms: Atoms, share: float, species: int, rng: np.random.Generator) -> Atoms:
+    """A random solid solution: ``share`` of the sites (at least one per added species) given to ``species``
+    other species, split at random between two."""
+    host = atoms.get_chemical_symbols()[0]
+    added = [name for name in ALLOY_SPECIES if name != host][:species]
+    split = [1.0] if species == 1 else [first := float(rng.uniform(0.2, 0.8)), 1 - first]
+    symbols = np.array(atoms.get_chemical_symbols(), dtype=object)
+    sites = rng.permutation(len(atoms))
+    start = 0
+    for name, part in zip(added, split):
+        count = max(1, round(share * part * len(atoms)))
+        symbols[sites[start:start + count]] = name
+        start += count
+    alloy = atoms.copy()
+    alloy.set_chemical_symbols(list(symbols))
+    return alloy
 
 
 def _soft_sphere_packing(positions: np.ndarray, period: np.ndarray | None) -> np.ndarray:

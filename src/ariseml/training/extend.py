@@ -125,7 +125,7 @@ def _replayed(recipe: AugmentationRecipe, old: Sequence[Prototype], replay: int,
               close: Sequence[str]) -> list[Draw | AmorphousDraw]:
     """The replay draws: ``replay`` of each old class (all of a class in ``close``) and of not-a-crystal."""
     kept: list[Draw | AmorphousDraw] = [Draw(p, n, recipe) for p in old
-                                        for n in range(recipe.draws_of(p) if p.id in close else replay)]
+                                        for n in range(recipe.all_draws_of(p) if p.id in close else replay)]
     return kept + [AmorphousDraw(n, recipe) for n in range(recipe.amorphous_draws if NOT_A_CRYSTAL in close
                                                             else replay)]
 

@@ -40,6 +40,7 @@ class Recipe:
     with_pristine: bool = False
     planar_fraction: float | None = None
     bicrystal_fraction: float | None = None
+    alloy_draws: int | None = None
 
     def __post_init__(self) -> None:
         if self.name not in ("paper", "realistic"):
@@ -49,10 +50,10 @@ class Recipe:
         if self.name == "paper" and (self.thermal != "amplitude" or self.stacking_factor != 1 or self.with_pristine
                                      or any(value is not None for value in self._drawn().values())):
             raise InputError("`draws`, `thermal`, `stacking_factor`, `max_sigma`, `max_vacancies`, "
-                             "`vacancy_fraction`, `pristine_fraction`, `planar_fraction`, `bicrystal_fraction` and "
-                             "`with_pristine` belong to the realistic recipe", "draws", "thermal", "stacking_factor",
-                             "max_sigma", "max_vacancies", "vacancy_fraction", "pristine_fraction", "planar_fraction",
-                             "bicrystal_fraction", "with_pristine")
+                             "`vacancy_fraction`, `pristine_fraction`, `planar_fraction`, `bicrystal_fraction`, "
+                             "`alloy_draws` and `with_pristine` belong to the realistic recipe", "draws", "thermal",
+                             "stacking_factor", "max_sigma", "max_vacancies", "vacancy_fraction", "pristine_fraction",
+                             "planar_fraction", "bicrystal_fraction", "alloy_draws", "with_pristine")
         if self.average == "both" and self.rbf != "gto":
             raise InputError("`average` both is computed from per-centre coefficients of the gto basis only",
                              "average", "rbf")
@@ -61,7 +62,8 @@ class Recipe:
         """The realistic recipe's ranges set here (None: the recipe's default)."""
         return {"draws_per_class": self.draws, "max_sigma": self.max_sigma, "max_vacancies": self.max_vacancies,
                 "vacancy_fraction": self.vacancy_fraction, "pristine_fraction": self.pristine_fraction,
-                "planar_fraction": self.planar_fraction, "bicrystal_fraction": self.bicrystal_fraction}
+                "planar_fraction": self.planar_fraction, "bicrystal_fraction": self.bicrystal_fraction,
+                "alloy_draws": self.alloy_draws}
 
     def _augmentation(self) -> AugmentationRecipe:
         chosen = {name: value for name, value in self._drawn().items() if value is not None}
