@@ -298,3 +298,18 @@ def test_alloy_draws_are_random_solid_solutions_of_the_single_species_bulk_class
     assert set(counts) == {1, 2}
     with pytest.raises(InputError, match="alloy_draws"):
         AugmentationRecipe(alloy_draws=-1)
+
+
+def test_alloy_draws_of_an_ordered_alloy_lose_at_most_half_of_its_order():
+    l12, recipe = get_prototype("L12_Cu3Au"), AugmentationRecipe(draws_per_class=5, alloy_draws=20)
+    extra = recipe.structures((l12,))[5:]
+    assert len(extra) == 20 and all("__antisites" in d.name for d in extra)
+    shares = [draw.parameters()["antisites"] for draw in extra]
+    assert 0 <= min(shares) and max(shares) <= 0.5 * 0.375  # a random Cu₃Au has 3/8 of its atoms on wrong sites
+    periodic = next(d for d in extra if d.parameters()["periodic"] and d.parameters()["eta"] == 0
+                    and d.parameters()["antisites"] > 0.05)
+    atoms = periodic.atoms()
+    au = np.array(atoms.get_chemical_symbols()) == "Au"
+    assert au.sum() * 4 == len(atoms)  # the composition is kept: atoms swapped, not substituted
+    first, second = neighbor_list("ij", atoms, 1.25 * nearest_neighbour_distance(atoms))
+    assert np.any(au[first] & au[second])  # ordered Cu₃Au has no Au next to Au

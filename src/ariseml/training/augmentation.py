@@ -25,11 +25,14 @@ lattices and microscopy add:
   compounds of one class differ in c/a (hcp: from Be's 1.57 to Cd's 1.89), while the stretch stays
   clear of a neighbouring class's ideal value (``STRETCH_RANGES``); for α-As also its internal
   coordinate u (As to Bi).
-- for the single-species bulk classes, extra draws that are random substitutional alloys (``alloy_draws``): a
-  share of the sites, 2-50 %, taken at random by one or two other species. A solid solution keeps its
-  element's lattice (a superalloy's Ni(Al) matrix is fcc, FePt's disordered A1 phase fcc), but a few per cent of
-  a second species make a sparse, disordered species pair that no ordered class has: the model before these
-  draws read Ni with 10 % Al as α-Sm and Fe with 10 % Al as dhcp La;
+- chemical disorder, in extra draws (``alloy_draws``): for the single-species bulk classes random substitutional
+  alloys, a share of the sites, 2-50 %, taken at random by one or two other species; for the ordered alloys of the
+  set (``ORDERED_ALLOYS``: L1₂, L1₀, B2) antisites, atoms swapped between the sublattices up to half-way to a
+  random arrangement. A solid solution keeps its element's lattice (a superalloy's Ni(Al) matrix is fcc, FePt's
+  disordered A1 phase fcc), but a few per cent of a second species make a sparse, disordered species pair that no
+  ordered class has: the model before these draws read Ni with 10 % Al as α-Sm and Fe with 10 % Al as dhcp La.
+  With random alloys alone, an ordered alloy's class would end where its order is half lost; the antisite draws
+  keep a partly ordered L1₂ or L1₀ in its class;
 - for the 2D classes, finite draws of two grains turned against each other about the layer's normal
   (``bicrystal_fraction``): micrographs of 2D materials show grain boundaries, whose five- and
   seven-membered rings a model that saw single grains only reads as a bent layer (a nanotube);
@@ -57,6 +60,7 @@ from ase import Atoms
 
 from scipy.spatial import cKDTree
 
+from ariseml.defects import swap_antisites
 from ariseml.descriptors.soap import SoapSettings
 from ariseml.errors import InputError
 from ariseml.prototypes import NOT_A_CRYSTAL, Prototype, all_prototypes, build
@@ -110,6 +114,11 @@ ALLOY_SECOND_SPECIES = 0.3
 """The share of alloy draws with two added species instead of one (the multi-component matrix of real alloys)."""
 ALLOY_SPECIES = ("Al", "Cr", "Co")
 """The species substituted in (the descriptor sees only which sites hold which species, not the element)."""
+ORDERED_ALLOYS = ("L12_Cu3Au", "L10_CuAu", "B2_CsCl")
+"""The ordered superstructures of an elemental lattice among the classes (of fcc, fcc and bcc), whose alloy draws
+have antisites: disordered, each is its lattice's random alloy."""
+MAX_ORDER_LOST = 0.5
+"""An antisite draw's largest antisite fraction, a share of a random arrangement's (Bragg-Williams order S >= 0.5)."""
 ELLIPSOID_ATOMS = (100, 400)
 ELLIPSOID_ASPECTS = (0.75, 1.25)
 """Each semi-axis of a cut ellipsoid is the radius of a ball of the same volume times a factor from this range."""
@@ -232,6 +241,7 @@ class AugmentationRecipe:
                 "max_internal": MAX_INTERNAL, "bicrystal_angles": list(BICRYSTAL_ANGLES),
                 "grain_contact": GRAIN_CONTACT, "stacking_classes": list(STACKING_CLASSES),
                 "alloy_shares": list(ALLOY_SHARES), "alloy_second_species": ALLOY_SECOND_SPECIES,
+                "ordered_alloys": list(ORDERED_ALLOYS), "max_order_lost": MAX_ORDER_LOST,
                 "stretch_ranges": {**{name: list(r) for name, r in STRETCH_RANGES.items()},
                                    "default": list(DEFAULT_STRETCH)}}
 
@@ -260,7 +270,7 @@ class AugmentationRecipe:
 
     def alloy_draws_of(self, prototype: Prototype) -> int:
         """How many alloy draws a class gets after its ``draws_of``: ``alloy_draws`` (times ``stacking_factor`` for
-        ``STACKING_CLASSES``) for a single-species bulk class, none for the others."""
+        ``STACKING_CLASSES``) for a single-species bulk class or one of ``ORDERED_ALLOYS``, none for the others."""
         return self.alloy_draws * self._factor(prototype) if can_be_alloyed(prototype) else 0
 
     def all_draws_of(self, prototype: Prototype) -> int:
@@ -298,8 +308,9 @@ class Draw:
         the noisy draws whose neighbours move together; ``shifted`` for finite supercells; ``internal`` (the rms
         move along the free internal coordinates, of d_NN) for some draws of the classes that have them; ``planar``
         for the noisy draws of 2D classes whose atoms move within the layer only (as in a micrograph's positions);
-        ``misorientation`` (degrees) for the finite draws of 2D classes made of two grains; ``alloy`` (the share of
-        substituted sites) and ``alloy_species`` (1 or 2) for a class's draws after its ``draws_of``."""
+        ``misorientation`` (degrees) for the finite draws of 2D classes made of two grains; for a class's draws after
+        its ``draws_of``, ``alloy`` (the share of substituted sites) and ``alloy_species`` (1 or 2), or for an
+        ordered alloy ``antisites`` (the share of atoms on another species' site)."""
         rng, recipe = self._random(), self.recipe
         periodic = not self.prototype.is_finite and bool(rng.random() < 0.5)
         supercell = 0 if self.prototype.is_finite else int(rng.integers(0, 2 if periodic else 3))
@@ -324,7 +335,9 @@ class Draw:
         if self.prototype.is_2d and not periodic and recipe.bicrystal_fraction \
                 and rng.random() < recipe.bicrystal_fraction:
             parameters["misorientation"] = float(rng.uniform(*BICRYSTAL_ANGLES))  # last, as ``planar``
-        if self.number >= recipe.draws_of(self.prototype):
+        if self.number >= recipe.draws_of(self.prototype) and self.prototype.id in ORDERED_ALLOYS:
+            parameters["antisites"] = float(rng.uniform(0, MAX_ORDER_LOST * random_antisites(self.prototype)))
+        elif self.number >= recipe.draws_of(self.prototype):
             parameters["alloy"] = float(np.exp(rng.uniform(*np.log(ALLOY_SHARES))))
             parameters["alloy_species"] = 2 if rng.random() < ALLOY_SECOND_SPECIES else 1
         return parameters
@@ -361,6 +374,7 @@ class Draw:
                 + ("__planar" if p.get("planar") else "")
                 + (f"__bicrystal{p['misorientation']:.1f}" if "misorientation" in p else "")
                 + (f"__alloy{p['alloy']:.3f}x{p['alloy_species']}" if "alloy" in p else "")
+                + (f"__antisites{p['antisites']:.3f}" if "antisites" in p else "")
                 + ("__origin0" if p.get("shifted") is False else ""))
 
     def atoms(self) -> Atoms:
@@ -399,6 +413,8 @@ class Draw:
         atoms.positions += p["sigma"] * d_nn * noise
         if "alloy" in p:
             atoms = _substituted(atoms, p["alloy"], p["alloy_species"], rng)
+        if "antisites" in p:
+            atoms = swap_antisites(atoms, p["antisites"], seed=int(rng.integers(2**31)))
         return atoms
 
 
@@ -453,9 +469,17 @@ class AmorphousDraw:
 
 
 def can_be_alloyed(prototype: Prototype) -> bool:
-    """Whether a class gets alloy draws: a bulk class (neither 2D nor finite) of one species."""
-    return (not prototype.is_2d and not prototype.is_finite
-            and len(set(prototype.unit_cell().get_chemical_symbols())) == 1)
+    """Whether a class gets alloy draws: one of ``ORDERED_ALLOYS`` or a bulk class (neither 2D nor finite) of one
+    species."""
+    return prototype.id in ORDERED_ALLOYS or (not prototype.is_2d and not prototype.is_finite
+                                              and len(set(prototype.unit_cell().get_chemical_symbols())) == 1)
+
+
+def random_antisites(prototype: Prototype) -> float:
+    """The share of atoms on another species' site when the species of a class's cell are spread at random:
+    1 - Σ x², x the species' shares (1/2 for L1₀ and B2, 3/8 for L1₂)."""
+    _, counts = np.unique(prototype.unit_cell().numbers, return_counts=True)
+    return float(1 - np.sum((counts / counts.sum()) ** 2))
 
 
 def _substituted(atoms: Atoms, share: float, species: int, rng: np.random.Generator) -> Atoms:
