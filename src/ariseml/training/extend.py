@@ -58,13 +58,15 @@ class Extension:
             raise InputError("`draws` and `replay` are at least 2 (the validation split holds draws of every "
                              "class) and `epochs` at least 1", "draws", "replay", "epochs")
 
-    def config(self, member: BayesianMLP) -> TrainingConfig:
-        """The training settings for an extension of ``member``: its architecture and inputs, balanced classes."""
+    def config(self, member: BayesianMLP, anchor_copies: int = 1) -> TrainingConfig:
+        """The training settings for an extension of ``member``: its architecture and inputs, balanced classes,
+        the new classes' pristine structures trained ``anchor_copies`` times an epoch (as the base trained its
+        own)."""
         epochs, learning_rate = MODE_TRAINING[self.mode]
         return TrainingConfig(epochs=self.epochs or epochs, learning_rate=self.learning_rate or learning_rate,
                               dropout=member.dropout.p, hidden=tuple(layer.out_features for layer in member.hidden),
                               standardised=member.standardised, log_epsilon=member.log_epsilon,
-                              linear_inputs=member.linear_inputs, balanced=True)
+                              linear_inputs=member.linear_inputs, balanced=True, anchor_copies=anchor_copies)
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,7 @@ def extend_model(base: Classifier, folder: Path, output: Path, extension: Extens
     index = {c: i for i, c in enumerate(classes)}
     features = np.concatenate([fresh_x, kept_x])
     labels = np.array([index[label] for label in [*fresh_labels, *kept_labels]])
-    config = extension.config(members[0])
+    config = extension.config(members[0], base.metadata_.get("training", {}).get("anchor_copies", 1))
     starts = [_enlarged(member, len(new)) for member in members]
     kept_outputs = len(base.classes_) if extension.mode == "head" else None
     always_trained = np.concatenate([paper_set.pristine_rows(fresh), np.zeros(len(kept), bool)])
