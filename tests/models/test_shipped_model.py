@@ -78,7 +78,8 @@ def test_the_realistic_model_answers_thermal_motion_and_amorphous_packings():
     recipe = classifier.metadata_["augmentation"]["realistic_recipe"]
     assert (recipe["max_internal"], recipe["thermal"], recipe["stacking_factor"], recipe["max_sigma"],
             recipe["max_vacancies"], recipe["vacancy_fraction"]) == (0.04, "temperature", 5, 0.11, 0.4, 0.5)
-    assert (recipe["with_pristine"], recipe["planar_fraction"], recipe["bicrystal_fraction"]) == (True, 0.5, 0.2)
+    assert (recipe["with_pristine"], recipe["planar_fraction"], recipe["bicrystal_fraction"], recipe["alloy_draws"]) \
+        == (True, 0.5, 0.2, 40)
     assert classifier.metadata_["training"]["anchor_copies"] == 10 and classifier.metadata_["always_trained"] == 396
     assert classifier.settings_.average == "both"  # the joined descriptor
     rng = np.random.default_rng(1)
