@@ -54,7 +54,7 @@ def forms(cell: Atoms, share: float, rng: np.random.Generator) -> list[tuple[str
         alloy.set_chemical_symbols(list(symbols))
         noisy = alloy.copy()
         noisy.positions += rng.normal(0, NOISE * d_nn, noisy.positions.shape)
-        built += [(f"{name}", alloy), (f"{name}, noise", noisy)]
+        built += [(name, alloy), (f"{name}, noise", noisy)]
     return built
 
 
