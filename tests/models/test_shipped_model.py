@@ -97,6 +97,23 @@ def test_the_realistic_model_answers_thermal_motion_and_amorphous_packings():
     assert all(r.probabilities.max() >= 0.9 for r in answers), [r.probabilities.max() for r in answers]
 
 
+def test_the_realistic_model_reads_a_random_solid_solution_as_its_lattice():
+    from ase.build import bulk
+
+    rng = np.random.default_rng(3)
+    alloys, expected = [], []
+    for element, structure, a, share, class_id in (("Ni", "fcc", 3.52, 0.1, "fcc_Cu"), ("Fe", "bcc", 2.87, 0.2, "bcc_W")):
+        crystal = bulk(element, structure, a=a, cubic=True).repeat(5)
+        symbols = np.array(crystal.get_chemical_symbols(), dtype=object)
+        symbols[rng.permutation(len(crystal))[:round(share * len(crystal))]] = "Al"  # a superalloy's γ matrix
+        crystal.set_chemical_symbols(list(symbols))
+        alloys.append(crystal)
+        expected.append(class_id)
+    answers = Classifier.load("realistic", samples=100, seed=0).classify(alloys, top=1)
+    assert [r.top_ids[0] for r in answers] == expected
+    assert all(r.probabilities.max() >= 0.9 for r in answers), [r.probabilities.max() for r in answers]
+
+
 def test_the_realistic_model_tells_the_graphite_stackings_apart_with_missing_atoms():
     from ariseml.defects import apply_defects
     from ariseml.prototypes import build

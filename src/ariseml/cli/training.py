@@ -94,9 +94,10 @@ bicrystal_option = click.option(
 
 alloy_option = click.option(
     "--alloy-draws", type=click.IntRange(0), default=None,
-    help="Extra draws per single-species bulk class (times --stacking-factor for the stacking classes) that are "
-         "random substitutional alloys: 2-50 % of the sites taken by one or two other species, labelled with the "
-         "class of the lattice (a solid solution keeps its element's structure) [default: 0].")
+    help="Extra draws of chemical disorder per class that can have it (times --stacking-factor for the stacking "
+         "classes): for a single-species bulk class random substitutional alloys, 2-50 % of the sites taken by one "
+         "or two other species, labelled with the lattice's class (a solid solution keeps its element's "
+         "structure); for L1₂, L1₀ and B2 antisites, up to half-way to a random arrangement [default: 0].")
 
 with_pristine_option = click.option(
     "--with-pristine", is_flag=True,

@@ -115,8 +115,8 @@ ALLOY_SECOND_SPECIES = 0.3
 ALLOY_SPECIES = ("Al", "Cr", "Co")
 """The species substituted in (the descriptor sees only which sites hold which species, not the element)."""
 ORDERED_ALLOYS = ("L12_Cu3Au", "L10_CuAu", "B2_CsCl")
-"""The ordered superstructures of an elemental lattice among the classes (of fcc, fcc and bcc), whose alloy draws
-have antisites: disordered, each is its lattice's random alloy."""
+"""The ordered superstructures of an elemental lattice among the classes (L1₂ and L1₀ of fcc, B2 of bcc), whose alloy
+draws have antisites: fully disordered, each is its lattice's random alloy."""
 MAX_ORDER_LOST = 0.5
 """An antisite draw's largest antisite fraction, a share of a random arrangement's (Bragg-Williams order S >= 0.5)."""
 ELLIPSOID_ATOMS = (100, 400)
