@@ -313,3 +313,21 @@ def test_alloy_draws_of_an_ordered_alloy_lose_at_most_half_of_its_order():
     assert au.sum() * 4 == len(atoms)  # the composition is kept: atoms swapped, not substituted
     first, second = neighbor_list("ij", atoms, 1.25 * nearest_neighbour_distance(atoms))
     assert np.any(au[first] & au[second])  # ordered Cu₃Au has no Au next to Au
+
+
+def test_film_draws_are_periodic_along_two_axes_and_as_thick_as_drawn():
+    fcc, graphene = get_prototype("fcc_Cu"), get_prototype("graphene")
+    recipe = AugmentationRecipe(draws_per_class=3, alloy_draws=2, film_draws=6, pristine_fraction=1.0,
+                                vacancy_fraction=0.0, max_strain=0.0)
+    draws = recipe.structures((fcc, graphene))
+    kinds = [recipe.kind_of(d) for d in draws]
+    assert kinds == ["plain"] * 3 + ["alloy"] * 2 + ["film"] * 6 + ["plain"] * 3  # a layer has neither
+    for draw in draws[5:11]:
+        p, atoms = draw.parameters(), draw.atoms()
+        assert "__film" in draw.name and list(atoms.pbc).count(False) == 1 and not atoms.pbc[p["film"]]
+        normal = np.cross(*np.delete(atoms.cell[:], p["film"], axis=0))
+        heights = atoms.positions @ normal / np.linalg.norm(normal)
+        d_nn = nearest_neighbour_distance(fcc.unit_cell())
+        assert p["thickness"] * d_nn - 1.5 * d_nn < np.ptp(heights) < p["thickness"] * d_nn  # whole planes within it
+    with pytest.raises(InputError, match="film_draws"):
+        AugmentationRecipe(film_draws=-1)

@@ -33,6 +33,9 @@ lattices and microscopy add:
   ordered class has: the model before these draws read Ni with 10 % Al as α-Sm and Fe with 10 % Al as dhcp La.
   With random alloys alone, an ordered alloy's class would end where its order is half lost; the antisite draws
   keep a partly ordered L1₂ or L1₀ in its class;
+- films, in extra draws (``film_draws``) of the bulk classes: periodic along two cell axes, 3-10 d_NN thick along
+  the third, with free surfaces. The finite draws are clusters and the periodic ones bulk, so a film's atoms,
+  whose spheres its surfaces cut, lie outside both: the model of stop 40 read a 12 Å fcc Cu film as bct In;
 - for the 2D classes, finite draws of two grains turned against each other about the layer's normal
   (``bicrystal_fraction``): micrographs of 2D materials show grain boundaries, whose five- and
   seven-membered rings a model that saw single grains only reads as a bent layer (a nanotube);
@@ -115,10 +118,12 @@ ALLOY_SECOND_SPECIES = 0.3
 ALLOY_SPECIES = ("Al", "Cr", "Co")
 """The species substituted in (the descriptor sees only which sites hold which species, not the element)."""
 ORDERED_ALLOYS = ("L12_Cu3Au", "L10_CuAu", "B2_CsCl")
-"""The ordered superstructures of an elemental lattice among the classes (L1₂ and L1₀ of fcc, B2 of bcc), whose alloy
-draws have antisites: fully disordered, each is its lattice's random alloy."""
+"""The ordered superstructures of an elemental lattice among the classes (L1₂ and L1₀ of fcc, B2 of bcc), whose
+alloy draws have antisites: fully disordered, each is its lattice's random alloy."""
 MAX_ORDER_LOST = 0.5
 """An antisite draw's largest antisite fraction, a share of a random arrangement's (Bragg-Williams order S >= 0.5)."""
+FILM_THICKNESS = (3.0, 10.0)
+"""The range of a film draw's thickness, in d_NN."""
 ELLIPSOID_ATOMS = (100, 400)
 ELLIPSOID_ASPECTS = (0.75, 1.25)
 """Each semi-axis of a cut ellipsoid is the radius of a ball of the same volume times a factor from this range."""
@@ -230,6 +235,7 @@ class AugmentationRecipe:
     planar_fraction: float = 0.0
     bicrystal_fraction: float = 0.0
     alloy_draws: int = 0
+    film_draws: int = 0
 
     def record(self) -> dict[str, Any]:
         """The recipe as stored with a model: its fields and the module's fixed ranges."""
@@ -242,6 +248,7 @@ class AugmentationRecipe:
                 "grain_contact": GRAIN_CONTACT, "stacking_classes": list(STACKING_CLASSES),
                 "alloy_shares": list(ALLOY_SHARES), "alloy_second_species": ALLOY_SECOND_SPECIES,
                 "ordered_alloys": list(ORDERED_ALLOYS), "max_order_lost": MAX_ORDER_LOST,
+                "film_thickness": list(FILM_THICKNESS),
                 "stretch_ranges": {**{name: list(r) for name, r in STRETCH_RANGES.items()},
                                    "default": list(DEFAULT_STRETCH)}}
 
@@ -251,8 +258,9 @@ class AugmentationRecipe:
         for share in ("planar_fraction", "bicrystal_fraction"):
             if not 0 <= getattr(self, share) <= 1:
                 raise InputError(f"`{share}` is a share in [0, 1], got {getattr(self, share)}", share)
-        if self.alloy_draws < 0:
-            raise InputError(f"`alloy_draws` is a whole number of at least 0, got {self.alloy_draws}", "alloy_draws")
+        for count in ("alloy_draws", "film_draws"):
+            if getattr(self, count) < 0:
+                raise InputError(f"`{count}` is a whole number of at least 0, got {getattr(self, count)}", count)
         if self.stacking_factor < 1:
             raise InputError(f"`stacking_factor` is a whole number of at least 1, got {self.stacking_factor}",
                              "stacking_factor")
@@ -273,9 +281,20 @@ class AugmentationRecipe:
         ``STACKING_CLASSES``) for a single-species bulk class or one of ``ORDERED_ALLOYS``, none for the others."""
         return self.alloy_draws * self._factor(prototype) if can_be_alloyed(prototype) else 0
 
+    def film_draws_of(self, prototype: Prototype) -> int:
+        """How many film draws a class gets after its alloy draws: ``film_draws`` (times ``stacking_factor`` for
+        ``STACKING_CLASSES``) for a bulk class, none for a 2D or finite one."""
+        return self.film_draws * self._factor(prototype) if is_bulk(prototype) else 0
+
     def all_draws_of(self, prototype: Prototype) -> int:
-        """A class's draws in all: ``draws_of`` then ``alloy_draws_of``."""
-        return self.draws_of(prototype) + self.alloy_draws_of(prototype)
+        """A class's draws in all: ``draws_of``, then ``alloy_draws_of``, then ``film_draws_of``."""
+        return self.draws_of(prototype) + self.alloy_draws_of(prototype) + self.film_draws_of(prototype)
+
+    def kind_of(self, draw: Draw) -> str:
+        """Which part of its class's draws ``draw`` is: plain, alloy or film."""
+        if draw.number < self.draws_of(draw.prototype):
+            return "plain"
+        return "alloy" if draw.number < self.draws_of(draw.prototype) + self.alloy_draws_of(draw.prototype) else "film"
 
     def _factor(self, prototype: Prototype) -> int:
         return self.stacking_factor if prototype.id in STACKING_CLASSES else 1
@@ -310,7 +329,8 @@ class Draw:
         for the noisy draws of 2D classes whose atoms move within the layer only (as in a micrograph's positions);
         ``misorientation`` (degrees) for the finite draws of 2D classes made of two grains; for a class's draws after
         its ``draws_of``, ``alloy`` (the share of substituted sites) and ``alloy_species`` (1 or 2), or for an
-        ordered alloy ``antisites`` (the share of atoms on another species' site)."""
+        ordered alloy ``antisites`` (the share of atoms on another species' site); for the film draws after those,
+        ``film`` (the cell axis along which the film is finite) and ``thickness`` (in d_NN)."""
         rng, recipe = self._random(), self.recipe
         periodic = not self.prototype.is_finite and bool(rng.random() < 0.5)
         supercell = 0 if self.prototype.is_finite else int(rng.integers(0, 2 if periodic else 3))
@@ -335,11 +355,16 @@ class Draw:
         if self.prototype.is_2d and not periodic and recipe.bicrystal_fraction \
                 and rng.random() < recipe.bicrystal_fraction:
             parameters["misorientation"] = float(rng.uniform(*BICRYSTAL_ANGLES))  # last, as ``planar``
-        if self.number >= recipe.draws_of(self.prototype) and self.prototype.id in ORDERED_ALLOYS:
+        kind = recipe.kind_of(self)
+        if kind == "alloy" and self.prototype.id in ORDERED_ALLOYS:
             parameters["antisites"] = float(rng.uniform(0, MAX_ORDER_LOST * random_antisites(self.prototype)))
-        elif self.number >= recipe.draws_of(self.prototype):
+        elif kind == "alloy":
             parameters["alloy"] = float(np.exp(rng.uniform(*np.log(ALLOY_SHARES))))
             parameters["alloy_species"] = 2 if rng.random() < ALLOY_SECOND_SPECIES else 1
+        elif kind == "film":
+            parameters.update(periodic=True, ellipsoid=0, film=int(rng.integers(3)),
+                              thickness=float(rng.uniform(*FILM_THICKNESS)))
+            parameters.pop("shifted", None)
         return parameters
 
     @property
@@ -375,6 +400,7 @@ class Draw:
                 + (f"__bicrystal{p['misorientation']:.1f}" if "misorientation" in p else "")
                 + (f"__alloy{p['alloy']:.3f}x{p['alloy_species']}" if "alloy" in p else "")
                 + (f"__antisites{p['antisites']:.3f}" if "antisites" in p else "")
+                + (f"__film{p['film']}x{p['thickness']:.2f}" if "film" in p else "")
                 + ("__origin0" if p.get("shifted") is False else ""))
 
     def atoms(self) -> Atoms:
@@ -392,6 +418,8 @@ class Draw:
                 cell = shifted_origin(cell, rng)
             pristine = cell.repeat(supercell_repeats(cell, self.prototype.is_2d, p["supercell"]))
             pristine.pbc = cell.pbc if p["periodic"] else False
+        if "film" in p:
+            pristine = _film(cell, p["film"], p["thickness"], self.prototype.is_2d, p["supercell"])
         if "misorientation" in p:
             pristine = _bicrystal(pristine, _layer_normal(cell), p["misorientation"], rng)
         if p["stretch"]:
@@ -468,11 +496,33 @@ class AmorphousDraw:
         return Atoms(symbols, positions=np.mod(positions, period) * scale, cell=np.diag(period * scale), pbc=True)
 
 
+def is_bulk(prototype: Prototype) -> bool:
+    """A class of a crystal periodic in three dimensions: neither 2D nor finite."""
+    return not prototype.is_2d and not prototype.is_finite
+
+
 def can_be_alloyed(prototype: Prototype) -> bool:
-    """Whether a class gets alloy draws: one of ``ORDERED_ALLOYS`` or a bulk class (neither 2D nor finite) of one
-    species."""
-    return prototype.id in ORDERED_ALLOYS or (not prototype.is_2d and not prototype.is_finite
+    """Whether a class gets alloy draws: one of ``ORDERED_ALLOYS`` or a bulk class of one species."""
+    return prototype.id in ORDERED_ALLOYS or (is_bulk(prototype)
                                               and len(set(prototype.unit_cell().get_chemical_symbols())) == 1)
+
+
+def _film(cell: Atoms, axis: int, thickness: float, layer: bool, supercell: int) -> Atoms:
+    """A film of ``cell``: the periodic supercell's repeats along the other two axes, ``thickness`` d_NN of it along
+    ``axis`` (measured along the axis's plane normal), free there."""
+    repeats = list(supercell_repeats(cell, layer, supercell))
+    normal = np.cross(*np.delete(cell.cell[:], axis, axis=0))
+    normal /= np.linalg.norm(normal)
+    spacing = abs(cell.cell[axis] @ normal)
+    depth = thickness * nearest_neighbour_distance(cell)
+    repeats[axis] = int(np.ceil(depth / spacing)) + 1
+    film = cell.repeat(repeats)
+    heights = film.positions @ normal
+    film = film[heights - heights.min() < depth]
+    pbc = [True, True, True]
+    pbc[axis] = False
+    film.pbc = pbc
+    return film
 
 
 def random_antisites(prototype: Prototype) -> float:
