@@ -1,14 +1,17 @@
 """Per-atom labels and SPM maps of generated polycrystals with thermal-like noise, against the grains' truth.
 
     python benchmarks/polycrystals.py [--model realistic] [--samples 100] [--size 64] [--noise 0.04]
-                                      [--taper 0.4] [--species-reach 2] [--skip-boxes] [--out DIR]
+                                      [--taper 0.4] [--species-reach 2] [--md 0.5] [--skip-boxes] [--out DIR]
 
 Two periodic Voronoi polycrystals (``ariseml.synthetic.voronoi_polycrystal``), every atom displaced by Gaussian
 noise of ``--noise`` x its grain's d_NN per component (0.04: about half the melting point's in the EMT metals):
 
 - **Fe**: fcc, bcc and hcp grains of one element (four grains, the fourth fcc again);
 - **Cu/W/Mg/C**: the example of ``arise polycrystal --help``, one element per grain, so a box or sphere across
-  a boundary holds two elements.
+  a boundary holds two elements;
+- with ``--md X``, also **Al fcc after MD**: four fcc grains of Al relaxed and run at X T_m for ``MD_PICOSECONDS``
+  with the Mendelev EAM potential of the realistic suite (LAMMPS, as ``benchmarks/realistic_md.py`` runs it: NPH
+  with a CSVR thermostat), so that the grain boundaries and the thermal motion are a potential's, not a model's.
 
 Per atom (``ariseml.label_atoms``, default radius and minority rule, ``--taper`` and ``--species-reach`` as given):
 the share of atoms given their grain's class, by distance to the nearest atom of another grain, and per grain for the grain interior (atoms farther than half the
@@ -48,6 +51,8 @@ IRON_GRAINS = {
     "hcp_Mg": bulk("Fe", "hcp", a=2.468, c=2.468 * 1.603),
 }
 MIXED_GRAINS = ("fcc_Cu", "bcc_W", "hcp_Mg", "diamond_C")
+MD_SYSTEM = "Al_fcc_mendelev"
+MD_PICOSECONDS = 10.0
 DISTANCE_BANDS = (0.0, 2.5, 5.0, 10.0, np.inf)
 """Bands (Å) of an atom's distance to the nearest atom of another grain."""
 BOX, STRIDE = 16.0, 4.0
@@ -64,6 +69,24 @@ def noisy_polycrystal(name: str, grains: dict[str, Atoms], size: float, noise: f
     atoms.wrap()
     atoms.info["name"] = name
     atoms.info["grain_classes"] = [list(grains)[g % len(grains)] for g in range(int(grain.max()) + 1)]
+    return atoms
+
+
+def md_polycrystal(size: float, t_over_tm: float, seed: int) -> Atoms:
+    """Four fcc Al grains after LAMMPS MD at ``t_over_tm`` of the potential's melting point; the atoms keep their
+    order (LAMMPS returns them by id), so ``grain_id`` still says which grain each came from."""
+    from realistic_md import SYSTEMS_BY_NAME, LammpsEngine
+
+    system = SYSTEMS_BY_NAME[MD_SYSTEM]
+    start = voronoi_polycrystal([bulk("Al", "fcc", a=system.a)], size, n_grains=4, seed=seed)
+    engine = LammpsEngine(system, start, seed)
+    temperature = t_over_tm * system.tm
+    engine.equilibrate(temperature, MD_PICOSECONDS, system.melt_pressure_bar, isotropic=True)
+    atoms = engine.atoms()
+    engine.close()
+    atoms.arrays["grain_id"] = start.arrays["grain_id"]
+    atoms.info["name"] = f"Al fcc, MD at {t_over_tm:g} T_m"
+    atoms.info["grain_classes"] = ["fcc_Cu"] * (int(start.arrays["grain_id"].max()) + 1)
     return atoms
 
 
@@ -167,17 +190,22 @@ def main() -> None:
     parser.add_argument("--taper", type=float, default=DEFAULT_TAPER, help="per-atom spheres' Gaussian weights")
     parser.add_argument("--species-reach", type=float, default=DEFAULT_SPECIES_REACH,
                         help="per-atom spheres' species reach")
+    parser.add_argument("--md", type=float, default=None, metavar="T_OVER_TM",
+                        help="also an Al polycrystal after LAMMPS MD at this fraction of the melting point")
     parser.add_argument("--skip-boxes", action="store_true", help="per-atom labels only")
     parser.add_argument("--out", type=Path, default=Path("benchmark-results"))
     args = parser.parse_args()
     print(f"command: python benchmarks/polycrystals.py --model {args.model} --samples {args.samples} "
           f"--size {args.size:g} --noise {args.noise:g} --seed {args.seed} --taper {args.taper:g} "
-          f"--species-reach {args.species_reach:g}" + (" --skip-boxes" if args.skip_boxes else ""), flush=True)
+          f"--species-reach {args.species_reach:g}" + (f" --md {args.md:g}" if args.md is not None else "")
+          + (" --skip-boxes" if args.skip_boxes else ""), flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     classifier = Classifier.load(args.model, samples=args.samples, seed=0)
     samples = [noisy_polycrystal("Fe fcc/bcc/hcp", IRON_GRAINS, args.size, args.noise, args.seed),
                noisy_polycrystal("Cu/W/Mg/C", {c: build(c) for c in MIXED_GRAINS}, args.size, args.noise,
                                  args.seed)]
+    if args.md is not None:
+        samples.append(md_polycrystal(args.size, args.md, args.seed))
     atom_rows, boxes = [], []
     for atoms in samples:
         print(f"{atoms.info['name']}: {len(atoms)} atoms", flush=True)
