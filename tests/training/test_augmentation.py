@@ -4,10 +4,12 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from ase.geometry import find_mic
 from ase.neighborlist import neighbor_list
 
 from ariseml.errors import InputError
 from ariseml.prototypes import NOT_A_CRYSTAL, build, get_prototype
+from ariseml.prototypes.builders import supercell_repeats
 from ariseml.structure import nearest_neighbour_distance, nearest_neighbour_distances
 from ariseml.training.augmentation import AmorphousDraw, AugmentationRecipe, Draw, internal_mode
 from ariseml.training.dataset import generate, load
@@ -331,3 +333,25 @@ def test_film_draws_are_periodic_along_two_axes_and_as_thick_as_drawn():
         assert p["thickness"] * d_nn - 1.5 * d_nn < np.ptp(heights) < p["thickness"] * d_nn  # whole planes within it
     with pytest.raises(InputError, match="film_draws"):
         AugmentationRecipe(film_draws=-1)
+
+
+def test_interface_draws_disorder_a_slab_of_the_drawn_share_and_keep_the_crystal_around_it():
+    fcc, graphene = get_prototype("fcc_Cu"), get_prototype("graphene")
+    recipe = AugmentationRecipe(draws_per_class=2, film_draws=1, interface_draws=4, pristine_fraction=1.0,
+                                vacancy_fraction=0.0, max_strain=0.0)
+    draws = recipe.structures((fcc, graphene))
+    assert [recipe.kind_of(d) for d in draws] == ["plain"] * 2 + ["film"] + ["interface"] * 4 + ["plain"] * 2
+    d_nn = nearest_neighbour_distance(fcc.unit_cell())
+    for draw in draws[3:7]:
+        p, atoms = draw.parameters(), draw.atoms()
+        assert "__interface" in draw.name and draw.label == "fcc_Cu" and atoms.pbc.all()
+        distances = neighbor_list("d", atoms, d_nn)
+        assert distances.min() >= 0.85 * d_nn - 1e-6  # pushed apart: no atom on top of another
+        crystal = fcc.unit_cell().repeat(supercell_repeats(fcc.unit_cell(), False, p["supercell"]))
+        shifts, _ = find_mic(atoms.positions - crystal.positions, atoms.cell)  # same order, wrapped
+        moved = np.linalg.norm(shifts, axis=1) > 0.1 * d_nn
+        assert p["interface"] * len(atoms) - 1 <= moved.sum() < min(1.0, 2 * p["interface"] + 0.1) * len(atoms)
+    with pytest.raises(InputError, match="interface_draws"):
+        AugmentationRecipe(interface_draws=-1)
+    with pytest.raises(InputError, match="beyond"):
+        recipe.kind_of(Draw(fcc, 7, recipe))

@@ -105,6 +105,12 @@ film_option = click.option(
          "along two cell axes, 3-10 nearest-neighbour distances thick along the third, with free surfaces "
          "[default: 0].")
 
+interface_option = click.option(
+    "--interface-draws", type=click.IntRange(0), default=None,
+    help="Extra draws per bulk class (times --stacking-factor for the stacking classes) in which a slab of 5-50 % "
+         "of the atoms is disordered, labelled with the crystal's class: grain boundaries and melt fronts in a "
+         "sphere centred on a crystal atom [default: 0].")
+
 with_pristine_option = click.option(
     "--with-pristine", is_flag=True,
     help="The realistic recipe also trains on the paper's 396 pristine structures (each class's periodic cell "
@@ -113,7 +119,7 @@ with_pristine_option = click.option(
 RECIPE_OPTIONS = (average_option, rbf_option, antisites_option, recipe_option, draws_option, thermal_option,
                   stacking_option, max_sigma_option, vacancies_option, vacancy_fraction_option,
                   pristine_fraction_option, planar_option, bicrystal_option, alloy_option, film_option,
-                  with_pristine_option)
+                  interface_option, with_pristine_option)
 
 
 def recipe_options(command: Callable[..., None]) -> Callable[..., None]:
@@ -125,12 +131,13 @@ def recipe_options(command: Callable[..., None]) -> Callable[..., None]:
                     thermal: str, stacking_factor: int, max_sigma: float | None, max_vacancies: float | None,
                     vacancy_fraction: float | None, pristine_fraction: float | None,
                     planar_fraction: float | None, bicrystal_fraction: float | None, alloy_draws: int | None,
-                    film_draws: int | None, with_pristine: bool, **others: Any) -> None:
+                    film_draws: int | None, interface_draws: int | None, with_pristine: bool, **others: Any) -> None:
         from ariseml.training.recipe import Recipe
 
         command(chosen=Recipe(recipe, average, rbf, antisites, draws, thermal, stacking_factor, max_sigma,
                               max_vacancies, vacancy_fraction, pristine_fraction, with_pristine,
-                              planar_fraction, bicrystal_fraction, alloy_draws, film_draws), **others)
+                              planar_fraction, bicrystal_fraction, alloy_draws, film_draws, interface_draws),
+                **others)
 
     for option in reversed(RECIPE_OPTIONS):
         with_recipe = option(with_recipe)

@@ -36,6 +36,11 @@ lattices and microscopy add:
 - films, in extra draws (``film_draws``) of the bulk classes: periodic along two cell axes, 3-10 d_NN thick along
   the third, with free surfaces. The finite draws are clusters and the periodic ones bulk, so a film's atoms,
   whose spheres its surfaces cut, lie outside both: the model of stop 40 read a 12 Å fcc Cu film as bct In;
+- interfaces, in extra draws (``interface_draws``) of the bulk classes: a periodic draw in which a slab, 5-50 % of
+  the cell, is disordered (its atoms shaken and pushed apart to a dense packing) and the rest is the crystal, labelled
+  with the crystal's class. Grain boundaries after MD are a few disordered layers, and a sphere centred on a crystal
+  atom next to one holds a share of them: the model of stop 40 read such fcc Al atoms of an MD polycrystal as dhcp
+  La (atoms 1-3 Å from an atom that PTM does not call fcc: 55 % wrong);
 - for the 2D classes, finite draws of two grains turned against each other about the layer's normal
   (``bicrystal_fraction``): micrographs of 2D materials show grain boundaries, whose five- and
   seven-membered rings a model that saw single grains only reads as a bent layer (a nanotube);
@@ -66,7 +71,7 @@ from scipy.spatial import cKDTree
 from ariseml.defects import swap_antisites
 from ariseml.descriptors.soap import SoapSettings
 from ariseml.errors import InputError
-from ariseml.prototypes import NOT_A_CRYSTAL, Prototype, all_prototypes, build
+from ariseml.prototypes import NOT_A_CRYSTAL, Prototype, all_prototypes, build, get_prototype
 from ariseml.prototypes.builders import spacegroup_structure, supercell_repeats
 from ariseml.structure import nearest_neighbour_distance, symmetry_dataset
 from ariseml.training.paper_set import CENTRAL_SETTINGS
@@ -124,6 +129,14 @@ MAX_ORDER_LOST = 0.5
 """An antisite draw's largest antisite fraction, a share of a random arrangement's (Bragg-Williams order S >= 0.5)."""
 FILM_THICKNESS = (3.0, 10.0)
 """The range of a film draw's thickness, in d_NN."""
+INTERFACE_SHARES = (0.05, 0.5)
+"""The range of an interface draw's disordered share of the cell (a slab along one cell axis)."""
+INTERFACE_SHAKE = 0.3
+"""σ per component (of d_NN) of the displacements that disorder an interface draw's slab."""
+INTERFACE_CONTACT = 0.85
+"""An interface draw's disordered atoms are pushed apart until no atom is closer than this (of d_NN) to them."""
+INTERFACE_STEPS = 400
+"""The largest number of pushes that relax an interface draw's slab."""
 ELLIPSOID_ATOMS = (100, 400)
 ELLIPSOID_ASPECTS = (0.75, 1.25)
 """Each semi-axis of a cut ellipsoid is the radius of a ball of the same volume times a factor from this range."""
@@ -236,6 +249,7 @@ class AugmentationRecipe:
     bicrystal_fraction: float = 0.0
     alloy_draws: int = 0
     film_draws: int = 0
+    interface_draws: int = 0
 
     def record(self) -> dict[str, Any]:
         """The recipe as stored with a model: its fields and the module's fixed ranges."""
@@ -248,7 +262,8 @@ class AugmentationRecipe:
                 "grain_contact": GRAIN_CONTACT, "stacking_classes": list(STACKING_CLASSES),
                 "alloy_shares": list(ALLOY_SHARES), "alloy_second_species": ALLOY_SECOND_SPECIES,
                 "ordered_alloys": list(ORDERED_ALLOYS), "max_order_lost": MAX_ORDER_LOST,
-                "film_thickness": list(FILM_THICKNESS),
+                "film_thickness": list(FILM_THICKNESS), "interface_shares": list(INTERFACE_SHARES),
+                "interface_shake": INTERFACE_SHAKE, "interface_contact": INTERFACE_CONTACT,
                 "stretch_ranges": {**{name: list(r) for name, r in STRETCH_RANGES.items()},
                                    "default": list(DEFAULT_STRETCH)}}
 
@@ -258,7 +273,7 @@ class AugmentationRecipe:
         for share in ("planar_fraction", "bicrystal_fraction"):
             if not 0 <= getattr(self, share) <= 1:
                 raise InputError(f"`{share}` is a share in [0, 1], got {getattr(self, share)}", share)
-        for count in ("alloy_draws", "film_draws"):
+        for count in ("alloy_draws", "film_draws", "interface_draws"):
             if getattr(self, count) < 0:
                 raise InputError(f"`{count}` is a whole number of at least 0, got {getattr(self, count)}", count)
         if self.stacking_factor < 1:
@@ -286,15 +301,29 @@ class AugmentationRecipe:
         ``STACKING_CLASSES``) for a bulk class, none for a 2D or finite one."""
         return self.film_draws * self._factor(prototype) if is_bulk(prototype) else 0
 
+    def interface_draws_of(self, prototype: Prototype) -> int:
+        """How many interface draws a class gets after its film draws: ``interface_draws`` (times
+        ``stacking_factor`` for ``STACKING_CLASSES``) for a bulk class, none for a 2D or finite one."""
+        return self.interface_draws * self._factor(prototype) if is_bulk(prototype) else 0
+
+    def _parts_of(self, prototype: Prototype) -> dict[str, int]:
+        """A class's draws by kind, in the order they are numbered."""
+        return {"plain": self.draws_of(prototype), "alloy": self.alloy_draws_of(prototype),
+                "film": self.film_draws_of(prototype), "interface": self.interface_draws_of(prototype)}
+
     def all_draws_of(self, prototype: Prototype) -> int:
-        """A class's draws in all: ``draws_of``, then ``alloy_draws_of``, then ``film_draws_of``."""
-        return self.draws_of(prototype) + self.alloy_draws_of(prototype) + self.film_draws_of(prototype)
+        """A class's draws in all: ``draws_of``, then ``alloy_draws_of``, ``film_draws_of``, ``interface_draws_of``."""
+        return sum(self._parts_of(prototype).values())
 
     def kind_of(self, draw: Draw) -> str:
-        """Which part of its class's draws ``draw`` is: plain, alloy or film."""
-        if draw.number < self.draws_of(draw.prototype):
-            return "plain"
-        return "alloy" if draw.number < self.draws_of(draw.prototype) + self.alloy_draws_of(draw.prototype) else "film"
+        """Which part of its class's draws ``draw`` is: plain, alloy, film or interface."""
+        end = 0
+        for kind, count in self._parts_of(draw.prototype).items():
+            end += count
+            if draw.number < end:
+                return kind
+        raise InputError(f"draw {draw.number} of {draw.prototype.id} is beyond the recipe's "
+                         f"{self.all_draws_of(draw.prototype)} draws of the class", "number")
 
     def _factor(self, prototype: Prototype) -> int:
         return self.stacking_factor if prototype.id in STACKING_CLASSES else 1
@@ -330,7 +359,8 @@ class Draw:
         ``misorientation`` (degrees) for the finite draws of 2D classes made of two grains; for a class's draws after
         its ``draws_of``, ``alloy`` (the share of substituted sites) and ``alloy_species`` (1 or 2), or for an
         ordered alloy ``antisites`` (the share of atoms on another species' site); for the film draws after those,
-        ``film`` (the cell axis along which the film is finite) and ``thickness`` (in d_NN)."""
+        ``film`` (the cell axis along which the film is finite) and ``thickness`` (in d_NN); for the interface draws
+        after those, ``interface`` (the disordered share) and ``interface_axis`` (the cell axis across the slab)."""
         rng, recipe = self._random(), self.recipe
         periodic = not self.prototype.is_finite and bool(rng.random() < 0.5)
         supercell = 0 if self.prototype.is_finite else int(rng.integers(0, 2 if periodic else 3))
@@ -364,6 +394,10 @@ class Draw:
         elif kind == "film":
             parameters.update(periodic=True, ellipsoid=0, film=int(rng.integers(3)),
                               thickness=float(rng.uniform(*FILM_THICKNESS)))
+            parameters.pop("shifted", None)
+        elif kind == "interface":
+            parameters.update(periodic=True, ellipsoid=0, interface=float(rng.uniform(*INTERFACE_SHARES)),
+                              interface_axis=int(rng.integers(3)))
             parameters.pop("shifted", None)
         return parameters
 
@@ -401,6 +435,7 @@ class Draw:
                 + (f"__alloy{p['alloy']:.3f}x{p['alloy_species']}" if "alloy" in p else "")
                 + (f"__antisites{p['antisites']:.3f}" if "antisites" in p else "")
                 + (f"__film{p['film']}x{p['thickness']:.2f}" if "film" in p else "")
+                + (f"__interface{p['interface']:.2f}x{p['interface_axis']}" if "interface" in p else "")
                 + ("__origin0" if p.get("shifted") is False else ""))
 
     def atoms(self) -> Atoms:
@@ -420,6 +455,8 @@ class Draw:
             pristine.pbc = cell.pbc if p["periodic"] else False
         if "film" in p:
             pristine = _film(cell, p["film"], p["thickness"], self.prototype.is_2d, p["supercell"])
+        if "interface" in p:
+            pristine = _disordered_slab(pristine, p["interface_axis"], p["interface"], rng)
         if "misorientation" in p:
             pristine = _bicrystal(pristine, _layer_normal(cell), p["misorientation"], rng)
         if p["stretch"]:
@@ -503,8 +540,42 @@ def is_bulk(prototype: Prototype) -> bool:
 
 def can_be_alloyed(prototype: Prototype) -> bool:
     """Whether a class gets alloy draws: one of ``ORDERED_ALLOYS`` or a bulk class of one species."""
-    return prototype.id in ORDERED_ALLOYS or (is_bulk(prototype)
-                                              and len(set(prototype.unit_cell().get_chemical_symbols())) == 1)
+    return prototype.id in ORDERED_ALLOYS or (is_bulk(prototype) and _species_count(prototype.id) == 1)
+
+
+@cache
+def _species_count(prototype_id: str) -> int:
+    """How many species a class's cell holds (asked for every draw's parameters: built once per class)."""
+    return len(set(get_prototype(prototype_id).unit_cell().get_chemical_symbols()))
+
+
+def _disordered_slab(crystal: Atoms, axis: int, share: float, rng: np.random.Generator) -> Atoms:
+    """``crystal`` (periodic) with the atoms of a slab across cell ``axis``, ``share`` of its atoms from a random
+    start, shaken by ``INTERFACE_SHAKE`` d_NN, then every pair closer than ``INTERFACE_CONTACT`` d_NN pushed apart
+    (the crystal's atoms next to the slab give way too): a disordered layer between two pieces of the crystal, as
+    a grain boundary or a melt front."""
+    from ase.neighborlist import neighbor_list
+
+    d_nn = nearest_neighbour_distance(crystal)
+    order = np.argsort(np.mod(crystal.get_scaled_positions()[:, axis] - rng.random(), 1.0), kind="stable")
+    inside = np.zeros(len(crystal), dtype=bool)
+    inside[order[:max(1, round(share * len(crystal)))]] = True
+    slab = crystal.copy()
+    slab.positions[inside] += rng.normal(0, INTERFACE_SHAKE * d_nn, size=(int(inside.sum()), 3))
+    contact = INTERFACE_CONTACT * d_nn
+    for step in range(INTERFACE_STEPS):
+        if step % 10 == 0:  # pairs within reach of contact for the next ten pushes
+            first, second, shifts = neighbor_list("ijS", slab, contact + 0.5 * d_nn)
+            offsets = shifts @ slab.cell[:]
+        vectors = slab.positions[second] - slab.positions[first] + offsets
+        lengths = np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+        close = lengths[:, 0] < contact
+        if not close.any():
+            break
+        push = 0.5 * (contact - lengths[close]) * vectors[close] / lengths[close]  # each atom of a pair half
+        np.add.at(slab.positions, first[close], -push)
+    slab.wrap()
+    return slab
 
 
 def _film(cell: Atoms, axis: int, thickness: float, layer: bool, supercell: int) -> Atoms:

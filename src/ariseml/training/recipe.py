@@ -42,6 +42,7 @@ class Recipe:
     bicrystal_fraction: float | None = None
     alloy_draws: int | None = None
     film_draws: int | None = None
+    interface_draws: int | None = None
 
     def __post_init__(self) -> None:
         if self.name not in ("paper", "realistic"):
@@ -52,10 +53,11 @@ class Recipe:
                                      or any(value is not None for value in self._drawn().values())):
             raise InputError("`draws`, `thermal`, `stacking_factor`, `max_sigma`, `max_vacancies`, "
                              "`vacancy_fraction`, `pristine_fraction`, `planar_fraction`, `bicrystal_fraction`, "
-                             "`alloy_draws`, `film_draws` and `with_pristine` belong to the realistic recipe", "draws",
+                             "`alloy_draws`, `film_draws`, `interface_draws` and `with_pristine` belong to the "
+                             "realistic recipe", "draws",
                              "thermal", "stacking_factor", "max_sigma", "max_vacancies", "vacancy_fraction",
                              "pristine_fraction", "planar_fraction", "bicrystal_fraction", "alloy_draws", "film_draws",
-                             "with_pristine")
+                             "interface_draws", "with_pristine")
         if self.average == "both" and self.rbf != "gto":
             raise InputError("`average` both is computed from per-centre coefficients of the gto basis only",
                              "average", "rbf")
@@ -65,7 +67,8 @@ class Recipe:
         return {"draws_per_class": self.draws, "max_sigma": self.max_sigma, "max_vacancies": self.max_vacancies,
                 "vacancy_fraction": self.vacancy_fraction, "pristine_fraction": self.pristine_fraction,
                 "planar_fraction": self.planar_fraction, "bicrystal_fraction": self.bicrystal_fraction,
-                "alloy_draws": self.alloy_draws, "film_draws": self.film_draws}
+                "alloy_draws": self.alloy_draws, "film_draws": self.film_draws,
+                "interface_draws": self.interface_draws}
 
     def _augmentation(self) -> AugmentationRecipe:
         chosen = {name: value for name, value in self._drawn().items() if value is not None}
