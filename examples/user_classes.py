@@ -90,9 +90,9 @@ def main() -> None:
     parser.add_argument("--mode", choices=("head", "all"), default="head")
     parser.add_argument("--out", type=Path, default=Path("user-classes"))
     parser.add_argument("--samples", type=int, default=1000, help="Monte-Carlo passes T")
-    parser.add_argument("--draws", type=int, default=360,
-                        help="training draws per new class (three times the base recipe's 120: fluorite and GeO2 "
-                             "with missing atoms reach p >= 0.9 with these) [default: 360]")
+    parser.add_argument("--draws", type=int, default=None,
+                        help="training draws per new class [default: Extension's, three times the base recipe's 120: "
+                             "fluorite and GeO2 with missing atoms reach p >= 0.9 with these]")
     parser.add_argument("--model", type=Path, default=None,
                         help="score this model instead of extending (e.g. one trained from scratch with 'arise train "
                              "--user-classes OUT/classes')")

@@ -11,7 +11,8 @@ from ariseml.errors import InputError
 from ariseml.prototypes import NOT_A_CRYSTAL, build, get_prototype
 from ariseml.prototypes.builders import supercell_repeats
 from ariseml.structure import nearest_neighbour_distance, nearest_neighbour_distances
-from ariseml.training.augmentation import AmorphousDraw, AugmentationRecipe, Draw, internal_mode
+from ariseml.training.augmentation import (FILM_WIDTH, AmorphousDraw, AugmentationRecipe, Draw, _film,
+                                          internal_mode)
 from ariseml.training.dataset import generate, load
 from ariseml.training.augmentation import augmented_settings
 
@@ -317,22 +318,33 @@ def test_alloy_draws_of_an_ordered_alloy_lose_at_most_half_of_its_order():
     assert np.any(au[first] & au[second])  # ordered Cu₃Au has no Au next to Au
 
 
-def test_film_draws_are_periodic_along_two_axes_and_as_thick_as_drawn():
+def test_film_draws_are_periodic_in_their_plane_and_as_thick_as_drawn():
     fcc, graphene = get_prototype("fcc_Cu"), get_prototype("graphene")
     recipe = AugmentationRecipe(draws_per_class=3, alloy_draws=2, film_draws=6, pristine_fraction=1.0,
                                 vacancy_fraction=0.0, max_strain=0.0)
     draws = recipe.structures((fcc, graphene))
     kinds = [recipe.kind_of(d) for d in draws]
     assert kinds == ["plain"] * 3 + ["alloy"] * 2 + ["film"] * 6 + ["plain"] * 3  # a layer has neither
+    d_nn = nearest_neighbour_distance(fcc.unit_cell())
     for draw in draws[5:11]:
         p, atoms = draw.parameters(), draw.atoms()
-        assert "__film" in draw.name and list(atoms.pbc).count(False) == 1 and not atoms.pbc[p["film"]]
-        normal = np.cross(*np.delete(atoms.cell[:], p["film"], axis=0))
-        heights = atoms.positions @ normal / np.linalg.norm(normal)
-        d_nn = nearest_neighbour_distance(fcc.unit_cell())
-        assert p["thickness"] * d_nn - 1.5 * d_nn < np.ptp(heights) < p["thickness"] * d_nn  # whole planes within it
+        assert "__film" in draw.name and list(atoms.pbc) == [True, True, False]
+        assert p["thickness"] * d_nn - 1.5 * d_nn < np.ptp(atoms.positions[:, 2]) < p["thickness"] * d_nn
+        assert min(atoms.cell.lengths()[:2]) >= FILM_WIDTH * d_nn - 1e-6
     with pytest.raises(InputError, match="film_draws"):
         AugmentationRecipe(film_draws=-1)
+
+
+@pytest.mark.parametrize("plane, in_plane_neighbours", [((1, 0, 0), 6), ((1, 1, 0), 4), ((1, -1, 0), 2)])
+def test_films_of_fcc_lie_in_its_111_100_and_110_planes(plane, in_plane_neighbours):
+    cell = get_prototype("fcc_Cu").unit_cell()  # the primitive cell: its (100) is fcc's {111}, (110) a {100}
+    film = _film(cell, plane, 4.0)
+    d_nn = nearest_neighbour_distance(cell)
+    top = film.positions[:, 2] > film.positions[:, 2].max() - 0.1
+    first, second, vectors = neighbor_list("ijD", film, 1.05 * d_nn)
+    in_layer = top[first] & top[second]
+    assert np.all(np.abs(vectors[in_layer, 2]) < 0.1)
+    assert np.all(np.bincount(first[in_layer], minlength=len(film))[top] == in_plane_neighbours)
 
 
 def test_interface_draws_disorder_a_slab_of_the_drawn_share_and_keep_the_crystal_around_it():

@@ -87,7 +87,7 @@ def list_classes(folder: str) -> None:
               help="head: train only the new classes' output rows, the 108 keep their logits exactly; all: "
                    "fine-tune every weight.")
 @click.option("--draws", type=click.IntRange(2), default=None,
-              help="Draws of the realistic recipe per new class [default: the base model's, 120].")
+              help="Draws of the realistic recipe per new class [default: three times the base model's, 360].")
 @click.option("--replay", type=click.IntRange(2), default=20, show_default=True,
               help="Draws per existing class (and of not-a-crystal packings) shown beside the new ones.")
 @click.option("--epochs", type=click.IntRange(1), default=None,

@@ -33,9 +33,10 @@ lattices and microscopy add:
   ordered class has: the model before these draws read Ni with 10 % Al as α-Sm and Fe with 10 % Al as dhcp La.
   With random alloys alone, an ordered alloy's class would end where its order is half lost; the antisite draws
   keep a partly ordered L1₂ or L1₀ in its class;
-- films, in extra draws (``film_draws``) of the bulk classes: periodic along two cell axes, 3-10 d_NN thick along
-  the third, with free surfaces. The finite draws are clusters and the periodic ones bulk, so a film's atoms,
-  whose spheres its surfaces cut, lie outside both: the model of stop 40 read a 12 Å fcc Cu film as bct In;
+- films, in extra draws (``film_draws``) of the bulk classes: periodic in a low-index lattice plane
+  (``FILM_PLANES``), 3-10 d_NN thick along its normal, with free surfaces. The finite draws are clusters and the
+  periodic ones bulk, so a film's atoms, whose spheres its surfaces cut, lie outside both: the model of stop 40
+  read a 12 Å fcc Cu (001) film as bct In;
 - interfaces, in extra draws (``interface_draws``) of the bulk classes: a periodic draw in which a slab, 5-50 % of
   the cell, is disordered (its atoms shaken and pushed apart to a dense packing) and the rest is the crystal, labelled
   with the crystal's class. Grain boundaries after MD are a few disordered layers, and a sphere centred on a crystal
@@ -129,6 +130,11 @@ MAX_ORDER_LOST = 0.5
 """An antisite draw's largest antisite fraction, a share of a random arrangement's (Bragg-Williams order S >= 0.5)."""
 FILM_THICKNESS = (3.0, 10.0)
 """The range of a film draw's thickness, in d_NN."""
+FILM_PLANES = tuple((h, k, l) for h in (-1, 0, 1) for k in (-1, 0, 1) for l in (-1, 0, 1) if (h, k, l) > (0, 0, 0))
+"""The lattice planes a film draw lies in, Miller indices of its class's cell up to sign: of fcc's primitive cell
+the {111}, {100}, {110} and {311} planes. Films along a cell axis alone left fcc (001) films bct In."""
+FILM_WIDTH = 6.0
+"""A film draw's least periodic extent along each in-plane axis, in d_NN."""
 INTERFACE_SHARES = (0.05, 0.5)
 """The range of an interface draw's disordered share of the cell (a slab along one cell axis)."""
 INTERFACE_SHAKE = 0.3
@@ -262,7 +268,8 @@ class AugmentationRecipe:
                 "grain_contact": GRAIN_CONTACT, "stacking_classes": list(STACKING_CLASSES),
                 "alloy_shares": list(ALLOY_SHARES), "alloy_second_species": ALLOY_SECOND_SPECIES,
                 "ordered_alloys": list(ORDERED_ALLOYS), "max_order_lost": MAX_ORDER_LOST,
-                "film_thickness": list(FILM_THICKNESS), "interface_shares": list(INTERFACE_SHARES),
+                "film_thickness": list(FILM_THICKNESS), "film_width": FILM_WIDTH, "film_planes": list(FILM_PLANES),
+                "interface_shares": list(INTERFACE_SHARES),
                 "interface_shake": INTERFACE_SHAKE, "interface_contact": INTERFACE_CONTACT,
                 "stretch_ranges": {**{name: list(r) for name, r in STRETCH_RANGES.items()},
                                    "default": list(DEFAULT_STRETCH)}}
@@ -359,8 +366,9 @@ class Draw:
         ``misorientation`` (degrees) for the finite draws of 2D classes made of two grains; for a class's draws after
         its ``draws_of``, ``alloy`` (the share of substituted sites) and ``alloy_species`` (1 or 2), or for an
         ordered alloy ``antisites`` (the share of atoms on another species' site); for the film draws after those,
-        ``film`` (the cell axis along which the film is finite) and ``thickness`` (in d_NN); for the interface draws
-        after those, ``interface`` (the disordered share) and ``interface_axis`` (the cell axis across the slab)."""
+        ``film`` (the film's lattice plane, an index of ``FILM_PLANES``) and ``thickness`` (in d_NN); for the
+        interface draws after those, ``interface`` (the disordered share) and ``interface_axis`` (the cell axis
+        across the slab)."""
         rng, recipe = self._random(), self.recipe
         periodic = not self.prototype.is_finite and bool(rng.random() < 0.5)
         supercell = 0 if self.prototype.is_finite else int(rng.integers(0, 2 if periodic else 3))
@@ -392,7 +400,7 @@ class Draw:
             parameters["alloy"] = float(np.exp(rng.uniform(*np.log(ALLOY_SHARES))))
             parameters["alloy_species"] = 2 if rng.random() < ALLOY_SECOND_SPECIES else 1
         elif kind == "film":
-            parameters.update(periodic=True, ellipsoid=0, film=int(rng.integers(3)),
+            parameters.update(periodic=True, ellipsoid=0, film=int(rng.integers(len(FILM_PLANES))),
                               thickness=float(rng.uniform(*FILM_THICKNESS)))
             parameters.pop("shifted", None)
         elif kind == "interface":
@@ -434,7 +442,8 @@ class Draw:
                 + (f"__bicrystal{p['misorientation']:.1f}" if "misorientation" in p else "")
                 + (f"__alloy{p['alloy']:.3f}x{p['alloy_species']}" if "alloy" in p else "")
                 + (f"__antisites{p['antisites']:.3f}" if "antisites" in p else "")
-                + (f"__film{p['film']}x{p['thickness']:.2f}" if "film" in p else "")
+                + (f"__film{''.join(map(str, FILM_PLANES[p['film']]))}x{p['thickness']:.2f}" if "film" in p
+                   else "")
                 + (f"__interface{p['interface']:.2f}x{p['interface_axis']}" if "interface" in p else "")
                 + ("__origin0" if p.get("shifted") is False else ""))
 
@@ -453,15 +462,14 @@ class Draw:
                 cell = shifted_origin(cell, rng)
             pristine = cell.repeat(supercell_repeats(cell, self.prototype.is_2d, p["supercell"]))
             pristine.pbc = cell.pbc if p["periodic"] else False
-        if "film" in p:
-            pristine = _film(cell, p["film"], p["thickness"], self.prototype.is_2d, p["supercell"])
+        if "film" in p:  # ``surface`` turns the lattice: the stretch along the cell's c axis goes first
+            pristine = _film(_stretched(cell, p["stretch"]), FILM_PLANES[p["film"]], p["thickness"])
         if "interface" in p:
             pristine = _disordered_slab(pristine, p["interface_axis"], p["interface"], rng)
         if "misorientation" in p:
             pristine = _bicrystal(pristine, _layer_normal(cell), p["misorientation"], rng)
-        if p["stretch"]:
-            axis = _c_axis(cell)
-            pristine = _deformed(pristine, np.eye(3) + p["stretch"] * np.outer(axis, axis))
+        if p["stretch"] and "film" not in p:
+            pristine = _stretched(pristine, p["stretch"], _c_axis(cell))
         d_nn = nearest_neighbour_distance(pristine)
         random_matrix = rng.normal(0, p["strain"], size=(3, 3))
         atoms = _deformed(pristine, np.eye(3) + (random_matrix + random_matrix.T) / 2)
@@ -578,21 +586,21 @@ def _disordered_slab(crystal: Atoms, axis: int, share: float, rng: np.random.Gen
     return slab
 
 
-def _film(cell: Atoms, axis: int, thickness: float, layer: bool, supercell: int) -> Atoms:
-    """A film of ``cell``: the periodic supercell's repeats along the other two axes, ``thickness`` d_NN of it along
-    ``axis`` (measured along the axis's plane normal), free there."""
-    repeats = list(supercell_repeats(cell, layer, supercell))
-    normal = np.cross(*np.delete(cell.cell[:], axis, axis=0))
-    normal /= np.linalg.norm(normal)
-    spacing = abs(cell.cell[axis] @ normal)
-    depth = thickness * nearest_neighbour_distance(cell)
-    repeats[axis] = int(np.ceil(depth / spacing)) + 1
-    film = cell.repeat(repeats)
-    heights = film.positions @ normal
+def _film(cell: Atoms, plane: tuple[int, int, int], thickness: float) -> Atoms:
+    """A film of ``cell`` parallel to its lattice ``plane`` (Miller indices of the cell's axes, ``ase.build.surface``):
+    ``thickness`` d_NN of whole atoms along the plane's normal (z), free there, and at least ``FILM_WIDTH`` d_NN
+    of periodic repeats along each in-plane axis."""
+    from ase.build import surface
+
+    d_nn = nearest_neighbour_distance(cell)
+    depth = thickness * d_nn
+    spacing = surface(cell, plane, 1, periodic=True).cell[2, 2]
+    film = surface(cell, plane, int(np.ceil(depth / spacing)) + 1, periodic=True)
+    heights = film.positions[:, 2]
     film = film[heights - heights.min() < depth]
-    pbc = [True, True, True]
-    pbc[axis] = False
-    film.pbc = pbc
+    in_plane = [max(1, int(np.ceil(FILM_WIDTH * d_nn / length))) for length in film.cell.lengths()[:2]]
+    film = film.repeat((*in_plane, 1))
+    film.pbc = (True, True, False)
     return film
 
 
@@ -704,6 +712,14 @@ def _correlated(atoms: Atoms, noise: np.ndarray, correlation: float, d_nn: float
     neighbour_mean /= np.maximum(np.bincount(first, minlength=len(atoms)), 1)[:, None]
     mixed = (1 - correlation) * noise + correlation * neighbour_mean * np.sqrt(FIRST_SHELL_SIZE)
     return mixed / np.sqrt(np.mean(mixed**2))
+
+
+def _stretched(atoms: Atoms, stretch: float, axis: np.ndarray | None = None) -> Atoms:
+    """``atoms`` stretched by ``stretch`` (relative) along ``axis`` (default: the c axis of ``atoms``' own cell)."""
+    if not stretch:
+        return atoms
+    axis = _c_axis(atoms) if axis is None else axis
+    return _deformed(atoms, np.eye(3) + stretch * np.outer(axis, axis))
 
 
 def _deformed(atoms: Atoms, deformation: np.ndarray) -> Atoms:
