@@ -14,8 +14,11 @@ noise of ``--noise`` x its grain's d_NN per component (0.04: about half the melt
   with a CSVR thermostat), so that the grain boundaries and the thermal motion are a potential's, not a model's.
 
 Per atom (``ariseml.label_atoms``, default radius and minority rule, ``--taper`` and ``--species-reach`` as given):
-the share of atoms given their grain's class, by distance to the nearest atom of another grain, and per grain for the grain interior (atoms farther than half the
-sphere radius from another grain), beside OVITO's PTM on the same atoms where it knows the class. SPM (box 16 Å,
+the share of atoms given their grain's class, by distance to the nearest atom of another grain, and per grain for
+the grain interior (atoms farther than half the sphere radius from another grain), beside OVITO's PTM on the same atoms where it knows the class; for the MD
+sample also the **interior after MD**: the atoms farther than half the sphere radius from every atom that a-CNA
+does not call fcc once the snapshot is quenched (LAMMPS conjugate gradients, cached), since the MD moves and widens
+the boundaries away from the Voronoi faces that ``grain_id`` records. SPM (box 16 Å,
 stride 4 Å, exact and fast mode, the same model and T): on the boxes whose atoms all belong to one grain, the
 share given their grain's class in each mode and the share where fast mode's argmax equals exact mode's.
 Prints markdown tables and writes ``polycrystals.csv`` and ``polycrystals-boxes.csv`` to ``--out``.
@@ -76,28 +79,58 @@ def noisy_polycrystal(name: str, grains: dict[str, Atoms], size: float, noise: f
 
 def md_polycrystal(size: float, t_over_tm: float, seed: int) -> Atoms:
     """Four fcc Al grains after LAMMPS MD at ``t_over_tm`` of the potential's melting point; the atoms keep their
-    order (LAMMPS returns them by id), so ``grain_id`` still says which grain each came from. Kept in the cache
-    folder: a rerun reads it."""
+    order (LAMMPS returns them by id), so ``grain_id`` still says which grain each came from, and
+    ``quenched_fcc`` says which atoms a-CNA calls fcc once the snapshot is quenched (``quenched``). Both kept in the
+    cache folder: a rerun reads them."""
     import ase.io
     from realistic_md import SYSTEMS_BY_NAME, LammpsEngine
 
     path = Path(cache_folder("realistic")) / f"polycrystal-md-{size:g}-{t_over_tm:g}-{seed}-{MD_PICOSECONDS:g}ps.xyz"
-    if path.exists():
-        return ase.io.read(path, format="extxyz")
     system = SYSTEMS_BY_NAME[MD_SYSTEM]
-    start = voronoi_polycrystal([bulk("Al", "fcc", a=system.a)], size, n_grains=4, seed=seed)
-    engine = LammpsEngine(system, start, seed)
-    temperature = t_over_tm * system.tm
-    engine.equilibrate(temperature, MD_PICOSECONDS, system.melt_pressure_bar, isotropic=True)
-    atoms = engine.atoms()
-    engine.close()
-    atoms.arrays["grain_id"] = start.arrays["grain_id"]
-    atoms.info["name"] = f"Al fcc, MD at {t_over_tm:g} T_m"
-    atoms.info["grain_classes"] = ["fcc_Cu"] * (int(start.arrays["grain_id"].max()) + 1)
+    if path.exists():
+        atoms = ase.io.read(path, format="extxyz")
+    else:
+        start = voronoi_polycrystal([bulk("Al", "fcc", a=system.a)], size, n_grains=4, seed=seed)
+        engine = LammpsEngine(system, start, seed)
+        temperature = t_over_tm * system.tm
+        engine.equilibrate(temperature, MD_PICOSECONDS, system.melt_pressure_bar, isotropic=True)
+        atoms = engine.atoms()
+        engine.close()
+        atoms.arrays["grain_id"] = start.arrays["grain_id"]
+        atoms.info["name"] = f"Al fcc, MD at {t_over_tm:g} T_m"
+        atoms.info["grain_classes"] = ["fcc_Cu"] * (int(start.arrays["grain_id"].max()) + 1)
+        _write_cached(atoms, path)
+    fcc = quenched(atoms, path.with_name(path.stem + "-quenched.xyz")) == "FCC"
+    atoms.arrays["quenched_fcc"] = fcc.astype(np.int8)  # OVITO's ase_to_ovito takes no boolean array
+    return atoms
+
+
+def quenched(snapshot: Atoms, path: Path) -> np.ndarray:
+    """a-CNA's label of each atom of the MD ``snapshot``'s inherent structure: its atoms and cell relaxed to the
+    nearest energy minimum (conjugate gradients, LAMMPS, the MD's potential), where thermal motion no longer hides
+    which atoms sit in a crystal and which in a grain boundary. The quenched structure is cached at ``path``."""
+    import ase.io
+    from realistic_md import SYSTEMS_BY_NAME, LammpsEngine
+
+    from ariseml.evaluation.peers_ovito import per_atom_labels
+
+    if path.exists():
+        relaxed = ase.io.read(path, format="extxyz")
+    else:
+        engine = LammpsEngine(SYSTEMS_BY_NAME[MD_SYSTEM], snapshot, seed=0)  # starts with the minimisation
+        relaxed = engine.atoms()
+        engine.close()
+        _write_cached(relaxed, path)
+    return per_atom_labels(relaxed, "acna")
+
+
+def _write_cached(atoms: Atoms, path: Path) -> None:
+    """Write extXYZ to ``path`` through a temporary name, so that a stopped run leaves no half-written cache."""
+    import ase.io
+
     path.parent.mkdir(parents=True, exist_ok=True)
     ase.io.write(path.with_suffix(".part"), atoms, format="extxyz")
     path.with_suffix(".part").replace(path)
-    return atoms
 
 
 def distance_to_other_grains(atoms: Atoms) -> np.ndarray:
@@ -136,11 +169,34 @@ def per_atom_rows(atoms: Atoms, classifier: Classifier, taper: float, species_re
         rows.append({"sample": atoms.info["name"], "atoms": f"grain {g} ({truth[grain == g][0]}) interior",
                      "count": int(chosen.sum()), "ariseml %": 100 * float(np.mean(ours[chosen] == truth[chosen])),
                      "PTM %": 100 * float(np.mean(ptm_right[chosen]))})
+    if "quenched_fcc" in atoms.arrays:
+        rows += interior_after_md_rows(atoms, ours == truth, ptm_right, radius)
     wrong = Counter(ours[interior & (ours != truth)].tolist()).most_common(3)
     rows.append({"sample": atoms.info["name"], "atoms": f"interior (>= {radius / 2:.2f} Å), all grains",
                  "count": int(interior.sum()), "ariseml %": 100 * float(np.mean(ours[interior] == truth[interior])),
                  "PTM %": 100 * float(np.mean(ptm_right[interior])), "seconds": round(seconds, 1),
                  "ariseml's wrong answers": ", ".join(f"{name or 'none'} {count}" for name, count in wrong)})
+    return rows
+
+
+def interior_after_md_rows(atoms: Atoms, ours_right: np.ndarray, ptm_right: np.ndarray, radius: float
+                           ) -> list[dict]:
+    """Per grain and in all, the atoms farther than half the sphere radius from every atom that is not fcc in the
+    quenched snapshot: the grain interiors as the MD left them (its boundaries moved and widened from the Voronoi
+    faces that ``grain_id`` records)."""
+    lengths = atoms.cell.lengths()
+    positions = np.mod(atoms.positions, lengths)
+    boundary = cKDTree(positions[atoms.arrays["quenched_fcc"] == 0], boxsize=lengths)
+    interior = boundary.query(positions)[0] >= radius / 2
+    grain = atoms.arrays["grain_id"]
+    rows = []
+    for g in [*np.unique(grain), None]:
+        chosen = interior & (grain == g) if g is not None else interior
+        rows.append({"sample": atoms.info["name"],
+                     "atoms": (f"grain {g} interior after MD" if g is not None else
+                               f"interior after MD (>= {radius / 2:.2f} Å from atoms not fcc once quenched)"),
+                     "count": int(chosen.sum()), "ariseml %": 100 * float(np.mean(ours_right[chosen])),
+                     "PTM %": 100 * float(np.mean(ptm_right[chosen]))})
     return rows
 
 

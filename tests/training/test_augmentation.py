@@ -363,6 +363,8 @@ def test_interface_draws_disorder_a_slab_of_the_drawn_share_and_keep_the_crystal
         shifts, _ = find_mic(atoms.positions - crystal.positions, atoms.cell)  # same order, wrapped
         moved = np.linalg.norm(shifts, axis=1) > 0.1 * d_nn
         assert p["interface"] * len(atoms) - 1 <= moved.sum() < min(1.0, 2 * p["interface"] + 0.1) * len(atoms)
+    salt = recipe.structures((get_prototype("rocksalt_NaCl"),))[-1].atoms()
+    assert sorted(salt.get_chemical_symbols()).count("Na") * 2 == len(salt)  # species shuffled, none lost
     with pytest.raises(InputError, match="interface_draws"):
         AugmentationRecipe(interface_draws=-1)
     with pytest.raises(InputError, match="beyond"):

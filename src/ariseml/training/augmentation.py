@@ -559,9 +559,9 @@ def _species_count(prototype_id: str) -> int:
 
 def _disordered_slab(crystal: Atoms, axis: int, share: float, rng: np.random.Generator) -> Atoms:
     """``crystal`` (periodic) with the atoms of a slab across cell ``axis``, ``share`` of its atoms from a random
-    start, shaken by ``INTERFACE_SHAKE`` d_NN, then every pair closer than ``INTERFACE_CONTACT`` d_NN pushed apart
-    (the crystal's atoms next to the slab give way too): a disordered layer between two pieces of the crystal, as
-    a grain boundary or a melt front."""
+    start, shaken by ``INTERFACE_SHAKE`` d_NN and their species shuffled, then every pair closer than
+    ``INTERFACE_CONTACT`` d_NN pushed apart (the crystal's atoms next to the slab give way too): a disordered layer
+    between two pieces of the crystal, as a grain boundary or a melt front."""
     from ase.neighborlist import neighbor_list
 
     d_nn = nearest_neighbour_distance(crystal)
@@ -570,6 +570,9 @@ def _disordered_slab(crystal: Atoms, axis: int, share: float, rng: np.random.Gen
     inside[order[:max(1, round(share * len(crystal)))]] = True
     slab = crystal.copy()
     slab.positions[inside] += rng.normal(0, INTERFACE_SHAKE * d_nn, size=(int(inside.sum()), 3))
+    symbols = np.array(slab.get_chemical_symbols(), dtype=object)
+    symbols[inside] = rng.permutation(symbols[inside])  # no chemical order: a slab that kept it (Na next to Cl)
+    slab.set_chemical_symbols(list(symbols))            # taught that molten NaCl, which keeps it, is rock salt
     contact = INTERFACE_CONTACT * d_nn
     for step in range(INTERFACE_STEPS):
         if step % 10 == 0:  # pairs within reach of contact for the next ten pushes
