@@ -72,7 +72,7 @@ from scipy.spatial import cKDTree
 from ariseml.defects import swap_antisites
 from ariseml.descriptors.soap import SoapSettings
 from ariseml.errors import InputError
-from ariseml.prototypes import NOT_A_CRYSTAL, Prototype, all_prototypes, build, get_prototype
+from ariseml.prototypes import NOT_A_CRYSTAL, Prototype, all_prototypes, build
 from ariseml.prototypes.builders import spacegroup_structure, supercell_repeats
 from ariseml.structure import nearest_neighbour_distance, symmetry_dataset
 from ariseml.training.paper_set import CENTRAL_SETTINGS
@@ -548,13 +548,14 @@ def is_bulk(prototype: Prototype) -> bool:
 
 def can_be_alloyed(prototype: Prototype) -> bool:
     """Whether a class gets alloy draws: one of ``ORDERED_ALLOYS`` or a bulk class of one species."""
-    return prototype.id in ORDERED_ALLOYS or (is_bulk(prototype) and _species_count(prototype.id) == 1)
+    return prototype.id in ORDERED_ALLOYS or (is_bulk(prototype) and _species_count(prototype) == 1)
 
 
 @cache
-def _species_count(prototype_id: str) -> int:
-    """How many species a class's cell holds (asked for every draw's parameters: built once per class)."""
-    return len(set(get_prototype(prototype_id).unit_cell().get_chemical_symbols()))
+def _species_count(prototype: Prototype) -> int:
+    """How many species a class's cell holds (asked for every draw's parameters: built once per class, the 108 and
+    a user's alike)."""
+    return len(set(prototype.unit_cell().get_chemical_symbols()))
 
 
 def _disordered_slab(crystal: Atoms, axis: int, share: float, rng: np.random.Generator) -> Atoms:
