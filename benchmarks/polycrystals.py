@@ -15,12 +15,13 @@ noise of ``--noise`` x its grain's d_NN per component (0.04: about half the melt
 
 Per atom (``ariseml.label_atoms``, default radius and minority rule, ``--taper`` and ``--species-reach`` as given):
 the share of atoms given their grain's class, by distance to the nearest atom of another grain, and per grain for
-the grain interior (atoms farther than half the sphere radius from another grain), beside OVITO's PTM on the same atoms where it knows the class; for the MD
-sample also the **interior after MD**: the atoms farther than half the sphere radius from every atom that a-CNA
-does not call fcc once the snapshot is quenched (LAMMPS conjugate gradients, cached), since the MD moves and widens
-the boundaries away from the Voronoi faces that ``grain_id`` records. SPM (box 16 Å,
-stride 4 Å, exact and fast mode, the same model and T): on the boxes whose atoms all belong to one grain, the
-share given their grain's class in each mode and the share where fast mode's argmax equals exact mode's.
+the grain interior (atoms farther than half the sphere radius from another grain), beside OVITO's PTM on the same
+atoms where it knows the class; for the MD sample also the **interior after MD**: the atoms farther than half the
+sphere radius from every atom that a-CNA does not call fcc once the snapshot is quenched (LAMMPS conjugate
+gradients, cached), since the MD moves and widens the boundaries away from the Voronoi faces that ``grain_id``
+records. SPM (box 16 Å, stride 4 Å, exact and fast mode, the same model and T): on the boxes whose atoms all belong
+to one grain, the share given their grain's class in each mode and the share where fast mode's argmax equals exact
+mode's.
 Prints markdown tables and writes ``polycrystals.csv`` and ``polycrystals-boxes.csv`` to ``--out``.
 """
 

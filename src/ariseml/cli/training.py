@@ -102,8 +102,8 @@ alloy_option = click.option(
 film_option = click.option(
     "--film-draws", type=click.IntRange(0), default=None,
     help="Extra draws per bulk class (times --stacking-factor for the stacking classes) that are films: periodic "
-         "along two cell axes, 3-10 nearest-neighbour distances thick along the third, with free surfaces "
-         "[default: 0].")
+         "in one of 13 low-index lattice planes, 3-10 nearest-neighbour distances thick along its normal, with free "
+         "surfaces [default: 0].")
 
 interface_option = click.option(
     "--interface-draws", type=click.IntRange(0), default=None,

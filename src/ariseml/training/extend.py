@@ -41,13 +41,14 @@ the last hidden layer) take larger steps for longer than a fine-tuning of every 
 
 NEW_CLASS_FACTOR = 3
 """A new class's draws, in units of the base recipe's draws per class: ``examples/user_classes.py`` on the stop-40
-model, with 120 draws (1x), left one noisy GeO₂ rutile at p = 0.89; with 360 (3x) every case was right at p >= 0.94."""
+model, with 120 draws (1x), left one noisy GeO₂ rutile at p = 0.89; with 360 (3x) every case was right at
+p >= 0.94."""
 
 
 @dataclass(frozen=True)
 class Extension:
-    """How to extend: ``draws`` per new class (None: ``NEW_CLASS_FACTOR`` x the base recipe's), ``replay`` draws per existing class,
-    ``mode`` head (new output rows only) or all (every weight), and the training's ``epochs`` and
+    """How to extend: ``draws`` per new class (None: ``NEW_CLASS_FACTOR`` x the base recipe's), ``replay`` draws per
+    existing class, ``mode`` head (new output rows only) or all (every weight), and the training's ``epochs`` and
     ``learning_rate`` (None: the mode's, ``MODE_TRAINING``)."""
 
     draws: int | None = None
