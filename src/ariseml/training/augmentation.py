@@ -548,14 +548,15 @@ def is_bulk(prototype: Prototype) -> bool:
 
 def can_be_alloyed(prototype: Prototype) -> bool:
     """Whether a class gets alloy draws: one of ``ORDERED_ALLOYS`` or a bulk class of one species."""
-    return prototype.id in ORDERED_ALLOYS or (is_bulk(prototype) and _species_count(prototype) == 1)
+    return prototype.id in ORDERED_ALLOYS or (is_bulk(prototype) and len(_species_shares(prototype)) == 1)
 
 
 @cache
-def _species_count(prototype: Prototype) -> int:
-    """How many species a class's cell holds (asked for every draw's parameters: built once per class, the 108 and
-    a user's alike)."""
-    return len(set(prototype.unit_cell().get_chemical_symbols()))
+def _species_shares(prototype: Prototype) -> tuple[float, ...]:
+    """The share of each species in a class's cell (asked for every extra draw's parameters: the cell is built once
+    per class, the 108 and a user's alike)."""
+    _, counts = np.unique(prototype.unit_cell().numbers, return_counts=True)
+    return tuple(float(count) for count in counts / counts.sum())
 
 
 def _disordered_slab(crystal: Atoms, axis: int, share: float, rng: np.random.Generator) -> Atoms:
@@ -611,8 +612,7 @@ def _film(cell: Atoms, plane: tuple[int, int, int], thickness: float) -> Atoms:
 def random_antisites(prototype: Prototype) -> float:
     """The share of atoms on another species' site when the species of a class's cell are spread at random:
     1 - Σ x², x the species' shares (1/2 for L1₀ and B2, 3/8 for L1₂)."""
-    _, counts = np.unique(prototype.unit_cell().numbers, return_counts=True)
-    return float(1 - np.sum((counts / counts.sum()) ** 2))
+    return float(1 - np.sum(np.square(_species_shares(prototype))))
 
 
 def _substituted(atoms: Atoms, share: float, species: int, rng: np.random.Generator) -> Atoms:
